@@ -1,0 +1,11 @@
+# Every third-party dependency is found here, once. Debian package names live in scripts/packages.txt.
+find_package(Threads REQUIRED)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
+find_package(ZLIB REQUIRED)
+if(PLEXUS_BUILD_TESTS)
+  find_package(GTest REQUIRED)
+endif()
+if(PLEXUS_BUILD_BENCHMARKS)
+  find_package(benchmark CONFIG REQUIRED)
+endif()

@@ -1,0 +1,44 @@
+// The error table: Matrix errcode, HTTP status and gRPC status code for each ErrorCode.
+#include <array>
+
+#include "plexus/core/error.h"
+
+namespace plexus {
+namespace {
+
+// gRPC status numbers (grpc::StatusCode), kept numeric so core does not depend on gRPC.
+constexpr int kGrpcUnknown = 2;
+constexpr int kGrpcInvalidArgument = 3;
+constexpr int kGrpcNotFound = 5;
+constexpr int kGrpcPermissionDenied = 7;
+constexpr int kGrpcResourceExhausted = 8;
+constexpr int kGrpcInternal = 13;
+constexpr int kGrpcUnavailable = 14;
+constexpr int kGrpcUnauthenticated = 16;
+
+constexpr std::array<ErrorCodeInfo, 15> kTable = {{
+    {"M_UNKNOWN", 500, kGrpcUnknown},                          // kUnknown
+    {"M_BAD_JSON", 400, kGrpcInvalidArgument},                 // kBadJson
+    {"M_NOT_JSON", 400, kGrpcInvalidArgument},                 // kNotJson
+    {"M_INVALID_PARAM", 400, kGrpcInvalidArgument},            // kInvalidParam
+    {"M_TOO_LARGE", 413, kGrpcResourceExhausted},              // kTooLarge
+    {"M_NOT_FOUND", 404, kGrpcNotFound},                       // kNotFound
+    {"M_FORBIDDEN", 403, kGrpcPermissionDenied},               // kForbidden
+    {"M_UNRECOGNIZED", 404, kGrpcNotFound},                    // kUnrecognized
+    {"M_UNKNOWN_TOKEN", 401, kGrpcUnauthenticated},            // kUnknownToken
+    {"M_MISSING_TOKEN", 401, kGrpcUnauthenticated},            // kMissingToken
+    {"M_LIMIT_EXCEEDED", 429, kGrpcResourceExhausted},         // kLimitExceeded
+    {"M_UNSUPPORTED_ROOM_VERSION", 400, kGrpcInvalidArgument}, // kUnsupportedRoomVersion
+    {"M_FORBIDDEN", 401, kGrpcUnauthenticated},                // kInvalidSignature
+    {"M_UNKNOWN", 503, kGrpcUnavailable},                      // kUnavailable
+    {"M_UNKNOWN", 500, kGrpcInternal},                         // kInternal
+}};
+
+}  // namespace
+
+const ErrorCodeInfo& errorCodeInfo(ErrorCode code) {
+  auto index = static_cast<std::size_t>(code);
+  return index < kTable.size() ? kTable[index] : kTable[0];
+}
+
+}  // namespace plexus

@@ -1,0 +1,20 @@
+// Unpadded base64 as Matrix uses it: the standard alphabet for keys, signatures and hashes, the
+// URL-safe alphabet for event IDs of room version 4 and later. Decoders accept padding.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace plexus::crypto {
+
+enum class Base64Alphabet { kStandard, kUrlSafe };
+
+std::string encodeBase64(std::string_view bytes, Base64Alphabet alphabet = Base64Alphabet::kStandard);
+
+// Decodes unpadded or padded base64 of the given alphabet; nullopt on any invalid character,
+// impossible length or non-zero trailing bits.
+std::optional<std::string> decodeBase64(std::string_view text,
+                                        Base64Alphabet alphabet = Base64Alphabet::kStandard);
+
+}  // namespace plexus::crypto

@@ -1,0 +1,116 @@
+// Canonical JSON encoding. Objects are already in key order, so encoding is one walk.
+#include "plexus/json/canonical.h"
+
+#include <charconv>
+#include <cmath>
+
+namespace plexus::json {
+namespace {
+
+void writeInt(std::int64_t i, std::string& out) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, i);
+  out.append(buf, end);
+}
+
+// Floats only occur in room versions 1-5; written like Python's repr, which is what the
+// servers that created such events used.
+void writeFloat(double d, std::string& out) {
+  if (!std::isfinite(d)) {
+    out += "null";
+    return;
+  }
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, d);
+  std::string_view s(buf, static_cast<std::size_t>(end - buf));
+  out += s;
+  if (s.find_first_of(".e") == std::string_view::npos) out += ".0";
+}
+
+void writeValue(const Value& v, std::string& out);
+
+void writeObjectBody(const Object& o, std::string& out) {
+  out.push_back('{');
+  bool first = true;
+  for (const auto& [key, value] : o) {
+    if (!first) out.push_back(',');
+    first = false;
+    writeString(key, out);
+    out.push_back(':');
+    writeValue(value, out);
+  }
+  out.push_back('}');
+}
+
+void writeValue(const Value& v, std::string& out) {
+  switch (v.type()) {
+    case Type::kNull: out += "null"; break;
+    case Type::kBool: out += *v.getBool() ? "true" : "false"; break;
+    case Type::kInt: writeInt(*v.getInt(), out); break;
+    case Type::kFloat: writeFloat(*v.getFloat(), out); break;
+    case Type::kString: writeString(*v.getString(), out); break;
+    case Type::kArray: {
+      out.push_back('[');
+      bool first = true;
+      for (const Value& e : *v.getArray()) {
+        if (!first) out.push_back(',');
+        first = false;
+        writeValue(e, out);
+      }
+      out.push_back(']');
+      break;
+    }
+    case Type::kObject: writeObjectBody(*v.getObject(), out); break;
+  }
+}
+
+}  // namespace
+
+void writeString(std::string_view s, std::string& out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s.data() + start, i - start);
+    start = i + 1;
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default: {
+        const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+        out.append(esc, 6);
+      }
+    }
+  }
+  out.append(s.data() + start, s.size() - start);
+  out.push_back('"');
+}
+
+void writeCanonical(const Value& value, std::string& out) { writeValue(value, out); }
+void writeCanonical(const Object& object, std::string& out) { writeObjectBody(object, out); }
+
+std::string canonical(const Value& value) {
+  std::string out;
+  writeValue(value, out);
+  return out;
+}
+
+std::string canonical(const Object& object) {
+  std::string out;
+  writeObjectBody(object, out);
+  return out;
+}
+
+Result<std::string> canonicalize(std::string_view text, const ParseOptions& options) {
+  PLEXUS_TRY(Value v, parse(text, options));
+  return canonical(v);
+}
+
+}  // namespace plexus::json

@@ -17,4 +17,10 @@ std::string encodeBase64(std::string_view bytes, Base64Alphabet alphabet = Base6
 std::optional<std::string> decodeBase64(std::string_view text,
                                         Base64Alphabet alphabet = Base64Alphabet::kStandard);
 
+// Like decodeBase64 but ignores non-zero trailing bits. Only for trusted local material such as
+// key seeds: the spec's own test seed ("...XA1") has non-zero trailing bits, and encoders that
+// predate strict decoders produced such seeds. Never use it for data from the network.
+std::optional<std::string> decodeBase64IgnoringTrailingBits(
+    std::string_view text, Base64Alphabet alphabet = Base64Alphabet::kStandard);
+
 }  // namespace plexus::crypto

@@ -3,6 +3,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <string>
 
 namespace plexus::json {
 namespace {
@@ -13,18 +14,61 @@ void writeInt(std::int64_t i, std::string& out) {
   out.append(buf, end);
 }
 
-// Floats only occur in room versions 1-5; written like Python's repr, which is what the
-// servers that created such events used.
+// Floats only occur in room versions 1-5. They are written exactly like Python's repr (the
+// shortest round-trip digits; scientific notation when the decimal exponent is below -4 or at
+// least 16, with a two-digit minimum exponent), because the servers that created such events
+// hashed and signed that text.
 void writeFloat(double d, std::string& out) {
   if (!std::isfinite(d)) {
     out += "null";
     return;
   }
-  char buf[32];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, d);
-  std::string_view s(buf, static_cast<std::size_t>(end - buf));
-  out += s;
-  if (s.find_first_of(".e") == std::string_view::npos) out += ".0";
+  char buf[40];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::scientific);
+  std::string_view sci(buf, static_cast<std::size_t>(end - buf));  // "-d.ddde+XX"
+  std::size_t ePos = sci.find('e');
+  std::string_view mantissa = sci.substr(0, ePos);
+  int exponent = 0;
+  std::from_chars(sci.data() + ePos + 1 + (sci[ePos + 1] == '+'), sci.data() + sci.size(), exponent);
+
+  if (!mantissa.empty() && mantissa[0] == '-') {
+    out.push_back('-');
+    mantissa.remove_prefix(1);
+  }
+  std::string digits;  // significant digits without the point
+  for (char c : mantissa) {
+    if (c != '.') digits.push_back(c);
+  }
+
+  if (exponent < -4 || exponent >= 16) {
+    out.push_back(digits[0]);
+    if (digits.size() > 1) {
+      out.push_back('.');
+      out.append(digits, 1);
+    }
+    out.push_back('e');
+    out.push_back(exponent < 0 ? '-' : '+');
+    int magnitude = exponent < 0 ? -exponent : exponent;
+    if (magnitude < 10) out.push_back('0');
+    out += std::to_string(magnitude);
+    return;
+  }
+  if (exponent < 0) {
+    out += "0.";
+    out.append(static_cast<std::size_t>(-exponent - 1), '0');
+    out += digits;
+    return;
+  }
+  auto integerDigits = static_cast<std::size_t>(exponent) + 1;
+  if (digits.size() <= integerDigits) {
+    out += digits;
+    out.append(integerDigits - digits.size(), '0');
+    out += ".0";
+  } else {
+    out.append(digits, 0, integerDigits);
+    out.push_back('.');
+    out.append(digits, integerDigits);
+  }
 }
 
 void writeValue(const Value& v, std::string& out);

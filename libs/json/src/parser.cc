@@ -1,6 +1,7 @@
 // Recursive-descent JSON parser. Hand-written rather than a library because Matrix needs rules
 // general parsers do not give together: duplicate keys are errors, UTF-8 is validated with lone
 // surrogates refused, integers are range-checked per room version, and depth is bounded.
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <string>
@@ -10,10 +11,19 @@
 namespace plexus::json {
 namespace {
 
+// The parser recurses once per nesting level, so a caller-supplied maxDepth is capped to keep
+// the stack small even in sanitizer builds. Python's default recursion limit, which bounds what
+// Synapse accepts, is of the same order.
+constexpr int kDepthCeiling = 1000;
+
 class Parser {
  public:
   Parser(std::string_view text, const ParseOptions& options)
-      : begin_(text.data()), p_(text.data()), end_(text.data() + text.size()), options_(options) {}
+      : begin_(text.data()),
+        p_(text.data()),
+        end_(text.data() + text.size()),
+        options_(options),
+        maxDepth_(std::min(options.maxDepth, kDepthCeiling)) {}
 
   Result<Value> parseDocument() {
     skipWhitespace();
@@ -84,7 +94,7 @@ class Parser {
   }
 
   bool parseObject(Value& out, int depth) {
-    if (depth > options_.maxDepth) return setError("nesting too deep");
+    if (depth > maxDepth_) return setError("nesting too deep");
     ++p_;  // '{'
     std::vector<Object::Member> members;
     skipWhitespace();
@@ -124,7 +134,7 @@ class Parser {
   }
 
   bool parseArray(Value& out, int depth) {
-    if (depth > options_.maxDepth) return setError("nesting too deep");
+    if (depth > maxDepth_) return setError("nesting too deep");
     ++p_;  // '['
     Array items;
     skipWhitespace();
@@ -268,6 +278,44 @@ class Parser {
     }
   }
 
+  // For a number text without sign whose value is out of double range: true when its magnitude
+  // is above one (it overflowed), false when below (it underflowed). The decimal order of the
+  // first non-zero digit plus the exponent decides.
+  static bool exceedsOne(const char* digits, const char* end) {
+    std::int64_t order = 0;  // decimal order of the first non-zero digit, before the exponent
+    bool found = false;
+    bool inFraction = false;
+    std::int64_t integerDigitsAfterFirst = 0;
+    std::int64_t fractionPosition = 0;
+    const char* p = digits;
+    for (; p != end && *p != 'e' && *p != 'E'; ++p) {
+      if (*p == '.') {
+        inFraction = true;
+        continue;
+      }
+      if (inFraction) ++fractionPosition;
+      if (!found && *p != '0') {
+        found = true;
+        order = inFraction ? -fractionPosition : 0;
+        continue;
+      }
+      if (found && !inFraction) ++integerDigitsAfterFirst;
+    }
+    if (!found) return false;
+    order += integerDigitsAfterFirst;
+    std::int64_t exponent = 0;
+    if (p != end) {
+      ++p;  // 'e'
+      bool negativeExponent = false;
+      if (*p == '+' || *p == '-') negativeExponent = *p++ == '-';
+      for (; p != end; ++p) {
+        if (exponent < 1'000'000'000) exponent = exponent * 10 + (*p - '0');  // saturate
+      }
+      if (negativeExponent) exponent = -exponent;
+    }
+    return order + exponent > 0;
+  }
+
   bool parseNumber(Value& out) {
     const char* start = p_;
     bool negative = false;
@@ -327,6 +375,15 @@ class Parser {
     if (ptr != p_ || (ec != std::errc() && ec != std::errc::result_out_of_range)) {
       return setError("invalid number");
     }
+    if (ec == std::errc::result_out_of_range) {
+      // from_chars leaves d untouched here. Overflow has no JSON encoding (it would be written
+      // as null), so it is an error; underflow is the nearest double, zero.
+      if (exceedsOne(digits, p_)) {
+        p_ = start;
+        return setError("number out of range");
+      }
+      d = negative ? -0.0 : 0.0;
+    }
     if (std::isfinite(d) && std::trunc(d) == d && std::fabs(d) <= static_cast<double>(kMaxSafeInteger)) {
       out = Value(static_cast<std::int64_t>(d));  // also turns -0 into 0
     } else {
@@ -339,6 +396,7 @@ class Parser {
   const char* p_;
   const char* end_;
   const ParseOptions& options_;
+  int maxDepth_;
   std::string error_;
   const char* errorAt_ = nullptr;
 };

@@ -20,8 +20,9 @@ void addContentHash(json::Object& event);
 // True when hashes.sha256 is present and matches the content.
 bool contentHashMatches(const json::Object& event);
 
-// SHA-256 over canonical JSON of the redacted event without `signatures`, `unsigned` (and
-// `event_id`, `age_ts` per spec), raw 32 bytes.
+// SHA-256 over canonical JSON of the redacted event without `signatures` and `unsigned`, raw 32
+// bytes. The redaction already drops top-level `age_ts`; from v3 a stray `event_id` field is left
+// out too (it is not part of those event formats). These are also the bytes signatures cover.
 std::string computeReferenceHash(const json::Object& event, const RoomVersion& version);
 
 // The event ID: the `event_id` field for v1-v2 (error kBadJson when missing or malformed),

@@ -17,14 +17,17 @@ namespace plexus::events {
 void hashAndSignEvent(json::Object& event, std::string_view serverName, std::string_view keyId,
                       const crypto::SigningKey& key, const RoomVersion& version);
 
-// Checks the signatures every event needs: the sender's server; for v1-v2 the event ID's
-// server; for restricted joins (v8+) the server of join_authorised_via_users_server; for
-// third-party invites as the spec requires. Errors: kInvalidSignature.
+// Checks the signatures every event needs: the sender's server (not for an invite made from a
+// third-party invite, whose `signed` block the auth rules check instead); for v1-v2 the event
+// ID's server; from v8 the server of content.join_authorised_via_users_server on member events.
+// Each signer needs at least one ed25519 signature by a key `keys` knows, and every known one
+// must verify over the redacted event. Errors: kInvalidSignature.
 Status verifyEventSignatures(const json::Object& event, const RoomVersion& version,
                              const crypto::KeyLookup& keys);
 
 // Full receipt check of the event's own bytes: signatures, then the content hash. A bad content
-// hash is not an error: `redactionNeeded` is set and the caller stores the redacted form.
+// hash is not an error: `redactionNeeded` is set and the caller stores the redacted form. Needs
+// the verification fields: call it before Pdu::dropVerificationFields.
 struct EventIntegrity {
   bool redactionNeeded = false;
 };

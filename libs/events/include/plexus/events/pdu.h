@@ -29,8 +29,9 @@ struct PduParseOptions {
 class Pdu {
  public:
   // Parses one PDU from JSON text, applying the version's canonical-JSON rules, checking the
-  // required fields and their types and computing the event ID. Errors: kNotJson, kBadJson,
-  // kTooLarge.
+  // required fields and their types and computing the event ID. From v3 a stray `event_id`
+  // field is dropped (unless trustEventIdField). Does not check signatures or hashes (see
+  // checkEventIntegrity). Errors: kNotJson, kBadJson, kTooLarge.
   static Result<Pdu> parse(std::string_view text, const RoomVersion& version,
                            const PduParseOptions& options = {});
   // The same from an already parsed object.

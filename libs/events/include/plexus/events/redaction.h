@@ -6,8 +6,8 @@
 
 namespace plexus::events {
 
-// Returns the redacted form of `event` (keeps `signatures`, `hashes`, and `unsigned` is removed
-// except as the version rules say).
+// Returns the redacted form of `event`: `signatures` and `hashes` are kept, `unsigned` is always
+// removed, the rest follows the version's rule set (RoomVersion::redaction).
 json::Object redact(const json::Object& event, const RoomVersion& version);
 
 }  // namespace plexus::events

@@ -45,6 +45,7 @@ struct RoomVersion {
   bool implicitRoomCreator;      // v11+: `creator` dropped from create content; sender is creator
   bool privilegedCreators;       // v12 (MSC4289): creators have infinite power, additional_creators
   bool roomIdFromCreateEvent;    // v12 (MSC4291): room ID = "!" + create event's reference hash
+  bool enforceKeyValidity;       // v5+: signing keys must be valid at origin_server_ts
 };
 
 // nullptr when the version is unknown.
@@ -53,7 +54,7 @@ const RoomVersion* findRoomVersion(std::string_view id);
 // Every version this server supports, in ascending order.
 std::span<const RoomVersion> supportedRoomVersions();
 
-// The version new rooms get unless the client asks otherwise.
+// The version new rooms get unless the client asks otherwise: "12" (see room_version.cc).
 const RoomVersion& defaultRoomVersion();
 
 }  // namespace plexus::events

@@ -46,13 +46,13 @@ class Object {
   // Removes the member; false when it was absent.
   bool erase(std::string_view key);
 
-  std::size_t size() const { return members_.size(); }
-  bool empty() const { return members_.empty(); }
-  const_iterator begin() const { return members_.begin(); }
-  const_iterator end() const { return members_.end(); }
-  iterator begin() { return members_.begin(); }
-  iterator end() { return members_.end(); }
-  void reserve(std::size_t n) { members_.reserve(n); }
+  std::size_t size() const;
+  bool empty() const;
+  const_iterator begin() const;
+  const_iterator end() const;
+  iterator begin();
+  iterator end();
+  void reserve(std::size_t n);
 
   friend bool operator==(const Object& a, const Object& b);
 
@@ -126,6 +126,15 @@ inline std::optional<std::string_view> Value::getStringAt(std::string_view key) 
   if (!s) return std::nullopt;
   return std::string_view(*s);
 }
+
+// Defined here, not in the class, because they need Value to be complete (clang is strict).
+inline std::size_t Object::size() const { return members_.size(); }
+inline bool Object::empty() const { return members_.empty(); }
+inline Object::const_iterator Object::begin() const { return members_.begin(); }
+inline Object::const_iterator Object::end() const { return members_.end(); }
+inline Object::iterator Object::begin() { return members_.begin(); }
+inline Object::iterator Object::end() { return members_.end(); }
+inline void Object::reserve(std::size_t n) { members_.reserve(n); }
 
 inline bool operator==(const Object& a, const Object& b) { return a.members_ == b.members_; }
 

@@ -39,20 +39,7 @@ Status verifyEncoded(std::string_view message, const json::Value& encodedSignatu
 }  // namespace
 
 std::string signingBytes(const json::Object& object) {
-  // Written member by member rather than copying the object minus two keys: events can be large.
-  std::string out;
-  out.push_back('{');
-  bool first = true;
-  for (const auto& [key, value] : object) {
-    if (key == kSignatures || key == kUnsigned) continue;
-    if (!first) out.push_back(',');
-    first = false;
-    json::writeString(key, out);
-    out.push_back(':');
-    json::writeCanonical(value, out);
-  }
-  out.push_back('}');
-  return out;
+  return json::canonicalWithout(object, {kSignatures, kUnsigned});
 }
 
 void signJson(json::Object& object, std::string_view entity, std::string_view keyId,

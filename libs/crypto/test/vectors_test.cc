@@ -2,7 +2,7 @@
 // signing_json.txt. Each file's header describes its fields.
 #include <gtest/gtest.h>
 
-#include "../../json/test/vector_file.h"
+#include "plexus/testing/vector_file.h"
 #include "plexus/crypto/base64.h"
 #include "plexus/crypto/json_signing.h"
 #include "plexus/crypto/sha256.h"

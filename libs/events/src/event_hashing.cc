@@ -11,22 +11,9 @@
 namespace plexus::events {
 namespace {
 
-// Canonical JSON of the event without `unsigned`, `signatures` and `hashes`, written member by
-// member instead of copying the event minus three keys.
+// Canonical JSON of the event without `unsigned`, `signatures` and `hashes`.
 std::string contentHashBytes(const json::Object& event) {
-  std::string out;
-  out.push_back('{');
-  bool first = true;
-  for (const auto& [key, value] : event) {
-    if (key == "unsigned" || key == "signatures" || key == "hashes") continue;
-    if (!first) out.push_back(',');
-    first = false;
-    json::writeString(key, out);
-    out.push_back(':');
-    json::writeCanonical(value, out);
-  }
-  out.push_back('}');
-  return out;
+  return json::canonicalWithout(event, {"unsigned", "signatures", "hashes"});
 }
 
 // "$" + hash. Appended rather than `"$" + s`, which trips a GCC 12 -Wrestrict false positive.

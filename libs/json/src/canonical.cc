@@ -152,6 +152,24 @@ std::string canonical(const Object& object) {
   return out;
 }
 
+std::string canonicalWithout(const Object& object, std::initializer_list<std::string_view> skipped) {
+  std::string out;
+  out.push_back('{');
+  bool first = true;
+  for (const auto& [key, value] : object) {
+    bool skip = false;
+    for (std::string_view k : skipped) skip = skip || key == k;
+    if (skip) continue;
+    if (!first) out.push_back(',');
+    first = false;
+    writeString(key, out);
+    out.push_back(':');
+    writeValue(value, out);
+  }
+  out.push_back('}');
+  return out;
+}
+
 Result<std::string> canonicalize(std::string_view text, const ParseOptions& options) {
   PLEXUS_TRY(Value v, parse(text, options));
   return canonical(v);

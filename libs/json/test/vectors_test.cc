@@ -4,7 +4,7 @@
 
 #include "plexus/json/canonical.h"
 #include "plexus/json/parse.h"
-#include "vector_file.h"
+#include "plexus/testing/vector_file.h"
 
 namespace plexus::json {
 namespace {

@@ -2,7 +2,7 @@
 // that start with `case: <name>`, each a list of `key: value` fields. A field left empty
 // followed by lines indented by two spaces takes those lines (joined by \n) as its value.
 // Fields named `<key>-hex` hold bytes as hex pairs, for inputs that are not printable UTF-8.
-// Header-only so both the json and crypto test drivers share it.
+// Header-only; part of plexus_testing, the helpers shared by test binaries.
 #pragma once
 
 #include <fstream>

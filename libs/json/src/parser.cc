@@ -25,6 +25,10 @@ class Parser {
         options_(options),
         maxDepth_(std::min(options.maxDepth, kDepthCeiling)) {}
 
+  ~Parser() { releaseStacks(); }
+  Parser(const Parser&) = delete;
+  Parser& operator=(const Parser&) = delete;
+
   Result<Value> parseDocument() {
     skipWhitespace();
     Value v;
@@ -96,7 +100,7 @@ class Parser {
   bool parseObject(Value& out, int depth) {
     if (depth > maxDepth_) return setError("nesting too deep");
     ++p_;  // '{'
-    std::vector<Object::Member> members;
+    const std::size_t base = memberStack_.size();
     skipWhitespace();
     if (p_ != end_ && *p_ == '}') {
       ++p_;
@@ -114,7 +118,7 @@ class Parser {
       skipWhitespace();
       Value v;
       if (!parseValue(v, depth)) return false;
-      members.emplace_back(std::move(key), std::move(v));
+      memberStack_.emplace_back(std::move(key), std::move(v));
       skipWhitespace();
       if (p_ == end_) return setError("unterminated object");
       if (*p_ == ',') {
@@ -127,7 +131,7 @@ class Parser {
       }
       return setError("expected ',' or '}'");
     }
-    auto object = Object::fromMembers(std::move(members));
+    auto object = Object::fromMembers(takeFromStack(memberStack_, base));
     if (!object) return setError("duplicate key in object");
     out = Value(std::move(*object));
     return true;
@@ -136,18 +140,18 @@ class Parser {
   bool parseArray(Value& out, int depth) {
     if (depth > maxDepth_) return setError("nesting too deep");
     ++p_;  // '['
-    Array items;
+    const std::size_t base = valueStack_.size();
     skipWhitespace();
     if (p_ != end_ && *p_ == ']') {
       ++p_;
-      out = Value(std::move(items));
+      out = Value(Array());
       return true;
     }
     for (;;) {
       skipWhitespace();
       Value v;
       if (!parseValue(v, depth)) return false;
-      items.push_back(std::move(v));
+      valueStack_.push_back(std::move(v));
       skipWhitespace();
       if (p_ == end_) return setError("unterminated array");
       if (*p_ == ',') {
@@ -160,7 +164,7 @@ class Parser {
       }
       return setError("expected ',' or ']'");
     }
-    out = Value(std::move(items));
+    out = Value(takeFromStack(valueStack_, base));
     return true;
   }
 
@@ -392,6 +396,37 @@ class Parser {
     return true;
   }
 
+  // Members and elements are collected on stacks shared by all nesting levels, then moved into
+  // an exactly sized vector: no growth reallocations, no slack capacity kept in the document.
+  template <typename T>
+  static std::vector<T> takeFromStack(std::vector<T>& stack, std::size_t base) {
+    std::vector<T> items;
+    items.reserve(stack.size() - base);
+    for (std::size_t i = base; i < stack.size(); ++i) items.push_back(std::move(stack[i]));
+    stack.resize(base);
+    return items;
+  }
+
+  struct Stacks {
+    std::vector<Object::Member> members;
+    std::vector<Value> values;
+  };
+  // Per thread, so their capacity is reused across the many small documents of an ingest.
+  static Stacks& threadStacks() {
+    thread_local Stacks stacks;
+    return stacks;
+  }
+  // Leaves the stacks empty, and small after an unusually large document.
+  void releaseStacks() {
+    constexpr std::size_t kKeepCapacity = 1024;
+    memberStack_.clear();
+    valueStack_.clear();
+    if (memberStack_.capacity() > kKeepCapacity) memberStack_.shrink_to_fit();
+    if (valueStack_.capacity() > kKeepCapacity) valueStack_.shrink_to_fit();
+  }
+
+  std::vector<Object::Member>& memberStack_ = threadStacks().members;
+  std::vector<Value>& valueStack_ = threadStacks().values;
   const char* begin_;
   const char* p_;
   const char* end_;

@@ -403,7 +403,7 @@ class Parser {
     std::vector<T> items;
     items.reserve(stack.size() - base);
     for (std::size_t i = base; i < stack.size(); ++i) items.push_back(std::move(stack[i]));
-    stack.resize(base);
+    stack.erase(stack.begin() + static_cast<std::ptrdiff_t>(base), stack.end());
     return items;
   }
 

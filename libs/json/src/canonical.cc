@@ -73,10 +73,15 @@ void writeFloat(double d, std::string& out) {
 
 void writeValue(const Value& v, std::string& out);
 
-void writeObjectBody(const Object& o, std::string& out) {
+// Writes `o` without the top-level keys in `skipped`.
+void writeObjectBody(const Object& o, std::string& out,
+                     std::initializer_list<std::string_view> skipped = {}) {
   out.push_back('{');
   bool first = true;
   for (const auto& [key, value] : o) {
+    bool skip = false;
+    for (std::string_view k : skipped) skip = skip || key == k;
+    if (skip) continue;
     if (!first) out.push_back(',');
     first = false;
     writeString(key, out);
@@ -154,19 +159,7 @@ std::string canonical(const Object& object) {
 
 std::string canonicalWithout(const Object& object, std::initializer_list<std::string_view> skipped) {
   std::string out;
-  out.push_back('{');
-  bool first = true;
-  for (const auto& [key, value] : object) {
-    bool skip = false;
-    for (std::string_view k : skipped) skip = skip || key == k;
-    if (skip) continue;
-    if (!first) out.push_back(',');
-    first = false;
-    writeString(key, out);
-    out.push_back(':');
-    writeValue(value, out);
-  }
-  out.push_back('}');
+  writeObjectBody(object, out, skipped);
   return out;
 }
 

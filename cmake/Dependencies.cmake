@@ -3,6 +3,8 @@ find_package(Threads REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 find_package(ZLIB REQUIRED)
+find_package(SQLite3 REQUIRED)      # SQLite::SQLite3
+find_package(PostgreSQL REQUIRED)   # PostgreSQL::PostgreSQL (libpq)
 if(PLEXUS_BUILD_TESTS)
   find_package(GTest REQUIRED)
 endif()

@@ -13,6 +13,8 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 export CCACHE_BASEDIR="$root"
 fuzz_seconds="${PLEXUS_FUZZ_SECONDS:-60}"
+# Storage tests run on a throw-away PostgreSQL server; failing to start one is a failure here.
+export PLEXUS_REQUIRE_POSTGRES="${PLEXUS_REQUIRE_POSTGRES:-1}"
 passed=0
 failed=0
 failures=()

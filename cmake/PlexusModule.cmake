@@ -28,7 +28,8 @@ function(plexus_add_library name)
   endif()
   set_property(GLOBAL APPEND PROPERTY PLEXUS_TARGETS ${target})
   set_property(TARGET ${target} PROPERTY PLEXUS_LAYER ${ARG_LAYER})
-  set_property(TARGET ${target} PROPERTY PLEXUS_DIR ${CMAKE_CURRENT_SOURCE_DIR})
+  set_property(TARGET ${target} PROPERTY PLEXUS_HEADER_ROOT ${CMAKE_CURRENT_SOURCE_DIR}/include)
+  set_property(TARGET ${target} PROPERTY PLEXUS_HEADER_DIR ${CMAKE_CURRENT_SOURCE_DIR}/include)
 
   if(PLEXUS_BUILD_TESTS)
     file(GLOB tests CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/test/*_test.cc)
@@ -72,4 +73,60 @@ function(plexus_add_executable target)
     set_target_properties(${target} PROPERTIES OUTPUT_NAME ${ARG_OUTPUT_NAME})
   endif()
   _plexus_target_defaults(${target})
+endfunction()
+
+# plexus_add_service(<name> [API_DEPS <targets...>] [IMPL_DEPS <targets...>] [TEST_DEPS <targets...>])
+# A service folder services/<name>/ has:
+#   api/*.h (+ optional api/*.cc: value types, bus message schemas) -> plexus_<name>_api
+#   impl/*.cc and storage/**/*.cc                                    -> plexus_<name>_impl
+#   test/*_test.cc -> plexus_<name>_test, run with the ctest PostgreSQL fixture so store tests
+#   run on SQLite and PostgreSQL alike (plexus/storage/testing/database_test.h).
+# Headers are included as "<name>/api/..." (include root: services/).
+function(plexus_add_service name)
+  cmake_parse_arguments(ARG "" "" "API_DEPS;IMPL_DEPS;TEST_DEPS" ${ARGN})
+  set(dir ${CMAKE_CURRENT_SOURCE_DIR})
+  set(api plexus_${name}_api)
+  file(GLOB api_sources CONFIGURE_DEPENDS ${dir}/api/*.cc)
+  if(api_sources)
+    add_library(${api} STATIC ${api_sources})
+    target_include_directories(${api} PUBLIC ${PROJECT_SOURCE_DIR}/services)
+    target_link_libraries(${api} PUBLIC plexus_core ${ARG_API_DEPS})
+    _plexus_target_defaults(${api})
+  else()
+    add_library(${api} INTERFACE)
+    target_include_directories(${api} INTERFACE ${PROJECT_SOURCE_DIR}/services)
+    target_link_libraries(${api} INTERFACE plexus_core ${ARG_API_DEPS})
+  endif()
+  set_property(GLOBAL APPEND PROPERTY PLEXUS_TARGETS ${api})
+  set_property(TARGET ${api} PROPERTY PLEXUS_LAYER service)
+  set_property(TARGET ${api} PROPERTY PLEXUS_HEADER_ROOT ${PROJECT_SOURCE_DIR}/services)
+  set_property(TARGET ${api} PROPERTY PLEXUS_HEADER_DIR ${dir}/api)
+
+  file(GLOB_RECURSE impl_sources CONFIGURE_DEPENDS ${dir}/impl/*.cc ${dir}/storage/*.cc)
+  if(impl_sources)
+    set(impl plexus_${name}_impl)
+    add_library(${impl} STATIC ${impl_sources})
+    target_include_directories(${impl} PUBLIC ${PROJECT_SOURCE_DIR}/services)
+    target_link_libraries(${impl} PUBLIC ${api} ${ARG_IMPL_DEPS})
+    _plexus_target_defaults(${impl})
+    set_property(GLOBAL APPEND PROPERTY PLEXUS_TARGETS ${impl})
+    set_property(TARGET ${impl} PROPERTY PLEXUS_LAYER service)
+  endif()
+
+  if(PLEXUS_BUILD_TESTS)
+    file(GLOB tests CONFIGURE_DEPENDS ${dir}/test/*_test.cc)
+    if(tests)
+      set(test plexus_${name}_test)
+      add_executable(${test} ${tests})
+      target_link_libraries(${test} PRIVATE ${impl} ${ARG_TEST_DEPS} plexus_storage_testing
+        GTest::gtest GTest::gmock GTest::gtest_main)
+      target_compile_definitions(${test} PRIVATE
+        PLEXUS_SOURCE_DIR="${PROJECT_SOURCE_DIR}" PLEXUS_TEST_DATA_DIR="${dir}")
+      _plexus_target_defaults(${test})
+      gtest_discover_tests(${test} DISCOVERY_TIMEOUT 60 TEST_PREFIX "${name}." PROPERTIES
+        LABELS unit
+        FIXTURES_REQUIRED storage_postgres
+        ENVIRONMENT "PLEXUS_TEST_POSTGRES_DSN_FILE=${PLEXUS_TEST_POSTGRES_DSN_FILE}")
+    endif()
+  endif()
 endfunction()

@@ -1,0 +1,58 @@
+// HTTP/1.0 and 1.1 server: keep-alive, pipelining (responses in request order), request size
+// limits, timeouts for slow clients, Matrix CORS headers on every response, graceful stop. Each
+// connection costs a few KB and no thread while idle or waiting on a deferred response.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "plexus/core/result.h"
+#include "plexus/http/request_parser.h"
+#include "plexus/http/responder.h"
+
+namespace plexus::http {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 0;  // 0 picks a free port; Server::port() tells which
+  int ioThreads = 2;
+  ParserLimits limits;
+  // From the end of the previous response (or accept) until a request's header is complete.
+  // Also the keep-alive idle timeout.
+  std::chrono::milliseconds headerTimeout{30'000};
+  // From the end of the header until the body is complete.
+  std::chrono::milliseconds bodyTimeout{60'000};
+  // For writing one response to a client that does not read.
+  std::chrono::milliseconds writeTimeout{30'000};
+  // How long stop() lets in-flight requests finish before cancelling them.
+  std::chrono::milliseconds stopGrace{5'000};
+};
+
+class Server {
+ public:
+  Server(ServerOptions options, Handler handler);
+  ~Server();  // stop()
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds, listens and starts the io threads. Errors: kUnavailable when the address cannot be
+  // bound, kInvalidParam for a bad host. Call once.
+  Status start();
+  // The bound port (after start()).
+  std::uint16_t port() const;
+  // Stops accepting, closes idle connections, lets in-flight requests finish for at most
+  // options.stopGrace, then cancels the rest and joins the io threads. Idempotent; do not call
+  // from a handler.
+  void stop();
+  // Open connections, for tests and metrics.
+  std::size_t connectionCount() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace plexus::http

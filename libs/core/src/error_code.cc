@@ -9,14 +9,16 @@ namespace {
 // gRPC status numbers (grpc::StatusCode), kept numeric so core does not depend on gRPC.
 constexpr int kGrpcUnknown = 2;
 constexpr int kGrpcInvalidArgument = 3;
+constexpr int kGrpcDeadlineExceeded = 4;
 constexpr int kGrpcNotFound = 5;
+constexpr int kGrpcAlreadyExists = 6;
 constexpr int kGrpcPermissionDenied = 7;
 constexpr int kGrpcResourceExhausted = 8;
 constexpr int kGrpcInternal = 13;
 constexpr int kGrpcUnavailable = 14;
 constexpr int kGrpcUnauthenticated = 16;
 
-constexpr std::array<ErrorCodeInfo, 15> kTable = {{
+constexpr std::array<ErrorCodeInfo, 27> kTable = {{
     {"M_UNKNOWN", 500, kGrpcUnknown},                          // kUnknown
     {"M_BAD_JSON", 400, kGrpcInvalidArgument},                 // kBadJson
     {"M_NOT_JSON", 400, kGrpcInvalidArgument},                 // kNotJson
@@ -32,6 +34,18 @@ constexpr std::array<ErrorCodeInfo, 15> kTable = {{
     {"M_FORBIDDEN", 401, kGrpcUnauthenticated},                // kInvalidSignature
     {"M_UNKNOWN", 503, kGrpcUnavailable},                      // kUnavailable
     {"M_UNKNOWN", 500, kGrpcInternal},                         // kInternal
+    {"M_USER_IN_USE", 400, kGrpcAlreadyExists},                // kUserInUse
+    {"M_INVALID_USERNAME", 400, kGrpcInvalidArgument},         // kInvalidUsername
+    {"M_EXCLUSIVE", 400, kGrpcInvalidArgument},                // kExclusive
+    {"M_USER_DEACTIVATED", 403, kGrpcPermissionDenied},        // kUserDeactivated
+    {"M_WRONG_ROOM_KEYS_VERSION", 403, kGrpcPermissionDenied}, // kWrongRoomKeysVersion
+    {"M_ROOM_IN_USE", 400, kGrpcAlreadyExists},                // kRoomInUse
+    {"M_UNKNOWN", 409, kGrpcAlreadyExists},                    // kConflict
+    {"M_MISSING_PARAM", 400, kGrpcInvalidArgument},           // kMissingParam
+    {"M_GUEST_ACCESS_FORBIDDEN", 403, kGrpcPermissionDenied},  // kGuestAccessForbidden
+    {"M_THREEPID_DENIED", 403, kGrpcPermissionDenied},         // kThreepidDenied
+    {"M_NOT_YET_UPLOADED", 504, kGrpcDeadlineExceeded},       // kNotYetUploaded
+    {"M_CANNOT_OVERWRITE_MEDIA", 409, kGrpcAlreadyExists},     // kCannotOverwriteMedia
 }};
 
 }  // namespace

@@ -26,6 +26,18 @@ enum class ErrorCode : std::uint8_t {
   kInvalidSignature,        // M_FORBIDDEN, 401 on federation; a signature or hash did not verify
   kUnavailable,             // M_UNKNOWN, 503: a dependency is down; retry
   kInternal,                // M_UNKNOWN, 500: a bug or broken invariant
+  kUserInUse,               // M_USER_IN_USE, 400: the user ID is already taken
+  kInvalidUsername,         // M_INVALID_USERNAME, 400: the user ID breaks the grammar
+  kExclusive,               // M_EXCLUSIVE, 400: the user ID is reserved (appservice namespace)
+  kUserDeactivated,         // M_USER_DEACTIVATED, 403: the account was deactivated
+  kWrongRoomKeysVersion,    // M_WRONG_ROOM_KEYS_VERSION, 403: not the current key backup
+  kRoomInUse,               // M_ROOM_IN_USE, 400: createRoom with a taken alias
+  kConflict,                // M_UNKNOWN, 409: the thing exists already (e.g. a room alias)
+  kMissingParam,            // M_MISSING_PARAM, 400: a required parameter is absent
+  kGuestAccessForbidden,    // M_GUEST_ACCESS_FORBIDDEN, 403: guests may not call this endpoint
+  kThreepidDenied,          // M_THREEPID_DENIED, 403: third-party identifiers are not supported
+  kNotYetUploaded,          // M_NOT_YET_UPLOADED, 504: async media created but not uploaded yet
+  kCannotOverwriteMedia,    // M_CANNOT_OVERWRITE_MEDIA, 409: async media already has content
 };
 
 struct ErrorCodeInfo {

@@ -1,0 +1,98 @@
+// KeyserverService: construction, the transaction + publish helper, the device-list stream,
+// display names and the deletion hooks. The endpoints' logic is in device_keys.cc,
+// cross_signing.cc and key_backup.cc.
+#include "keyserver/impl/keyserver_service.h"
+
+#include <chrono>
+
+#include "keyserver/impl/change_recorder.h"
+#include "keyserver/storage/sql_key_store.h"
+#include "plexus/bus/typed_topic.h"
+
+namespace plexus::keyserver {
+
+KeyserverService::KeyserverService(storage::Database& db, bus::Bus& bus, Options options)
+    : db_(db), bus_(bus), options_(std::move(options)), store_(std::make_unique<SqlKeyStore>()) {
+  if (!options_.clock) {
+    options_.clock = [] {
+      return std::chrono::duration_cast<std::chrono::milliseconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+          .count();
+    };
+  }
+}
+
+KeyserverService::~KeyserverService() = default;
+
+Status KeyserverService::migrate() { return store_->migrate(db_); }
+
+Status KeyserverService::write(
+    const CallContext& ctx,
+    const std::function<Status(storage::Transaction&, std::vector<DeviceListUpdate>&)>& fn) {
+  if (ctx.expired()) return fail(ErrorCode::kUnavailable, "keyserver: deadline passed");
+  std::vector<DeviceListUpdate> updates;
+  PLEXUS_TRY_VOID(db_.runInTransaction([&](storage::Transaction& tx) -> Status {
+    updates.clear();  // a retried attempt starts over
+    return fn(tx, updates);
+  }));
+  // The change is committed: a bus failure loses only the wake-up, not the change, because
+  // consumers also read the stream by position (queryKeyChanges).
+  for (const auto& update : updates) (void)bus::publishTyped(bus_, update);
+  return {};
+}
+
+Status KeyserverService::performSetDeviceDisplayName(const CallContext& ctx,
+                                                     std::string_view userId,
+                                                     std::string_view deviceId,
+                                                     std::string_view displayName) {
+  std::optional<std::string> name;
+  if (!displayName.empty()) name = std::string(displayName);
+  return write(ctx, [&](storage::Transaction& tx, std::vector<DeviceListUpdate>& updates) -> Status {
+    PLEXUS_TRY(auto existing, store_->device(tx, userId, deviceId));
+    if (existing && existing->displayName == name) return {};
+    if (!existing && !name) return {};
+    PLEXUS_TRY_VOID(store_->setDisplayName(tx, userId, deviceId, name));
+    return recordDeviceListChange(*store_, tx, updates, userId, deviceId, false);
+  });
+}
+
+Result<std::int64_t> KeyserverService::queryDeviceListPosition(const CallContext&) {
+  return store_->deviceListPosition(db_);
+}
+
+Result<KeyChanges> KeyserverService::queryKeyChanges(const CallContext&, std::string_view,
+                                                     std::int64_t from, std::int64_t to) {
+  if (from < 0 || to < 0 || from > to) {
+    return fail(ErrorCode::kInvalidParam, "keys/changes: need 0 <= from <= to");
+  }
+  KeyChanges changes;
+  PLEXUS_TRY(changes.changed, store_->usersChangedBetween(db_, from, to));
+  return changes;
+}
+
+Status KeyserverService::performDeleteDeviceKeys(const CallContext& ctx, std::string_view userId,
+                                                 const std::vector<std::string>& deviceIds) {
+  return write(ctx, [&](storage::Transaction& tx, std::vector<DeviceListUpdate>& updates) -> Status {
+    for (const auto& deviceId : deviceIds) {
+      PLEXUS_TRY(bool existed, store_->deleteDevice(tx, userId, deviceId));
+      if (existed) {
+        PLEXUS_TRY_VOID(recordDeviceListChange(*store_, tx, updates, userId, deviceId, true));
+      }
+    }
+    return {};
+  });
+}
+
+Status KeyserverService::performDeleteUserKeys(const CallContext& ctx, std::string_view userId) {
+  return write(ctx, [&](storage::Transaction& tx, std::vector<DeviceListUpdate>& updates) -> Status {
+    PLEXUS_TRY(auto master, store_->crossSigningKey(tx, userId, CrossSigningKeyType::kMaster));
+    PLEXUS_TRY(auto deviceIds, store_->deleteUser(tx, userId));
+    for (const auto& deviceId : deviceIds) {
+      PLEXUS_TRY_VOID(recordDeviceListChange(*store_, tx, updates, userId, deviceId, true));
+    }
+    if (master) PLEXUS_TRY_VOID(recordDeviceListChange(*store_, tx, updates, userId, "", false));
+    return {};
+  });
+}
+
+}  // namespace plexus::keyserver

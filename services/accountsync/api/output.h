@@ -1,0 +1,29 @@
+// The account-sync service's bus output (topic "accountsync.account_data", key = user ID): an
+// account-data item of a user changed. Consumer: sync-api, which wakes the user's /sync and
+// reads the changes with AccountSyncApi::queryAccountData. Published after the commit;
+// delivered at least once, so consumers treat it as a hint and dedupe by position.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "plexus/core/result.h"
+#include "plexus/json/value.h"
+
+namespace plexus::accountsync {
+
+struct AccountDataOutput {
+  static constexpr std::string_view kTopic = "accountsync.account_data";
+
+  std::string userId;
+  std::string roomId;  // empty for global account data
+  std::string type;
+  std::int64_t streamPosition = 0;
+
+  std::string key() const { return userId; }
+  json::Object toJson() const;
+  static Result<AccountDataOutput> fromJson(const json::Object& object);
+};
+
+}  // namespace plexus::accountsync

@@ -1,0 +1,84 @@
+// RoomWriter: one write to one room — a batch of local events (one for a send, several for a
+// createRoom or an upgrade) built and authorized one after another on a copy of the room's head,
+// then written in one database transaction and published on the bus in order. The caller holds
+// the room's write mutex from construction to publish() and installs head() as the room's new
+// head only when commit() succeeded.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "plexus/bus/bus.h"
+#include "plexus/core/result.h"
+#include "plexus/events/server_identity.h"
+#include "plexus/storage/database.h"
+#include "roomserver/api/output.h"
+#include "roomserver/impl/event_builder.h"
+#include "roomserver/impl/room_state.h"
+#include "roomserver/storage/roomserver_store.h"
+
+namespace plexus::roomserver {
+
+struct PendingRedaction {
+  std::string targetEventId;
+  std::int64_t targetNid = 0;
+  json::Object redactedTarget;
+};
+
+struct PendingEvent {
+  std::shared_ptr<const events::Pdu> pdu;
+  std::int64_t typeNid = 0;
+  std::optional<std::int64_t> stateKeyNid;
+  std::optional<std::string> replacedEventId;  // the state event this one replaced
+  std::vector<std::string> prevEventIds;
+  std::optional<TransactionRef> transaction;
+  std::optional<PendingRedaction> redaction;
+};
+
+class RoomWriter {
+ public:
+  struct Deps {
+    RoomserverStore& store;
+    const events::ServerIdentity& identity;
+    std::int64_t nowMs;
+    std::size_t maxPrevEvents;
+  };
+  RoomWriter(Deps deps, RoomState head);
+
+  // Builds, authorizes and appends one event on top of the pending ones.
+  // Errors: those of buildEvent and authorizeEvent; storage errors interning names.
+  Result<PendingEvent*> append(const EventDraft& draft,
+                               std::optional<TransactionRef> transaction = std::nullopt);
+
+  // Attaches a redaction to the last appended event (the redaction event) and redacts the
+  // target in the head's state when it is a current state event.
+  void redactWithLast(PendingRedaction redaction);
+
+  // Writes the room (when new), every pending event, its state, memberships, extremities,
+  // transaction IDs and redactions in one transaction; `extra` runs in the same transaction.
+  using Extra = std::function<Status(storage::Transaction&, std::int64_t roomNid)>;
+  Status commit(storage::Database& db, const Extra& extra = {});
+
+  // Publishes the committed events in order (best effort: the events are stored already).
+  void publish(bus::Bus& bus) const;
+
+  const RoomState& head() const { return head_; }
+  RoomState takeHead() { return std::move(head_); }
+  const std::vector<PendingEvent>& pending() const { return pending_; }
+
+ private:
+  Deps deps_;
+  RoomState head_;
+  bool newRoom_;
+  StoredSnapshot baseSnapshot_;
+  std::map<std::pair<std::int64_t, std::int64_t>, std::int64_t> baseEntries_;
+  std::map<std::string, std::int64_t> baseExtremityNids_;
+  std::vector<PendingEvent> pending_;
+};
+
+}  // namespace plexus::roomserver

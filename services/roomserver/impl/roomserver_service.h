@@ -1,0 +1,153 @@
+// RoomserverService: the in-process implementation of RoomserverApi. Writes to one room are
+// serialized by a mutex per room (different rooms proceed in parallel); the head of each room
+// (current state, extremities) is cached in memory after the first write, so a send needs no
+// database reads. Reads go to the database.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "plexus/bus/bus.h"
+#include "plexus/events/server_identity.h"
+#include "plexus/storage/database.h"
+#include "roomserver/api/roomserver_api.h"
+#include "roomserver/impl/room_state.h"
+#include "roomserver/impl/room_writer.h"
+#include "roomserver/storage/sql_roomserver_store.h"
+
+namespace plexus::roomserver {
+
+class RoomserverService final : public RoomserverApi {
+ public:
+  struct Options {
+    std::function<std::int64_t()> clock;  // ms since the epoch; default: the system clock
+    std::size_t maxPrevEvents = 10;
+  };
+
+  // `profiles` fills displayname/avatar_url of the member events it builds.
+  RoomserverService(events::ServerIdentity identity, storage::Database& db, bus::Bus& bus,
+                    ProfileLookup profiles, Options options);
+  RoomserverService(events::ServerIdentity identity, storage::Database& db, bus::Bus& bus,
+                    ProfileLookup profiles)
+      : RoomserverService(std::move(identity), db, bus, std::move(profiles), Options{}) {}
+  ~RoomserverService() override;
+
+  // Applies the schema migrations. Call once before any other method.
+  Status start();
+
+  // RoomserverApi
+  Result<CreateRoomResponse> performCreateRoom(const CallContext& ctx,
+                                               const CreateRoomRequest& request) override;
+  Result<SendEventResponse> performSendEvent(const CallContext& ctx,
+                                             const SendEventRequest& request) override;
+  Result<JoinResponse> performJoin(const CallContext& ctx, const JoinRequest& request) override;
+  Result<SendEventResponse> performInvite(const CallContext& ctx,
+                                          const MembershipChangeRequest& request) override;
+  Result<SendEventResponse> performLeave(const CallContext& ctx, const std::string& roomId,
+                                         const std::string& userId,
+                                         const std::optional<std::string>& reason) override;
+  Result<SendEventResponse> performKick(const CallContext& ctx,
+                                        const MembershipChangeRequest& request) override;
+  Result<SendEventResponse> performBan(const CallContext& ctx,
+                                       const MembershipChangeRequest& request) override;
+  Result<SendEventResponse> performUnban(const CallContext& ctx,
+                                         const MembershipChangeRequest& request) override;
+  Result<JoinResponse> performKnock(const CallContext& ctx, const JoinRequest& request) override;
+  Status performForget(const CallContext& ctx, const std::string& roomId,
+                       const std::string& userId) override;
+  Result<SendEventResponse> performRedact(const CallContext& ctx,
+                                          const RedactRequest& request) override;
+  Result<UpgradeRoomResponse> performUpgradeRoom(const CallContext& ctx,
+                                                 const UpgradeRoomRequest& request) override;
+
+  Status performSetRoomAlias(const CallContext& ctx, const std::string& alias,
+                             const std::string& roomId, const std::string& creator) override;
+  Status performRemoveRoomAlias(const CallContext& ctx, const std::string& alias,
+                                const std::string& requester) override;
+  Result<AliasInfo> queryRoomIdForAlias(const CallContext& ctx, const std::string& alias) override;
+  Result<std::vector<std::string>> queryAliasesForRoom(const CallContext& ctx,
+                                                       const std::string& roomId) override;
+  Status performSetRoomVisibility(const CallContext& ctx, const std::string& roomId,
+                                  Visibility visibility) override;
+  Result<Visibility> queryRoomVisibility(const CallContext& ctx, const std::string& roomId) override;
+  Result<PublicRoomsResponse> queryPublicRooms(const CallContext& ctx,
+                                               const PublicRoomsRequest& request) override;
+
+  Result<std::vector<RoomEvent>> queryCurrentState(
+      const CallContext& ctx, const std::string& roomId,
+      const std::vector<StateSelector>& selectors) override;
+  Result<RoomEvent> queryStateEvent(const CallContext& ctx, const std::string& roomId,
+                                    const std::string& type, const std::string& stateKey) override;
+  Result<std::vector<RoomEvent>> queryStateAtEvent(const CallContext& ctx,
+                                                   const std::string& eventId,
+                                                   StatePoint point) override;
+  Result<std::vector<RoomEvent>> queryEvents(const CallContext& ctx,
+                                             const std::vector<std::string>& eventIds) override;
+  Result<RoomEvent> queryEvent(const CallContext& ctx, const std::string& eventId) override;
+  Result<std::optional<MembershipInfo>> queryMembership(const CallContext& ctx,
+                                                        const std::string& roomId,
+                                                        const std::string& userId) override;
+  Result<std::vector<JoinedMember>> queryJoinedMembers(const CallContext& ctx,
+                                                       const std::string& roomId) override;
+  Result<std::vector<std::string>> queryRoomsForUser(const CallContext& ctx,
+                                                     const std::string& userId,
+                                                     const std::string& membership) override;
+  Result<std::string> queryRoomVersion(const CallContext& ctx, const std::string& roomId) override;
+  Result<bool> queryRoomExists(const CallContext& ctx, const std::string& roomId) override;
+  Result<LatestEvents> queryLatestEvents(const CallContext& ctx,
+                                         const std::string& roomId) override;
+  Result<std::vector<RoomEvent>> queryAuthChain(const CallContext& ctx,
+                                                const std::vector<std::string>& eventIds) override;
+  Status inputEvents(const CallContext& ctx, const std::vector<InputRoomEvent>& events) override;
+
+ private:
+  // One room's write lock and cached head.
+  struct RoomEntry {
+    std::mutex mutex;
+    std::optional<RoomState> head;  // guarded by mutex
+  };
+  // A room's entry with its mutex held and its head loaded. Errors: kNotFound.
+  struct LockedRoom {
+    std::shared_ptr<RoomEntry> entry;
+    std::unique_lock<std::mutex> lock;
+    RoomState& head() { return *entry->head; }
+  };
+  Result<LockedRoom> lockRoom(const std::string& roomId);
+  std::shared_ptr<RoomEntry> entryFor(const std::string& roomId);
+
+  RoomWriter::Deps writerDeps();
+  // Builds, stores and publishes one event in a locked room.
+  Result<SendEventResponse> sendLocked(LockedRoom& room, const EventDraft& draft,
+                                       const std::optional<TransactionRef>& transaction);
+  Result<SendEventResponse> sendMember(const CallContext& ctx, const std::string& roomId,
+                                       const std::string& sender, const std::string& target,
+                                       const std::string& membership,
+                                       const std::optional<std::string>& reason, bool withProfile,
+                                       bool isDirect = false,
+                                       const std::optional<std::string>& requiredTargetMembership = {});
+  // Room ID for "!id" or "#alias". Errors: kNotFound, kInvalidParam.
+  Result<std::string> resolveRoom(const std::string& roomIdOrAlias);
+  Result<StoredRoom> roomOrNotFound(const std::string& roomId);
+  Result<RoomEvent> toRoomEvent(const StoredEvent& stored, const events::RoomVersion& version);
+  Result<std::vector<RoomEvent>> toRoomEvents(const std::vector<StoredEvent>& stored);
+  Result<PublicRoom> describePublicRoom(const StoredRoom& room);
+  std::string newRoomId();
+  std::int64_t now() const { return options_.clock(); }
+
+  events::ServerIdentity identity_;
+  storage::Database& db_;
+  bus::Bus& bus_;
+  ProfileLookup profiles_;
+  Options options_;
+  SqlRoomserverStore store_;
+
+  std::mutex roomsMutex_;
+  std::map<std::string, std::shared_ptr<RoomEntry>, std::less<>> rooms_;
+};
+
+}  // namespace plexus::roomserver

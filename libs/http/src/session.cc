@@ -194,17 +194,23 @@ asio::awaitable<void> Session::respondAndClose(const Response& response, bool he
 
 std::shared_ptr<Exchange> Session::newExchange() {
   std::uint64_t generation = ++generation_;
-  auto executor = socket_.get_executor();
+  // The callbacks hold only a weak reference: an application may keep a Responder after the
+  // server and its io_context are gone, so they must not own an executor (a strand) either.
   std::weak_ptr<Session> weak = weak_from_this();
-  auto notify = [weak, executor]() {
-    asio::post(executor, [weak]() {
-      if (auto self = weak.lock()) self->wake();
-    });
+  auto notify = [weak]() {
+    if (auto self = weak.lock()) {
+      asio::post(self->socket_.get_executor(), [weak]() {
+        if (auto s = weak.lock()) s->wake();
+      });
+    }
   };
-  auto scheduler = [weak, executor, generation](std::chrono::milliseconds delay, std::function<void()> callback) {
-    asio::post(executor, [weak, generation, delay, callback = std::move(callback)]() mutable {
-      if (auto self = weak.lock()) self->armExpiry(generation, delay, std::move(callback));
-    });
+  auto scheduler = [weak, generation](std::chrono::milliseconds delay, std::function<void()> callback) {
+    if (auto self = weak.lock()) {
+      asio::post(self->socket_.get_executor(),
+                 [weak, generation, delay, callback = std::move(callback)]() mutable {
+                   if (auto s = weak.lock()) s->armExpiry(generation, delay, std::move(callback));
+                 });
+    }
   };
   return std::make_shared<Exchange>(std::move(notify), std::move(scheduler));
 }

@@ -1,0 +1,24 @@
+// How the composition root builds the in-process sync-api (impl/sync_service.h): options and
+// the factory. Kept in api/ so services/node needs only this header and the _impl target.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace plexus::syncapi {
+
+struct SyncServiceOptions {
+  // The local server name (users "@x:<serverName>" are local: they get notification counts).
+  std::string serverName;
+  // ms since the epoch; default: the system clock.
+  std::function<std::int64_t()> clock;
+  // Threads that compute woken /sync responses (waiting itself costs no thread).
+  int wakeThreads = 2;
+  // Upper bound of a /sync timeout.
+  std::int64_t maxTimeoutMs = 5 * 60 * 1000;
+  // Bus consumer group names (one per service instance group).
+  std::string busGroup = "syncapi";
+};
+
+}  // namespace plexus::syncapi

@@ -1,0 +1,374 @@
+// SyncService: construction, start/stop, the bus inputs (room events, device lists) and the
+// account-data feed, notification counting and wake-ups.
+#include "syncapi/impl/sync_service.h"
+
+#include <chrono>
+#include <limits>
+
+#include "accountsync/api/output.h"
+#include "keyserver/api/output.h"
+#include "plexus/bus/typed_topic.h"
+#include "plexus/events/redaction.h"
+#include "plexus/events/room_version.h"
+#include "plexus/json/canonical.h"
+#include "syncapi/impl/client_event.h"
+#include "syncapi/impl/push_evaluator.h"
+
+namespace plexus::syncapi {
+namespace {
+
+std::int64_t systemNowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::optional<std::string> stringAt(const json::Object& o, std::string_view key) {
+  const json::Value* v = o.find(key);
+  const std::string* s = v ? v->getString() : nullptr;
+  return s ? std::optional<std::string>(*s) : std::nullopt;
+}
+
+std::int64_t intAt(const json::Object& o, std::string_view key) {
+  const json::Value* v = o.find(key);
+  auto i = v ? v->getInt() : std::nullopt;
+  return i.value_or(0);
+}
+
+const json::Object& contentOf(const json::Object& pdu) {
+  static const json::Object kEmpty;
+  const json::Value* c = pdu.find("content");
+  const json::Object* o = c ? c->getObject() : nullptr;
+  return o ? *o : kEmpty;
+}
+
+// The StoredEvent columns of an output PDU.
+StoredEvent storedFromOutput(const roomserver::OutputRoomEvent& output) {
+  const json::Object& pdu = output.event;
+  const json::Object& content = contentOf(pdu);
+  StoredEvent e;
+  e.roomId = output.roomId;
+  e.eventId = output.eventId;
+  e.depth = intAt(pdu, "depth");
+  e.type = stringAt(pdu, "type").value_or("");
+  e.sender = stringAt(pdu, "sender").value_or("");
+  e.stateKey = stringAt(pdu, "state_key");
+  e.originTs = intAt(pdu, "origin_server_ts");
+  e.json = json::canonical(pdu);
+  if (output.transaction) {
+    e.txnUser = output.transaction->userId;
+    e.txnDevice = output.transaction->deviceId;
+    e.txnId = output.transaction->transactionId;
+  }
+  if (const json::Value* rel = content.find("m.relates_to"); rel && rel->isObject()) {
+    if (auto id = rel->getStringAt("event_id")) e.relatesTo = std::string(*id);
+    if (auto type = rel->getStringAt("rel_type")) e.relType = std::string(*type);
+  }
+  if (e.type == "m.room.message") {
+    e.body = stringAt(content, "body");
+  } else if (e.type == "m.room.name") {
+    e.body = stringAt(content, "name");
+  } else if (e.type == "m.room.topic") {
+    e.body = stringAt(content, "topic");
+  }
+  return e;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<SyncService>> SyncService::create(storage::Database& db, bus::Bus& bus,
+                                                         DeviceKeySource* keys,
+                                                         SyncServiceOptions options) {
+  return create(db, bus, keys, nullptr, std::move(options));
+}
+
+Result<std::unique_ptr<SyncService>> SyncService::create(storage::Database& db, bus::Bus& bus,
+                                                         DeviceKeySource* keys,
+                                                         accountsync::AccountSyncApi* accountSync,
+                                                         SyncServiceOptions options) {
+  PLEXUS_TRY(auto store, makeSqlSyncStore(db));
+  if (!options.clock) options.clock = systemNowMs;
+  return std::unique_ptr<SyncService>(
+      new SyncService(std::move(store), bus, keys, accountSync, std::move(options)));
+}
+
+SyncService::SyncService(std::unique_ptr<SyncStore> store, bus::Bus& bus, DeviceKeySource* keys,
+                         accountsync::AccountSyncApi* accountSync, SyncServiceOptions options)
+    : store_(std::move(store)),
+      bus_(bus),
+      keys_(keys),
+      accountSync_(accountSync),
+      options_(std::move(options)),
+      notifier_(options_.wakeThreads) {}
+
+SyncService::~SyncService() { stop(); }
+
+StreamToken SyncService::currentToken() const {
+  return StreamToken{currentPos_.load(), typing_.serial()};
+}
+
+bool SyncService::isLocal(const std::string& userId) const {
+  if (options_.serverName.empty()) return true;
+  auto colon = userId.find(':');
+  return colon != std::string::npos && userId.compare(colon + 1, std::string::npos,
+                                                      options_.serverName) == 0;
+}
+
+Status SyncService::start() {
+  PLEXUS_TRY(std::int64_t pos, store_->queryCurrentPosition());
+  advance(pos);
+  // Rebuild the in-memory room index from the stored memberships and power levels.
+  PLEXUS_TRY(auto memberships, store_->queryActiveMemberships());
+  std::vector<std::string> ids;
+  std::set<std::string> roomIds;
+  for (const auto& m : memberships) {
+    ids.push_back(m.eventId);
+    roomIds.insert(m.roomId);
+  }
+  for (const auto& roomId : roomIds) {
+    PLEXUS_TRY(auto state, store_->queryCurrentState(roomId));
+    auto pl = state.find(StateKeyRef{"m.room.power_levels", ""});
+    if (pl != state.end()) ids.push_back(pl->second);
+  }
+  PLEXUS_TRY(auto events, store_->queryEvents(ids));
+  std::unordered_map<std::string, const StoredEvent*> byId;
+  for (const auto& e : events) byId[e.eventId] = &e;
+  for (const auto& m : memberships) {
+    std::optional<std::string> name;
+    if (auto it = byId.find(m.eventId); it != byId.end()) {
+      name = stringAt(contentOf(parseStored(it->second->json)), "displayname");
+    }
+    rooms_.setMembership(m.roomId, m.userId, m.membership, name);
+  }
+  for (const auto& e : events) {
+    if (e.type == "m.room.power_levels") {
+      rooms_.setPowerLevels(e.roomId, contentOf(parseStored(e.json)));
+    }
+  }
+
+  notifier_.start();
+  PLEXUS_TRY(auto roomSub, bus::subscribeTyped<roomserver::OutputRoomEvent>(
+                               bus_, options_.busGroup,
+                               [this](const roomserver::OutputRoomEvent& out, std::uint64_t) {
+                                 return inputRoomEvent(out);
+                               }));
+  subscriptions_.push_back(std::move(roomSub));
+  PLEXUS_TRY(auto keySub, bus::subscribeTyped<keyserver::DeviceListUpdate>(
+                              bus_, options_.busGroup,
+                              [this](const keyserver::DeviceListUpdate& update, std::uint64_t) {
+                                return inputDeviceListChange(CallContext{}, update.userId);
+                              }));
+  subscriptions_.push_back(std::move(keySub));
+  if (accountSync_) {
+    PLEXUS_TRY(auto dataSub, bus::subscribeTyped<accountsync::AccountDataOutput>(
+                                 bus_, options_.busGroup,
+                                 [this](const accountsync::AccountDataOutput& hint, std::uint64_t) {
+                                   return pullAccountData(hint.userId);
+                                 }));
+    subscriptions_.push_back(std::move(dataSub));
+  }
+  return {};
+}
+
+Status SyncService::pullAccountData(const std::string& userId) {
+  // Positions are kept in memory, so after a restart the first hint for a user copies all of
+  // their account data again (clients see it once more; harmless).
+  std::int64_t& since = accountSyncPos_[userId];
+  PLEXUS_TRY(auto changes, accountSync_->queryAccountData(CallContext{}, userId, since));
+  for (const auto& entry : changes.entries) {
+    PLEXUS_TRY_VOID(inputAccountData(CallContext{}, userId, entry.roomId, entry.type,
+                                     entry.content));
+  }
+  since = std::max(since, changes.latestPosition);
+  return {};
+}
+
+void SyncService::stop() {
+  subscriptions_.clear();
+  notifier_.stop();
+}
+
+void SyncService::advance(std::int64_t pos) {
+  std::int64_t cur = currentPos_.load();
+  while (pos > cur && !currentPos_.compare_exchange_weak(cur, pos)) {
+  }
+}
+
+void SyncService::wakeUsers(const std::vector<std::string>& users) {
+  notifier_.notifyUsers(users, currentToken());
+}
+
+void SyncService::wakeRoom(const std::string& roomId, const std::vector<std::string>& extra) {
+  auto users = rooms_.interestedUsers(roomId);
+  users.insert(users.end(), extra.begin(), extra.end());
+  wakeUsers(users);
+}
+
+std::shared_ptr<const json::Object> SyncService::pushRulesFor(const std::string& userId) {
+  {
+    std::lock_guard lock(pushRulesMutex_);
+    auto it = pushRules_.find(userId);
+    if (it != pushRules_.end()) return it->second;
+  }
+  json::Object merged = mergePushRules(userId, nullptr);
+  auto items = store_->queryAccountData(userId, 0, std::numeric_limits<std::int64_t>::max());
+  if (items.ok()) {
+    for (const auto& item : *items) {
+      if (item.roomId.empty() && item.type == "m.push_rules") {
+        json::Object content = parseStored(item.content);
+        const json::Value* global = content.find("global");
+        if (global && global->isObject()) merged = mergePushRules(userId, global->getObject());
+      }
+    }
+  }
+  auto shared = std::make_shared<const json::Object>(std::move(merged));
+  std::lock_guard lock(pushRulesMutex_);
+  pushRules_[userId] = shared;
+  return shared;
+}
+
+std::vector<NotificationWrite> SyncService::evaluateNotifications(
+    const roomserver::OutputRoomEvent& output, const StoredEvent& event) {
+  std::vector<NotificationWrite> out;
+  auto joined = rooms_.joinedUsers(output.roomId);
+  if (joined.empty()) return out;
+  json::Object powerLevels = rooms_.powerLevels(output.roomId);
+  std::int64_t senderLevel = intAt(powerLevels, "users_default");
+  if (const json::Value* users = powerLevels.find("users"); users && users->isObject()) {
+    if (const json::Value* lvl = users->getObject()->find(event.sender)) {
+      senderLevel = lvl->getInt().value_or(senderLevel);
+    }
+  }
+  PushContext ctx;
+  ctx.memberCount = static_cast<std::int64_t>(joined.size());
+  ctx.senderPowerLevel = senderLevel;
+  if (const json::Value* n = powerLevels.find("notifications"); n && n->isObject()) {
+    ctx.notificationLevels = *n->getObject();
+  }
+  std::string threadId;
+  if (event.relType == "m.thread" && event.relatesTo) threadId = *event.relatesTo;
+  for (const auto& userId : joined) {
+    if (userId == event.sender || !isLocal(userId)) continue;
+    ctx.userId = userId;
+    ctx.displayName = rooms_.displayName(output.roomId, userId);
+    PushOutcome outcome = evaluatePushRules(*pushRulesFor(userId), output.event, ctx);
+    if (outcome.notify) out.push_back(NotificationWrite{userId, outcome.highlight, threadId});
+  }
+  return out;
+}
+
+Status SyncService::applyIndexChanges(const roomserver::OutputRoomEvent& output,
+                                      const StoredEvent& event) {
+  // Most outputs add only the event itself; a state resolution may add older events too.
+  std::vector<StoredEvent> added;
+  std::vector<std::string> others;
+  for (const auto& id : output.addsStateEventIds) {
+    if (id == event.eventId) {
+      added.push_back(event);
+    } else {
+      others.push_back(id);
+    }
+  }
+  if (!others.empty()) {
+    PLEXUS_TRY(auto more, store_->queryEvents(others));
+    for (auto& e : more) added.push_back(std::move(e));
+  }
+  for (const auto& e : added) {
+    if (!e.stateKey) continue;
+    if (e.type == "m.room.member") {
+      const json::Object pdu = parseStored(e.json);
+      const json::Object& content = contentOf(pdu);
+      rooms_.setMembership(output.roomId, *e.stateKey,
+                           stringAt(content, "membership").value_or("leave"),
+                           stringAt(content, "displayname"));
+    } else if (e.type == "m.room.power_levels" && e.stateKey->empty()) {
+      rooms_.setPowerLevels(output.roomId, contentOf(parseStored(e.json)));
+    }
+  }
+  return {};
+}
+
+Status SyncService::addPrevContent(const roomserver::OutputRoomEvent& output, StoredEvent& event) {
+  // SPEC: client-server-api "Room Events" — unsigned.prev_content / replaces_state of a state
+  // event name the state it replaced (clients render renames and membership changes from it).
+  if (!event.stateKey || output.removesStateEventIds.empty()) return {};
+  PLEXUS_TRY(auto replaced, store_->queryEvents(output.removesStateEventIds));
+  for (const auto& old : replaced) {
+    if (old.type != event.type || old.stateKey != event.stateKey) continue;
+    json::Object pdu = output.event;
+    json::Value& unsignedValue = pdu["unsigned"];
+    if (!unsignedValue.isObject()) unsignedValue = json::Object{};
+    json::Object oldPdu = parseStored(old.json);
+    unsignedValue.getObject()->set("prev_content", contentOf(oldPdu));
+    unsignedValue.getObject()->set("prev_sender", old.sender);
+    unsignedValue.getObject()->set("replaces_state", old.eventId);
+    event.json = json::canonical(pdu);
+    break;
+  }
+  return {};
+}
+
+Status SyncService::inputRoomEvent(const roomserver::OutputRoomEvent& output) {
+  using Kind = roomserver::OutputRoomEvent::Kind;
+  if (output.kind == Kind::kRedaction) {
+    PLEXUS_TRY(auto target, store_->queryEvent(output.redactsEventId));
+    PLEXUS_TRY(auto redaction, store_->queryEvent(output.eventId));
+    if (!target || !redaction || target->redactedBecause) return {};
+    const events::RoomVersion* version = events::findRoomVersion(output.roomVersion);
+    if (!version) version = &events::defaultRoomVersion();
+    json::Object redacted = events::redact(parseStored(target->json), *version);
+    ClientEventOptions opts;
+    opts.nowMs = now();
+    json::Object because = toClientEvent(*redaction, opts);
+    because.erase("unsigned");
+    PLEXUS_TRY_VOID(store_->redactEvent(target->eventId, json::canonical(redacted),
+                                        json::canonical(because)));
+    return {};
+  }
+  if (output.kind != Kind::kNewRoomEvent) return {};  // TODO(#3): purge rooms
+
+  RoomEventWrite write;
+  write.event = storedFromOutput(output);
+  PLEXUS_TRY_VOID(addPrevContent(output, write.event));
+  write.addsStateEventIds = output.addsStateEventIds;
+  write.removesStateEventIds = output.removesStateEventIds;
+  write.notifications = evaluateNotifications(output, write.event);
+  PLEXUS_TRY(auto pos, store_->storeRoomEvent(write));
+  // A redelivery is already stored; the index update is repeated (it is idempotent) in case
+  // the first attempt failed after the commit.
+  PLEXUS_TRY_VOID(applyIndexChanges(output, write.event));
+  if (!pos) return {};
+  write.event.pos = *pos;
+  advance(*pos);
+  std::vector<std::string> extra;
+  if (write.event.type == "m.room.member" && write.event.stateKey) {
+    extra.push_back(*write.event.stateKey);  // the user who left, was kicked or was invited
+  }
+  wakeRoom(output.roomId, extra);
+  return {};
+}
+
+Status SyncService::inputAccountData(const CallContext&, const std::string& userId,
+                                     const std::string& roomId, const std::string& type,
+                                     const json::Object& content) {
+  if (userId.empty() || type.empty()) return fail(ErrorCode::kInvalidParam, "missing user or type");
+  PLEXUS_TRY(std::int64_t pos,
+             store_->storeAccountData(userId, roomId, type, json::canonical(content)));
+  if (type == "m.push_rules" && roomId.empty()) {
+    std::lock_guard lock(pushRulesMutex_);
+    pushRules_.erase(userId);
+  }
+  advance(pos);
+  wakeUsers({userId});
+  return {};
+}
+
+Status SyncService::inputDeviceListChange(const CallContext&, const std::string& userId) {
+  PLEXUS_TRY(std::int64_t pos, store_->storeDeviceListChange(userId));
+  advance(pos);
+  auto users = rooms_.usersSharingRooms(userId);
+  wakeUsers(std::vector<std::string>(users.begin(), users.end()));
+  return {};
+}
+
+}  // namespace plexus::syncapi

@@ -1,0 +1,160 @@
+// SyncService: the in-process SyncApi. Consumes roomserver.output (and keyserver.device_list)
+// from the bus, keeps sync-api's own copy of timelines and state in SyncStore, and serves
+// /sync (long-polling through the Notifier), history, search and the ephemeral streams.
+// Split over sync_service.cc (construction, bus inputs, feeds), sync_builder.cc (/sync
+// responses), sync_rooms.cc (one room's /sync entry), history.cc (/messages, /context,
+// events, relations, threads, search) and ephemeral.cc (typing, receipts, presence,
+// to-device, filters).
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "accountsync/api/accountsync_api.h"
+#include "plexus/bus/bus.h"
+#include "plexus/storage/database.h"
+#include "roomserver/api/output.h"
+#include "syncapi/api/ports.h"
+#include "syncapi/api/sync_service_options.h"
+#include "syncapi/api/syncapi_api.h"
+#include "syncapi/impl/filter.h"
+#include "syncapi/impl/notifier.h"
+#include "syncapi/impl/room_index.h"
+#include "syncapi/impl/tokens.h"
+#include "syncapi/impl/typing_state.h"
+#include "syncapi/storage/syncapi_store.h"
+
+namespace plexus::syncapi {
+
+class SyncService final : public SyncApi {
+ public:
+  // `keys` may be null (then no one-time-key counts and "*" to-device targets are skipped).
+  // Errors: the store's migration error.
+  static Result<std::unique_ptr<SyncService>> create(storage::Database& db, bus::Bus& bus,
+                                                     DeviceKeySource* keys,
+                                                     SyncServiceOptions options);
+  // With account-sync: start() also consumes "accountsync.account_data" hints and copies the
+  // changed entries (AccountSyncApi::queryAccountData) into sync-api's stream.
+  static Result<std::unique_ptr<SyncService>> create(storage::Database& db, bus::Bus& bus,
+                                                     DeviceKeySource* keys,
+                                                     accountsync::AccountSyncApi* accountSync,
+                                                     SyncServiceOptions options);
+  ~SyncService() override;
+
+  // Loads the in-memory room index, subscribes to the bus topics, starts the notifier.
+  Status start();
+  // Unsubscribes and stops every thread; pending async syncs are dropped.
+  void stop();
+
+  // The roomserver.output consumer (public so a composition root or test can feed it).
+  Status inputRoomEvent(const roomserver::OutputRoomEvent& output);
+
+  // SyncApi
+  Result<json::Object> querySync(const CallContext& ctx, const SyncRequest& request) override;
+  std::shared_ptr<SyncWait> querySyncAsync(const CallContext& ctx, const SyncRequest& request,
+                                           SyncCallback done) override;
+  Result<std::string> performCreateFilter(const CallContext& ctx, const std::string& userId,
+                                          const json::Object& filter) override;
+  Result<json::Object> queryFilter(const CallContext& ctx, const std::string& userId,
+                                   const std::string& filterId) override;
+  Result<json::Object> queryMessages(const CallContext& ctx,
+                                     const MessagesRequest& request) override;
+  Result<json::Object> queryContext(const CallContext& ctx,
+                                    const ContextRequest& request) override;
+  Result<json::Object> queryEventForUser(const CallContext& ctx, const std::string& userId,
+                                         const std::string& roomId,
+                                         const std::string& eventId) override;
+  Result<json::Object> queryRelations(const CallContext& ctx,
+                                      const RelationsRequest& request) override;
+  Result<json::Object> queryThreads(const CallContext& ctx, const ThreadsRequest& request) override;
+  Result<json::Object> performSearch(const CallContext& ctx, const std::string& userId,
+                                     const json::Object& body,
+                                     const std::string& nextBatch) override;
+  Result<json::Object> queryTimestampToEvent(const CallContext& ctx, const std::string& userId,
+                                             const std::string& roomId, std::int64_t ts,
+                                             char dir) override;
+  Result<json::Object> queryNotifications(const CallContext& ctx, const std::string& userId,
+                                          const std::string& from, int limit,
+                                          const std::string& only) override;
+  Status performTyping(const CallContext& ctx, const TypingRequest& request) override;
+  Status performReceipt(const CallContext& ctx, const ReceiptRequest& request) override;
+  Status performSetPresence(const CallContext& ctx, const std::string& userId,
+                            const std::string& presence,
+                            const std::optional<std::string>& statusMsg) override;
+  Result<PresenceStatus> queryPresence(const CallContext& ctx, const std::string& userId) override;
+  Status performSendToDevice(const CallContext& ctx, const SendToDeviceRequest& request) override;
+  Status inputAccountData(const CallContext& ctx, const std::string& userId,
+                          const std::string& roomId, const std::string& type,
+                          const json::Object& content) override;
+  Status inputDeviceListChange(const CallContext& ctx, const std::string& userId) override;
+
+  // For tests and metrics.
+  std::size_t parkedWaiters() const { return notifier_.parkedCount(); }
+  int threadCount() const { return notifier_.threadCount(); }
+  StreamToken currentToken() const;
+
+ private:
+  SyncService(std::unique_ptr<SyncStore> store, bus::Bus& bus, DeviceKeySource* keys,
+              accountsync::AccountSyncApi* accountSync, SyncServiceOptions options);
+  // Copies the user's account-data changes from account-sync (bus hint handler).
+  Status pullAccountData(const std::string& userId);
+
+  // A parsed, resolved /sync request.
+  struct SyncPlan {
+    SyncRequest request;
+    Filter filter;
+    bool initial = true;
+    StreamToken since;
+  };
+  struct RoomSync;  // per-room inputs, defined in sync_rooms.cc
+
+  Result<SyncPlan> planSync(const SyncRequest& request);
+  // Builds the response for (since, now]; `empty` says whether it carries anything new.
+  Result<json::Object> buildSync(const SyncPlan& plan, StreamToken now, bool* empty);
+  Result<json::Object> joinedRoom(const SyncPlan& plan, const Membership& m, StreamToken now,
+                                  bool* empty);
+  Result<json::Object> leftRoom(const SyncPlan& plan, const Membership& m, StreamToken now);
+  Result<json::Object> invitedRoom(const Membership& m, const char* stateKey);
+  // Timeline + state of a room for (after, upTo]; shared by join and leave sections.
+  Status roomTimelineAndState(const SyncPlan& plan, const std::string& roomId,
+                              std::int64_t after, std::int64_t upTo, bool fullState,
+                              json::Object& out, bool* hasTimeline);
+  struct AsyncSync;  // one pending querySyncAsync, defined in sync_builder.cc
+  void runAsync(const std::shared_ptr<AsyncSync>& state, bool timedOut);
+
+  // Inputs
+  Status addPrevContent(const roomserver::OutputRoomEvent& output, StoredEvent& event);
+  Status applyIndexChanges(const roomserver::OutputRoomEvent& output, const StoredEvent& event);
+  std::vector<NotificationWrite> evaluateNotifications(const roomserver::OutputRoomEvent& output,
+                                                       const StoredEvent& event);
+  std::shared_ptr<const json::Object> pushRulesFor(const std::string& userId);
+  void advance(std::int64_t pos);
+  void wakeRoom(const std::string& roomId, const std::vector<std::string>& extraUsers);
+  void wakeUsers(const std::vector<std::string>& users);
+  void scheduleTypingExpiry(const std::string& roomId, std::int64_t untilMs);
+  std::int64_t now() const { return options_.clock(); }
+  bool isLocal(const std::string& userId) const;
+  Result<json::Object> stateEventsJson(const std::vector<std::string>& ids, const Filter& filter);
+
+  std::unique_ptr<SyncStore> store_;
+  bus::Bus& bus_;
+  DeviceKeySource* keys_;
+  accountsync::AccountSyncApi* accountSync_;
+  std::unordered_map<std::string, std::int64_t> accountSyncPos_;  // bus thread only
+  SyncServiceOptions options_;
+  std::atomic<std::int64_t> currentPos_{0};
+  TypingState typing_;
+  RoomIndex rooms_;
+  Notifier notifier_;
+  std::mutex pushRulesMutex_;
+  // Merged rulesets per local user, shared so evaluation never copies them.
+  std::unordered_map<std::string, std::shared_ptr<const json::Object>> pushRules_;
+  std::vector<std::unique_ptr<bus::Subscription>> subscriptions_;
+};
+
+}  // namespace plexus::syncapi

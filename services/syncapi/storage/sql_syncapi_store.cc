@@ -1,0 +1,389 @@
+// SqlSyncStore, part 1: positions, room events, state, memberships, relations and search.
+#include "syncapi/storage/sql_syncapi_store.h"
+
+#include <cctype>
+
+#include "plexus/json/parse.h"
+#include "syncapi/storage/migrations.h"
+
+namespace plexus::syncapi {
+
+using storage::Params;
+using storage::Row;
+using storage::Rows;
+
+namespace {
+
+constexpr std::string_view kEventColumns =
+    "pos, room_id, event_id, depth, type, sender, state_key, json, origin_ts, redacted_because, "
+    "txn_user, txn_device, txn_id, relates_to, rel_type, body";
+
+std::string eventSelect(std::string_view tail) {
+  std::string s = "SELECT ";
+  s += kEventColumns;
+  s += " FROM syncapi_events ";
+  s += tail;
+  return s;
+}
+
+// Appends "$<n>" (kept out of operator+ chains, which trip GCC 12's -Wrestrict).
+void appendPlaceholder(std::string& sql, std::size_t n) {
+  sql.push_back('$');
+  sql.append(std::to_string(n));
+}
+
+Result<StoredEvent> readEvent(const Row& r) {
+  StoredEvent e;
+  PLEXUS_TRY(e.pos, r.int64(0));
+  PLEXUS_TRY(e.roomId, r.text(1));
+  PLEXUS_TRY(e.eventId, r.text(2));
+  PLEXUS_TRY(e.depth, r.int64(3));
+  PLEXUS_TRY(e.type, r.text(4));
+  PLEXUS_TRY(e.sender, r.text(5));
+  PLEXUS_TRY(e.stateKey, r.optionalText(6));
+  PLEXUS_TRY(e.json, r.text(7));
+  PLEXUS_TRY(e.originTs, r.int64(8));
+  PLEXUS_TRY(e.redactedBecause, r.optionalText(9));
+  PLEXUS_TRY(e.txnUser, r.optionalText(10));
+  PLEXUS_TRY(e.txnDevice, r.optionalText(11));
+  PLEXUS_TRY(e.txnId, r.optionalText(12));
+  PLEXUS_TRY(e.relatesTo, r.optionalText(13));
+  PLEXUS_TRY(e.relType, r.optionalText(14));
+  PLEXUS_TRY(e.body, r.optionalText(15));
+  return e;
+}
+
+Result<std::vector<StoredEvent>> readEvents(const Rows& rows) {
+  std::vector<StoredEvent> out;
+  out.reserve(rows.size());
+  for (const Row r : rows) {
+    PLEXUS_TRY(auto e, readEvent(r));
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+// Applies one added state event (already stored) to current state, deltas and memberships.
+Status applyAdd(storage::Executor& tx, const std::string& roomId, const std::string& eventId,
+                std::int64_t pos) {
+  PLEXUS_TRY(Rows rows, tx.query("SELECT type, state_key, json FROM syncapi_events "
+                                 "WHERE event_id = $1 AND state_key IS NOT NULL",
+                                 {eventId}));
+  if (rows.empty()) return {};  // not a state event we know: nothing to apply
+  PLEXUS_TRY(std::string type, rows.front().text(0));
+  PLEXUS_TRY(std::string stateKey, rows.front().text(1));
+  PLEXUS_TRY_VOID(tx.execute(
+      "INSERT INTO syncapi_current_state (room_id, type, state_key, event_id, pos) "
+      "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (room_id, type, state_key) "
+      "DO UPDATE SET event_id = excluded.event_id, pos = excluded.pos",
+      {roomId, type, stateKey, eventId, pos}));
+  PLEXUS_TRY_VOID(tx.execute(
+      "INSERT INTO syncapi_state_deltas (room_id, pos, type, state_key, event_id) "
+      "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (room_id, pos, type, state_key) "
+      "DO UPDATE SET event_id = excluded.event_id",
+      {roomId, pos, type, stateKey, eventId}));
+  if (type == "m.room.member") {
+    PLEXUS_TRY(std::string json, rows.front().text(2));
+    std::string membership = "leave";
+    auto parsed = json::parseObject(json, json::ParseOptions{false, 64});
+    if (parsed.ok()) {
+      if (const json::Value* content = parsed->find("content")) {
+        if (auto m = content->getStringAt("membership")) membership = std::string(*m);
+      }
+    }
+    PLEXUS_TRY_VOID(tx.execute(
+        "INSERT INTO syncapi_memberships (user_id, room_id, membership, event_id, pos) "
+        "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (user_id, room_id) "
+        "DO UPDATE SET membership = excluded.membership, event_id = excluded.event_id, "
+        "pos = excluded.pos",
+        {stateKey, roomId, membership, eventId, pos}));
+  }
+  return {};
+}
+
+Status applyRemove(storage::Executor& tx, const std::string& roomId, const std::string& eventId,
+                   std::int64_t pos) {
+  PLEXUS_TRY(Rows rows, tx.query("SELECT type, state_key FROM syncapi_current_state "
+                                 "WHERE room_id = $1 AND event_id = $2",
+                                 {roomId, eventId}));
+  if (rows.empty()) return {};  // already replaced by an add in the same output
+  PLEXUS_TRY(std::string type, rows.front().text(0));
+  PLEXUS_TRY(std::string stateKey, rows.front().text(1));
+  PLEXUS_TRY_VOID(tx.execute(
+      "DELETE FROM syncapi_current_state WHERE room_id = $1 AND type = $2 AND state_key = $3",
+      {roomId, type, stateKey}));
+  PLEXUS_TRY_VOID(tx.execute(
+      "INSERT INTO syncapi_state_deltas (room_id, pos, type, state_key, event_id) "
+      "VALUES ($1, $2, $3, $4, NULL) ON CONFLICT (room_id, pos, type, state_key) DO NOTHING",
+      {roomId, pos, type, stateKey}));
+  if (type == "m.room.member") {
+    PLEXUS_TRY_VOID(tx.execute(
+        "UPDATE syncapi_memberships SET membership = 'leave', pos = $3 "
+        "WHERE user_id = $1 AND room_id = $2",
+        {stateKey, roomId, pos}));
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<SyncStore>> makeSqlSyncStore(storage::Database& db) {
+  PLEXUS_TRY_VOID(storage::migrate(db, "syncapi", syncMigrations()));
+  return std::unique_ptr<SyncStore>(new SqlSyncStore(db));
+}
+
+Result<std::int64_t> allocatePosition(storage::Executor& tx) {
+  PLEXUS_TRY(Rows rows, tx.query("UPDATE syncapi_stream SET pos = pos + 1 WHERE id = 1 RETURNING pos"));
+  if (rows.empty()) return fail(ErrorCode::kInternal, "syncapi: stream counter row missing");
+  return rows.front().int64(0);
+}
+
+Result<std::int64_t> SqlSyncStore::queryCurrentPosition() {
+  PLEXUS_TRY(Rows rows, db_.query("SELECT pos FROM syncapi_stream WHERE id = 1"));
+  if (rows.empty()) return std::int64_t{0};
+  return rows.front().int64(0);
+}
+
+Result<std::optional<std::int64_t>> SqlSyncStore::storeRoomEvent(const RoomEventWrite& write) {
+  std::optional<std::int64_t> result;
+  Status s = db_.runInTransaction([&](storage::Transaction& tx) -> Status {
+    result.reset();
+    const StoredEvent& e = write.event;
+    PLEXUS_TRY(Rows existing,
+               tx.query("SELECT pos FROM syncapi_events WHERE event_id = $1", {e.eventId}));
+    if (!existing.empty()) return {};
+    PLEXUS_TRY(std::int64_t pos, allocatePosition(tx));
+    PLEXUS_TRY_VOID(tx.execute(
+        "INSERT INTO syncapi_events (pos, room_id, event_id, depth, type, sender, state_key, "
+        "json, origin_ts, redacted_because, txn_user, txn_device, txn_id, relates_to, rel_type, "
+        "body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+        {pos, e.roomId, e.eventId, e.depth, e.type, e.sender, e.stateKey, e.json, e.originTs,
+         e.redactedBecause, e.txnUser, e.txnDevice, e.txnId, e.relatesTo, e.relType, e.body}));
+    for (const auto& id : write.removesStateEventIds) {
+      PLEXUS_TRY_VOID(applyRemove(tx, e.roomId, id, pos));
+    }
+    for (const auto& id : write.addsStateEventIds) {
+      PLEXUS_TRY_VOID(applyAdd(tx, e.roomId, id, pos));
+    }
+    for (const auto& n : write.notifications) {
+      PLEXUS_TRY_VOID(tx.execute(
+          "INSERT INTO syncapi_notifications (user_id, room_id, pos, highlight, thread_id) "
+          "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (user_id, room_id, pos) DO NOTHING",
+          {n.userId, e.roomId, pos, n.highlight ? 1 : 0, n.threadId}));
+    }
+    result = pos;
+    return {};
+  });
+  if (!s.ok()) return std::move(s).takeError();
+  return result;
+}
+
+Status SqlSyncStore::redactEvent(const std::string& eventId, const std::string& redactedJson,
+                                 const std::string& redactionJson) {
+  PLEXUS_TRY_VOID(db_.execute(
+      "UPDATE syncapi_events SET json = $2, redacted_because = $3, body = NULL "
+      "WHERE event_id = $1",
+      {eventId, redactedJson, redactionJson}));
+  return {};
+}
+
+Result<std::optional<StoredEvent>> SqlSyncStore::queryEvent(const std::string& eventId) {
+  PLEXUS_TRY(Rows rows, db_.query(eventSelect("WHERE event_id = $1"), {eventId}));
+  if (rows.empty()) return std::optional<StoredEvent>{};
+  PLEXUS_TRY(auto e, readEvent(rows.front()));
+  return std::optional<StoredEvent>(std::move(e));
+}
+
+Result<std::vector<StoredEvent>> SqlSyncStore::queryEvents(const std::vector<std::string>& ids) {
+  std::vector<StoredEvent> out;
+  for (std::size_t i = 0; i < ids.size(); i += 100) {
+    std::string sql = eventSelect("WHERE event_id IN (");
+    Params params;
+    for (std::size_t j = i; j < ids.size() && j < i + 100; ++j) {
+      if (j > i) sql += ", ";
+      params.emplace_back(ids[j]);
+      appendPlaceholder(sql, params.size());
+    }
+    sql += ") ORDER BY pos";
+    PLEXUS_TRY(Rows rows, db_.query(sql, params));
+    PLEXUS_TRY(auto events, readEvents(rows));
+    for (auto& e : events) out.push_back(std::move(e));
+  }
+  return out;
+}
+
+Result<std::vector<StoredEvent>> SqlSyncStore::queryRoomEvents(const std::string& roomId,
+                                                               std::int64_t afterPos,
+                                                               std::int64_t upToPos, int limit,
+                                                               bool backwards) {
+  PLEXUS_TRY(Rows rows,
+             db_.query(eventSelect(backwards ? "WHERE room_id = $1 AND pos > $2 AND pos <= $3 "
+                                               "ORDER BY pos DESC LIMIT $4"
+                                             : "WHERE room_id = $1 AND pos > $2 AND pos <= $3 "
+                                               "ORDER BY pos ASC LIMIT $4"),
+                       {roomId, afterPos, upToPos, limit}));
+  return readEvents(rows);
+}
+
+Result<std::set<std::string>> SqlSyncStore::queryRoomsWithEvents(std::int64_t afterPos,
+                                                                 std::int64_t upToPos) {
+  PLEXUS_TRY(Rows rows, db_.query("SELECT DISTINCT room_id FROM syncapi_events "
+                                  "WHERE pos > $1 AND pos <= $2",
+                                  {afterPos, upToPos}));
+  std::set<std::string> out;
+  for (const Row r : rows) {
+    PLEXUS_TRY(auto id, r.text(0));
+    out.insert(std::move(id));
+  }
+  return out;
+}
+
+Result<std::map<StateKeyRef, std::string>> SqlSyncStore::queryCurrentState(
+    const std::string& roomId) {
+  PLEXUS_TRY(Rows rows, db_.query("SELECT type, state_key, event_id FROM syncapi_current_state "
+                                  "WHERE room_id = $1",
+                                  {roomId}));
+  std::map<StateKeyRef, std::string> out;
+  for (const Row r : rows) {
+    PLEXUS_TRY(auto type, r.text(0));
+    PLEXUS_TRY(auto key, r.text(1));
+    PLEXUS_TRY(auto id, r.text(2));
+    out[StateKeyRef{std::move(type), std::move(key)}] = std::move(id);
+  }
+  return out;
+}
+
+Result<std::vector<StateDelta>> SqlSyncStore::queryStateDeltas(const std::string& roomId,
+                                                               std::int64_t upToPos) {
+  PLEXUS_TRY(Rows rows, db_.query("SELECT pos, type, state_key, event_id FROM "
+                                  "syncapi_state_deltas WHERE room_id = $1 AND pos <= $2 "
+                                  "ORDER BY pos",
+                                  {roomId, upToPos}));
+  std::vector<StateDelta> out;
+  out.reserve(rows.size());
+  for (const Row r : rows) {
+    StateDelta d;
+    PLEXUS_TRY(d.pos, r.int64(0));
+    PLEXUS_TRY(d.key.type, r.text(1));
+    PLEXUS_TRY(d.key.stateKey, r.text(2));
+    PLEXUS_TRY(d.eventId, r.optionalText(3));
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+namespace {
+Result<std::vector<Membership>> readMemberships(const Rows& rows) {
+  std::vector<Membership> out;
+  for (const Row r : rows) {
+    Membership m;
+    PLEXUS_TRY(m.userId, r.text(0));
+    PLEXUS_TRY(m.roomId, r.text(1));
+    PLEXUS_TRY(m.membership, r.text(2));
+    PLEXUS_TRY(m.eventId, r.text(3));
+    PLEXUS_TRY(m.pos, r.int64(4));
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+}  // namespace
+
+Result<std::vector<Membership>> SqlSyncStore::queryMembershipsOfUser(const std::string& userId) {
+  PLEXUS_TRY(Rows rows, db_.query("SELECT user_id, room_id, membership, event_id, pos FROM "
+                                  "syncapi_memberships WHERE user_id = $1",
+                                  {userId}));
+  return readMemberships(rows);
+}
+
+Result<std::vector<Membership>> SqlSyncStore::queryActiveMemberships() {
+  PLEXUS_TRY(Rows rows, db_.query("SELECT user_id, room_id, membership, event_id, pos FROM "
+                                  "syncapi_memberships WHERE membership IN ('join', 'invite')"));
+  return readMemberships(rows);
+}
+
+Result<std::vector<StoredEvent>> SqlSyncStore::queryRelations(
+    const std::string& roomId, const std::string& eventId, const std::string& relType,
+    const std::string& eventType, std::int64_t afterPos, std::int64_t beforePos, int limit,
+    bool backwards) {
+  std::string tail =
+      "WHERE room_id = $1 AND relates_to = $2 AND pos > $3 AND pos < $4 "
+      "AND ($5 = '' OR rel_type = $5) AND ($6 = '' OR type = $6) ORDER BY pos ";
+  tail += backwards ? "DESC" : "ASC";
+  tail += " LIMIT $7";
+  PLEXUS_TRY(Rows rows, db_.query(eventSelect(tail),
+                                  {roomId, eventId, afterPos, beforePos, relType, eventType,
+                                   limit}));
+  return readEvents(rows);
+}
+
+Result<std::vector<std::pair<std::string, std::int64_t>>> SqlSyncStore::queryThreadRoots(
+    const std::string& roomId, std::int64_t beforePos, int limit) {
+  PLEXUS_TRY(Rows rows, db_.query("SELECT relates_to, MAX(pos) AS latest FROM syncapi_events "
+                                  "WHERE room_id = $1 AND rel_type = 'm.thread' "
+                                  "GROUP BY relates_to HAVING MAX(pos) < $2 "
+                                  "ORDER BY latest DESC LIMIT $3",
+                                  {roomId, beforePos, limit}));
+  std::vector<std::pair<std::string, std::int64_t>> out;
+  for (const Row r : rows) {
+    PLEXUS_TRY(auto id, r.text(0));
+    PLEXUS_TRY(auto pos, r.int64(1));
+    out.emplace_back(std::move(id), pos);
+  }
+  return out;
+}
+
+Result<std::vector<StoredEvent>> SqlSyncStore::querySearch(const std::vector<std::string>& roomIds,
+                                                           const std::string& term,
+                                                           std::int64_t beforePos, int limit) {
+  if (roomIds.empty()) return std::vector<StoredEvent>{};
+  // Escape LIKE wildcards so the term matches literally.
+  std::string pattern = "%";
+  for (char c : term) {
+    if (c == '%' || c == '_' || c == '\\') pattern += '\\';
+    pattern += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  pattern += "%";
+  Params params{pattern, beforePos, limit};
+  std::string tail = "WHERE LOWER(body) LIKE $1 ESCAPE '\\' AND pos < $2 AND room_id IN (";
+  for (std::size_t i = 0; i < roomIds.size(); ++i) {
+    if (i) tail += ", ";
+    params.emplace_back(roomIds[i]);
+    appendPlaceholder(tail, params.size());
+  }
+  tail += ") ORDER BY pos DESC LIMIT $3";
+  PLEXUS_TRY(Rows rows, db_.query(eventSelect(tail), params));
+  return readEvents(rows);
+}
+
+Result<std::vector<SyncStore::NotificationRow>> SqlSyncStore::queryNotificationEvents(
+    const std::string& userId, std::int64_t beforePos, bool highlightsOnly, int limit) {
+  std::string sql = "SELECT e.pos, e.room_id, e.event_id, e.depth, e.type, e.sender, e.state_key, "
+                    "e.json, e.origin_ts, e.redacted_because, e.txn_user, e.txn_device, e.txn_id, "
+                    "e.relates_to, e.rel_type, e.body, n.highlight FROM syncapi_notifications n "
+                    "JOIN syncapi_events e ON e.pos = n.pos WHERE n.user_id = $1 AND n.pos < $2 "
+                    "AND ($3 = 0 OR n.highlight = 1) ORDER BY n.pos DESC LIMIT $4";
+  PLEXUS_TRY(Rows rows, db_.query(sql, {userId, beforePos, highlightsOnly ? 1 : 0, limit}));
+  std::vector<NotificationRow> out;
+  for (const Row r : rows) {
+    NotificationRow n;
+    PLEXUS_TRY(n.event, readEvent(r));
+    PLEXUS_TRY(std::int64_t h, r.int64(16));
+    n.highlight = h != 0;
+    out.push_back(std::move(n));
+  }
+  return out;
+}
+
+Result<std::vector<StoredEvent>> SqlSyncStore::queryEventsByTimestamp(const std::string& roomId,
+                                                                      std::int64_t ts,
+                                                                      bool forward, int limit) {
+  PLEXUS_TRY(Rows rows,
+             db_.query(eventSelect(forward ? "WHERE room_id = $1 AND origin_ts >= $2 "
+                                             "ORDER BY origin_ts ASC, pos ASC LIMIT $3"
+                                           : "WHERE room_id = $1 AND origin_ts <= $2 "
+                                             "ORDER BY origin_ts DESC, pos DESC LIMIT $3"),
+                       {roomId, ts, limit}));
+  return readEvents(rows);
+}
+
+}  // namespace plexus::syncapi

@@ -85,7 +85,9 @@ Result<CreateRoomResponse> RoomserverService::performCreateRoom(const CallContex
   RoomState fresh;
   fresh.version = version;
   if (!version->roomIdFromCreateEvent) fresh.roomId = newRoomId();
-  RoomWriter writer(writerDeps(), std::move(fresh));
+  RoomWriter::Deps deps = writerDeps();
+  deps.nowMs = newRoomTimestamp();
+  RoomWriter writer(deps, std::move(fresh));
   auto add = [&](std::string type, std::optional<std::string> stateKey,
                  json::Object content) -> Status {
     EventDraft draft{request.creator, std::move(type), std::move(stateKey), std::move(content), {}};

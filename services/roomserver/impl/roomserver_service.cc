@@ -2,6 +2,7 @@
 // event, redactions, and the federation input placeholder.
 #include "roomserver/impl/roomserver_service.h"
 
+#include <algorithm>
 #include <chrono>
 #include <random>
 
@@ -35,6 +36,14 @@ Status RoomserverService::start() { return store_.migrate(); }
 
 RoomWriter::Deps RoomserverService::writerDeps() {
   return RoomWriter::Deps{store_, identity_, now(), options_.maxPrevEvents};
+}
+
+std::int64_t RoomserverService::newRoomTimestamp() {
+  std::int64_t ts = now();
+  std::int64_t last = lastRoomTimestamp_.load();
+  while (!lastRoomTimestamp_.compare_exchange_weak(last, std::max(ts, last + 1))) {
+  }
+  return std::max(ts, last + 1);
 }
 
 std::string RoomserverService::newRoomId() {

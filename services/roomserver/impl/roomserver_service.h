@@ -4,6 +4,8 @@
 // database reads. Reads go to the database.
 #pragma once
 
+#include <atomic>
+
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -138,6 +140,10 @@ class RoomserverService final : public RoomserverApi {
   Result<PublicRoom> describePublicRoom(const StoredRoom& room);
   std::string newRoomId();
   std::int64_t now() const { return options_.clock(); }
+  // A timestamp for a new room's events, later than that of every room created before: a v12
+  // room ID is the hash of its create event, so two identical createRoom requests in the same
+  // millisecond must still get different create events.
+  std::int64_t newRoomTimestamp();
 
   events::ServerIdentity identity_;
   storage::Database& db_;
@@ -146,6 +152,7 @@ class RoomserverService final : public RoomserverApi {
   Options options_;
   SqlRoomserverStore store_;
 
+  std::atomic<std::int64_t> lastRoomTimestamp_{0};
   std::mutex roomsMutex_;
   std::map<std::string, std::shared_ptr<RoomEntry>, std::less<>> rooms_;
 };

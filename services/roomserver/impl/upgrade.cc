@@ -38,7 +38,9 @@ Result<UpgradeRoomResponse> RoomserverService::performUpgradeRoom(const CallCont
   RoomState fresh;
   fresh.version = version;
   if (!version->roomIdFromCreateEvent) fresh.roomId = newRoomId();
-  RoomWriter writer(writerDeps(), std::move(fresh));
+  RoomWriter::Deps deps = writerDeps();
+  deps.nowMs = newRoomTimestamp();
+  RoomWriter writer(deps, std::move(fresh));
   auto add = [&](std::string type, std::string stateKey, json::Object content) -> Status {
     EventDraft draft{request.userId, std::move(type), std::move(stateKey), std::move(content), {}};
     PLEXUS_TRY_VOID(writer.append(draft));

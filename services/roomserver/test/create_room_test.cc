@@ -172,6 +172,20 @@ TEST_P(CreateRoomTest, RejectsTakenAliasWithRoomInUseAndStoresNothing) {
   EXPECT_EQ(rooms->size(), 1u);
 }
 
+TEST_P(CreateRoomTest, IdenticalRequestsInOneMillisecondMakeDistinctRooms) {
+  clockFrozen_ = true;
+  for (const char* version : {"10", "12"}) {
+    CreateRoomRequest r;
+    r.creator = kAlice;
+    r.roomVersion = version;
+    auto first = api().performCreateRoom(ctx_, r);
+    auto second = api().performCreateRoom(ctx_, r);
+    ASSERT_TRUE(first.ok()) << first.error().message;
+    ASSERT_TRUE(second.ok()) << second.error().message;
+    EXPECT_NE(first->roomId, second->roomId) << "room version " << version;
+  }
+}
+
 TEST_P(CreateRoomTest, RejectsBadInviteeAndBadCreationContent) {
   CreateRoomRequest r;
   r.creator = kAlice;

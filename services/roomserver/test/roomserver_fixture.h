@@ -47,7 +47,7 @@ class RoomserverTest : public storage::testing::DatabaseTest {
     profiles_[kAlice] = Profile{"Alice", "mxc://test.local/alice"};
     profiles_[kBob] = Profile{"Bob", std::nullopt};
     RoomserverService::Options options;
-    options.clock = [this] { return clock_.fetch_add(1); };
+    options.clock = [this] { return clockFrozen_ ? clock_.load() : clock_.fetch_add(1); };
     service_ = std::make_unique<RoomserverService>(
         identity_, db(), *bus_,
         [this](const CallContext&, std::string_view user) {
@@ -140,6 +140,7 @@ class RoomserverTest : public storage::testing::DatabaseTest {
   std::unique_ptr<bus::Subscription> subscription_;
   std::map<std::string, Profile> profiles_;
   std::atomic<std::int64_t> clock_{1'700'000'000'000};
+  std::atomic<bool> clockFrozen_{false};  // every call returns the same millisecond
   std::unique_ptr<RoomserverService> service_;
 
   std::mutex outputsMutex_;

@@ -4,6 +4,9 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export CCACHE_BASEDIR="$root"
+# Debug-info builds (ASan, fuzz) hash the working directory unless told not to; CI clones into
+# a new folder each time, so without this those builds would never hit the cache.
+export CCACHE_NOHASHDIR=1
 generator=()
 if command -v ninja >/dev/null; then generator=(-G Ninja); fi
 if [ ! -f "$root/build/CMakeCache.txt" ]; then

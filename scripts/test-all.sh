@@ -12,6 +12,9 @@ set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 export CCACHE_BASEDIR="$root"
+# Debug-info builds (ASan, fuzz) hash the working directory unless told not to; CI clones into
+# a new folder each time, so without this those builds would never hit the cache.
+export CCACHE_NOHASHDIR=1
 fuzz_seconds="${PLEXUS_FUZZ_SECONDS:-60}"
 # Storage tests run on a throw-away PostgreSQL server; failing to start one is a failure here.
 export PLEXUS_REQUIRE_POSTGRES="${PLEXUS_REQUIRE_POSTGRES:-1}"

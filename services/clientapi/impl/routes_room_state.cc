@@ -85,8 +85,9 @@ Result<json::Value> getJoinedMembers(ClientApiDeps& deps, const http::Request& h
   json::Object joined;
   for (const auto& member : members) {
     json::Object profile;
-    if (member.displayName) profile.set("display_name", *member.displayName);
-    if (member.avatarUrl) profile.set("avatar_url", *member.avatarUrl);
+    // Both keys always present (null when unset): matrix-nio 0.20 rejects a response without them.
+    profile.set("display_name", member.displayName ? json::Value(*member.displayName) : json::Value());
+    profile.set("avatar_url", member.avatarUrl ? json::Value(*member.avatarUrl) : json::Value());
     joined.set(member.userId, std::move(profile));
   }
   json::Object out;

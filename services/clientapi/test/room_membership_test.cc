@@ -39,6 +39,11 @@ TEST_F(RoomMembershipTest, InviteThenJoinThenLeave) {
   ASSERT_NE(members.get("joined"), nullptr);
   EXPECT_NE(members.get("joined")->get(alice.userId), nullptr);
   EXPECT_NE(members.get("joined")->get(bob.userId), nullptr);
+  // Clients (matrix-nio) require both profile keys, null when unset.
+  for (const auto& [user, profile] : *members.get("joined")->getObject()) {
+    EXPECT_NE(profile.get("display_name"), nullptr) << user;
+    EXPECT_NE(profile.get("avatar_url"), nullptr) << user;
+  }
 
   Reply left = call("POST", room(roomId, "/leave"), json::Object{{"reason", "bye"}}, bob);
   EXPECT_EQ(left.status, 200) << left.raw;

@@ -1,0 +1,136 @@
+// The configuration of a Plexus node: one YAML file with a section per service. Each section is
+// a plain struct with defaults() and verify(); verify() returns every problem it finds (one
+// message per entry, prefixed with the key's path) so that an operator fixes them all at once.
+// Loading (plexus/config/load.h) rejects unknown keys. Composition roots (services/node) are the
+// only readers: they turn these structs into each service's options.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace plexus::config {
+
+struct GlobalConfig {
+  std::string serverName = "localhost";  // the part after ':' in user IDs and room IDs
+  std::string dataDir = "./var";         // created on first start
+  // The ed25519 signing key file; empty: <dataDir>/signing.key (generated on first start).
+  std::string signingKeyPath;
+
+  static GlobalConfig defaults() { return {}; }
+  std::vector<std::string> verify() const;
+  // signingKeyPath, or its default under dataDir.
+  std::string effectiveSigningKeyPath() const;
+};
+
+struct DatabaseConfig {
+  // PostgreSQL connection string (libpq keyword or URI form). Empty: SQLite, one file per
+  // service under sqliteDir. Overridden by the environment variable PLEXUS_DATABASE_DSN.
+  std::string postgresDsn;
+  int postgresPoolSize = 8;  // connections per service
+  std::string sqliteDir;     // empty: the global data_dir
+  int sqliteReaders = 2;     // read-only connections per service database
+
+  static DatabaseConfig defaults() { return {}; }
+  std::vector<std::string> verify() const;
+  bool usesPostgres() const { return !postgresDsn.empty(); }
+};
+
+struct RateLimitsConfig {
+  bool enabled = true;
+  double requestsPerSecond = 10.0;  // sustained, per user (per IP before login)
+  double burst = 50.0;
+
+  static RateLimitsConfig defaults() { return {}; }
+  std::vector<std::string> verify() const;
+};
+
+struct TurnSection {
+  std::vector<std::string> uris;  // empty: no TURN server offered
+  std::string username;
+  std::string password;  // overridden by PLEXUS_TURN_PASSWORD
+  std::int64_t ttlSeconds = 86400;
+
+  static TurnSection defaults() { return {}; }
+  std::vector<std::string> verify() const;
+};
+
+struct ClientApiSection {
+  std::string listen = "127.0.0.1:8008";  // HOST:PORT of the Client-Server API
+  bool registrationEnabled = false;       // open registration (dummy auth)
+  bool guestAccessEnabled = false;
+  std::int64_t maxBodyBytes = 1024 * 1024;  // larger bodies get 413 M_TOO_LARGE
+  std::string wellKnownBaseUrl;             // base_url in /.well-known/matrix/client
+  int workerThreads = 4;
+  int ioThreads = 2;
+  RateLimitsConfig rateLimits;
+  TurnSection turn;
+
+  static ClientApiSection defaults() { return {}; }
+  std::vector<std::string> verify() const;
+};
+
+struct AccountSyncSection {
+  std::int64_t accessTokenLifetimeMs = 5 * 60 * 1000;  // with refresh tokens only
+
+  static AccountSyncSection defaults() { return {}; }
+  std::vector<std::string> verify() const;
+};
+
+struct SyncApiSection {
+  std::int64_t maxTimeoutMs = 5 * 60 * 1000;  // upper bound of a /sync long-poll
+  int wakeThreads = 2;
+
+  static SyncApiSection defaults() { return {}; }
+  std::vector<std::string> verify() const;
+};
+
+struct LoggingSection {
+  std::string level = "info";  // trace, debug, info, warn, error, off
+
+  static LoggingSection defaults() { return {}; }
+  std::vector<std::string> verify() const;
+};
+
+// Federation (a later issue): accepted and checked now so that config files stay valid.
+struct FederationSection {
+  std::string listen;  // HOST:PORT; empty: no federation listener
+  std::string tlsCert;
+  std::string tlsKey;
+  bool skipTlsVerify = false;
+
+  static FederationSection defaults() { return {}; }
+  std::vector<std::string> verify() const;
+};
+
+// The peer-to-peer overlay (a later issue).
+struct P2pSection {
+  bool enabled = false;
+  std::string overlayListen;       // HOST:PORT
+  std::vector<std::string> peers;  // HOST:PORT each
+  bool multicast = true;
+
+  static P2pSection defaults() { return {}; }
+  std::vector<std::string> verify() const;
+};
+
+struct Config {
+  GlobalConfig global;
+  DatabaseConfig database;
+  ClientApiSection clientApi;
+  AccountSyncSection accountSync;
+  SyncApiSection syncApi;
+  LoggingSection logging;
+  FederationSection federation;
+  P2pSection p2p;
+  bool loopbackGrpc = false;  // route cross-service calls through gRPC (a later issue)
+
+  static Config defaults() { return {}; }
+  // Every section's problems, each prefixed with its section ("client_api.listen: ...").
+  std::vector<std::string> verify() const;
+};
+
+// Splits "HOST:PORT" ("[v6]:PORT" too); false when malformed or the port is not 0..65535.
+bool splitHostPort(const std::string& text, std::string& host, std::uint16_t& port);
+
+}  // namespace plexus::config

@@ -1,0 +1,265 @@
+// Node: builds every service of the client-side node, in dependency order, and tears them down
+// in reverse. Services the build does not have yet (PLEXUS_NODE_WITH_* unset) are left out: the
+// client API then answers their routes with 503.
+#include "root/node.h"
+
+#include <atomic>
+#include <map>
+#include <vector>
+
+#include "accountsync/impl/accountsync_service.h"
+#include "keyserver/impl/keyserver_service.h"
+#include "plexus/bus/in_process_bus.h"
+#include "plexus/log/log.h"
+#include "root/adapters.h"
+#include "root/service_databases.h"
+#if PLEXUS_NODE_WITH_ROOMSERVER
+#include "roomserver/impl/roomserver_service.h"
+#endif
+#if PLEXUS_NODE_WITH_SYNCAPI
+#include "syncapi/impl/sync_service.h"
+#endif
+#if PLEXUS_NODE_WITH_CLIENTAPI
+#include "clientapi/impl/client_api_server.h"
+#endif
+
+namespace plexus::node {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::int64_t msSince(Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
+}
+
+const std::vector<std::string>& serviceNames() {
+  static const std::vector<std::string> kNames = {"accountsync", "keyserver", "roomserver",
+                                                  "syncapi"};
+  return kNames;
+}
+
+}  // namespace
+
+struct Node::Impl {
+  config::Config config;
+  events::ServerIdentity identity;
+  NodeStartInfo info;
+  // Declaration order is construction order; destruction runs backwards: the HTTP front
+  // stops first, the databases close last.
+  std::map<std::string, std::unique_ptr<storage::Database>> databases;
+  bus::InProcessBus bus;
+  std::unique_ptr<accountsync::AccountSyncService> accounts;
+  std::unique_ptr<keyserver::KeyserverService> keys;
+#if PLEXUS_NODE_WITH_ROOMSERVER
+  std::unique_ptr<roomserver::RoomserverService> rooms;
+#endif
+  std::unique_ptr<syncapi::DeviceKeySource> deviceKeys;
+#if PLEXUS_NODE_WITH_SYNCAPI
+  std::unique_ptr<syncapi::SyncService> sync;
+#endif
+#if PLEXUS_NODE_WITH_CLIENTAPI
+  clientapi::ClientApiDeps deps;
+  std::unique_ptr<clientapi::ClientApiServer> server;
+#endif
+  std::atomic<bool> firstRequestLogged{false};
+  bool stopped = false;
+
+  Result<storage::Database*> openDatabase(const std::string& service) {
+    auto start = Clock::now();
+    if (config.database.usesPostgres())
+      log::info("opening database", {{"service", service}, {"schema", service}});
+    else
+      log::info("opening database",
+                {{"service", service}, {"path", sqlitePathFor(config, service)}});
+    PLEXUS_TRY(auto db, openServiceDatabase(config, service));
+    storage::Database* raw = db.get();
+    databases[service] = std::move(db);
+    log::debug("database open", {{"service", service}, {"ms", msSince(start)}});
+    return raw;
+  }
+
+  Status migrated(const std::string& service, Clock::time_point start, Status status) {
+    if (!status.ok()) {
+      log::error("migration failed", {{"service", service}, {"error", status.error().message}});
+      return status;
+    }
+    log::info("database ready", {{"service", service}, {"ms", msSince(start)}});
+    return {};
+  }
+
+  Status build() {
+    if (config.database.usesPostgres()) {
+      log::info("creating PostgreSQL schemas", {{"count", serviceNames().size()}});
+      PLEXUS_TRY_VOID(createPostgresSchemas(config, serviceNames()));
+    }
+
+    auto t = Clock::now();
+    PLEXUS_TRY(auto accountsDb, openDatabase("accountsync"));
+    PLEXUS_TRY_VOID(migrated("accountsync", t, accountsync::AccountSyncService::migrate(*accountsDb)));
+    accountsync::AccountSyncOptions accountOptions = accountsync::AccountSyncOptions::defaults();
+    accountOptions.accessTokenLifetimeMs = config.accountSync.accessTokenLifetimeMs;
+    accountOptions.allowGuests = config.clientApi.guestAccessEnabled;
+    accounts = std::make_unique<accountsync::AccountSyncService>(config.global.serverName,
+                                                                 *accountsDb, bus, accountOptions);
+
+    t = Clock::now();
+    PLEXUS_TRY(auto keysDb, openDatabase("keyserver"));
+    keys = std::make_unique<keyserver::KeyserverService>(*keysDb, bus);
+    PLEXUS_TRY_VOID(migrated("keyserver", t, keys->migrate()));
+
+#if PLEXUS_NODE_WITH_ROOMSERVER
+    t = Clock::now();
+    PLEXUS_TRY(auto roomsDb, openDatabase("roomserver"));
+    rooms = std::make_unique<roomserver::RoomserverService>(identity, *roomsDb, bus,
+                                                            makeProfileLookup(*accounts));
+    PLEXUS_TRY_VOID(migrated("roomserver", t, rooms->start()));
+#else
+    log::warn("service not built into this binary", {{"service", "roomserver"}});
+#endif
+
+    deviceKeys = makeDeviceKeySource(*keys, *accounts);
+#if PLEXUS_NODE_WITH_SYNCAPI
+    t = Clock::now();
+    PLEXUS_TRY(auto syncDb, openDatabase("syncapi"));
+    syncapi::SyncServiceOptions syncOptions;
+    syncOptions.serverName = config.global.serverName;
+    syncOptions.wakeThreads = config.syncApi.wakeThreads;
+    syncOptions.maxTimeoutMs = config.syncApi.maxTimeoutMs;
+    auto created = syncapi::SyncService::create(*syncDb, bus, deviceKeys.get(),
+                                                accounts.get(), syncOptions);
+    if (!created.ok()) return migrated("syncapi", t, created.error());
+    PLEXUS_TRY_VOID(migrated("syncapi", t, {}));
+    sync = std::move(created).value();
+    auto syncStart = Clock::now();
+    PLEXUS_TRY_VOID(sync->start());
+    log::info("sync streams loaded", {{"ms", msSince(syncStart)}});
+#else
+    log::warn("service not built into this binary", {{"service", "syncapi"}});
+#endif
+
+#if PLEXUS_NODE_WITH_CLIENTAPI
+    return startClientApi();
+#else
+    log::error("the client API is not built into this binary: nothing to listen with");
+    return fail(ErrorCode::kUnavailable, "client API not built");
+#endif
+  }
+
+#if PLEXUS_NODE_WITH_CLIENTAPI
+  Status startClientApi() {
+    deps.accounts = accounts.get();
+    deps.keys = keys.get();
+#if PLEXUS_NODE_WITH_ROOMSERVER
+    deps.roomserver = rooms.get();
+#endif
+#if PLEXUS_NODE_WITH_SYNCAPI
+    deps.sync = sync.get();
+#endif
+    deps.identity = &identity;
+    const config::ClientApiSection& c = config.clientApi;
+    deps.config.serverName = config.global.serverName;
+    deps.config.publicBaseUrl = c.wellKnownBaseUrl;
+    deps.config.registrationEnabled = c.registrationEnabled;
+    deps.config.guestAccessEnabled = c.guestAccessEnabled;
+    deps.config.maxBodyBytes = static_cast<std::size_t>(c.maxBodyBytes);
+    deps.config.rateLimit.enabled = c.rateLimits.enabled;
+    deps.config.rateLimit.requestsPerSecond = c.rateLimits.requestsPerSecond;
+    deps.config.rateLimit.burst = c.rateLimits.burst;
+    deps.config.turn.uris = c.turn.uris;
+    deps.config.turn.username = c.turn.username;
+    deps.config.turn.password = c.turn.password;
+    deps.config.turn.ttlSeconds = c.turn.ttlSeconds;
+    deps.config.workerThreads = c.workerThreads;
+
+    http::ServerOptions options;
+    if (!config::splitHostPort(c.listen, options.host, options.port))
+      return fail(ErrorCode::kInvalidParam, "client_api.listen: bad address " + c.listen);
+    options.ioThreads = c.ioThreads;
+    server = std::make_unique<clientapi::ClientApiServer>(deps, options);
+    // Wraps the worker executor the server installed, to log when the first request arrives.
+    if (auto inner = deps.executor) {
+      deps.executor = [this, inner](std::function<void()> work) {
+        if (!firstRequestLogged.exchange(true, std::memory_order_relaxed))
+          log::info("first request", {{"ms_since_start", msSince(info.processStart)}});
+        inner(std::move(work));
+      };
+    }
+    Status started = server->start();
+    if (!started.ok()) {
+      log::error("cannot listen", {{"address", c.listen}, {"error", started.error().message}});
+      return started;
+    }
+    std::string host = options.host.find(':') != std::string::npos ? "[" + options.host + "]"
+                                                                    : options.host;
+    log::info("listening on http://" + host + ":" + std::to_string(server->port()),
+              {{"ms_since_start", msSince(info.processStart)}});
+    return {};
+  }
+#endif
+
+  void stop() {
+    if (stopped) return;
+    stopped = true;
+    log::info("stopping");
+#if PLEXUS_NODE_WITH_CLIENTAPI
+    if (server) server->stop();
+    server.reset();
+#endif
+#if PLEXUS_NODE_WITH_SYNCAPI
+    if (sync) sync->stop();
+    sync.reset();
+#endif
+#if PLEXUS_NODE_WITH_ROOMSERVER
+    rooms.reset();
+#endif
+    keys.reset();
+    accounts.reset();
+    databases.clear();
+    log::info("stopped");
+  }
+};
+
+Result<std::unique_ptr<Node>> Node::start(const config::Config& config,
+                                          events::ServerIdentity identity, NodeStartInfo info) {
+  auto impl = std::make_unique<Impl>();
+  impl->config = config;
+  impl->identity = std::move(identity);
+  impl->info = info;
+  Status built = impl->build();
+  if (!built.ok()) {
+    impl->stop();
+    return std::move(built).takeError();
+  }
+  return std::unique_ptr<Node>(new Node(std::move(impl)));
+}
+
+Node::Node(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Node::~Node() { stop(); }
+
+std::uint16_t Node::clientPort() const {
+#if PLEXUS_NODE_WITH_CLIENTAPI
+  return impl_->server ? impl_->server->port() : 0;
+#else
+  return 0;
+#endif
+}
+
+void Node::stop() {
+  if (impl_) impl_->stop();
+}
+
+std::string Node::wiredServices() {
+  std::string s = "accountsync keyserver";
+#if PLEXUS_NODE_WITH_ROOMSERVER
+  s += " roomserver";
+#endif
+#if PLEXUS_NODE_WITH_SYNCAPI
+  s += " syncapi";
+#endif
+#if PLEXUS_NODE_WITH_CLIENTAPI
+  s += " clientapi";
+#endif
+  return s;
+}
+
+}  // namespace plexus::node

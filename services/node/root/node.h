@@ -1,0 +1,47 @@
+// The client-side node: every service in one process over the in-process bus, each on its own
+// database (SQLite file or PostgreSQL schema), behind the Client-Server API on libs/http.
+// start() opens and migrates the databases (logging progress), wires the services and listens;
+// stop() (or the destructor) shuts down in reverse order.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "plexus/config/config.h"
+#include "plexus/core/result.h"
+#include "plexus/events/server_identity.h"
+
+namespace plexus::node {
+
+struct NodeStartInfo {
+  // When the process started, for the "first request" log line.
+  std::chrono::steady_clock::time_point processStart = std::chrono::steady_clock::now();
+};
+
+class Node {
+ public:
+  // Errors: storage errors (open, migrate), kUnavailable when the client address cannot be bound.
+  static Result<std::unique_ptr<Node>> start(const config::Config& config,
+                                             events::ServerIdentity identity,
+                                             NodeStartInfo info = {});
+  ~Node();
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  // The bound Client-Server API port (useful with port 0).
+  std::uint16_t clientPort() const;
+  // Stops listening, lets in-flight requests finish, then stops the services. Idempotent.
+  void stop();
+
+  // The services this build wires, e.g. "accountsync keyserver roomserver syncapi clientapi".
+  static std::string wiredServices();
+
+ private:
+  struct Impl;
+  explicit Node(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace plexus::node

@@ -18,7 +18,7 @@ constexpr int kGrpcInternal = 13;
 constexpr int kGrpcUnavailable = 14;
 constexpr int kGrpcUnauthenticated = 16;
 
-constexpr std::array<ErrorCodeInfo, 27> kTable = {{
+constexpr std::array<ErrorCodeInfo, 29> kTable = {{
     {"M_UNKNOWN", 500, kGrpcUnknown},                          // kUnknown
     {"M_BAD_JSON", 400, kGrpcInvalidArgument},                 // kBadJson
     {"M_NOT_JSON", 400, kGrpcInvalidArgument},                 // kNotJson
@@ -46,6 +46,8 @@ constexpr std::array<ErrorCodeInfo, 27> kTable = {{
     {"M_THREEPID_DENIED", 403, kGrpcPermissionDenied},         // kThreepidDenied
     {"M_NOT_YET_UPLOADED", 504, kGrpcDeadlineExceeded},       // kNotYetUploaded
     {"M_CANNOT_OVERWRITE_MEDIA", 409, kGrpcAlreadyExists},     // kCannotOverwriteMedia
+    {"M_USER_LOCKED", 401, kGrpcUnauthenticated},              // kUserLocked
+    {"M_USER_SUSPENDED", 403, kGrpcPermissionDenied},          // kUserSuspended
 }};
 
 }  // namespace

@@ -88,6 +88,44 @@ class AccountSyncApi {
   // The account record. Errors: kNotFound.
   virtual Result<Account> queryAccount(const CallContext& ctx, std::string_view userId) = 0;
 
+  // ---- Login tokens (m.login.token; POST /login/get_token) ------------------------------
+
+  // Makes a single-use login token for the user, valid for ttlMs. Tokens are held in this
+  // service's memory (a restart forgets them; they live two minutes). Errors: kNotFound,
+  // kUserDeactivated, kInvalidParam (ttlMs not positive).
+  virtual Result<std::string> performCreateLoginToken(const CallContext& ctx,
+                                                      std::string_view userId,
+                                                      std::int64_t ttlMs) {
+    (void)ctx, (void)userId, (void)ttlMs;
+    return fail(ErrorCode::kUnrecognized, "login tokens are not supported");
+  }
+  // Redeems a login token (once) and logs its user in as performPasswordLogin does.
+  // Errors: kForbidden (unknown, used or expired token), kUserDeactivated, kInvalidParam
+  // (bad device ID).
+  virtual Result<LoginResult> performTokenLogin(const CallContext& ctx,
+                                                const TokenLoginRequest& request) {
+    (void)ctx, (void)request;
+    return fail(ErrorCode::kUnrecognized, "login tokens are not supported");
+  }
+
+  // ---- Admin restrictions (SPEC: client-server "Account locking", "Account suspension") ----
+
+  // Locks or unlocks the account. A locked account keeps its devices and tokens (unlocking
+  // gives them back), but queryAccessToken answers kUserLocked for its tokens and logins are
+  // refused with kUserLocked. The state is in the database (queryAccount().locked).
+  // Errors: kInvalidParam (not a local user), kNotFound (unknown or deactivated account).
+  virtual Status performSetLocked(const CallContext& ctx, std::string_view userId, bool locked) {
+    (void)ctx, (void)userId, (void)locked;
+    return fail(ErrorCode::kUnrecognized, "account locking is not supported");
+  }
+  // Suspends or unsuspends the account: AccessTokenInfo.isSuspended then tells client-api to
+  // refuse the account's writes (M_USER_SUSPENDED); reads go on. Errors: as performSetLocked.
+  virtual Status performSetSuspended(const CallContext& ctx, std::string_view userId,
+                                     bool suspended) {
+    (void)ctx, (void)userId, (void)suspended;
+    return fail(ErrorCode::kUnrecognized, "account suspension is not supported");
+  }
+
   // ---- Devices ----------------------------------------------------------------------------
 
   // The user's devices, ordered by device ID (empty for an unknown user).

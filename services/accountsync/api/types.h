@@ -53,12 +53,23 @@ struct PasswordLoginRequest {
   bool refreshToken = false;
 };
 
+// m.login.token (SPEC: client-server "Token-based login"): a token made by
+// performCreateLoginToken, redeemed once.
+struct TokenLoginRequest {
+  std::string token;
+  std::optional<std::string> deviceId;
+  std::optional<std::string> initialDeviceDisplayName;
+  bool refreshToken = false;
+};
+
 // Who an access token belongs to.
 struct AccessTokenInfo {
   std::string userId;
   std::string deviceId;
   bool isGuest = false;
   bool isAdmin = false;
+  // An admin suspended the account: client-api refuses its writes with M_USER_SUSPENDED.
+  bool isSuspended = false;
   // When the token expires (ms since the epoch); absent for non-expiring tokens.
   std::optional<std::int64_t> expiresAtMs;
 };
@@ -70,6 +81,9 @@ struct Account {
   bool deactivated = false;
   bool hasPassword = false;
   std::int64_t createdMs = 0;
+  // Admin restrictions (SPEC: client-server "Account locking" / "Account suspension").
+  bool locked = false;
+  bool suspended = false;
 };
 
 struct Device {

@@ -51,11 +51,12 @@ Status AccountSyncService::migrate(storage::Database& db) {
   return {};
 }
 
-AccountSyncService::AccountSyncService(std::string serverName, storage::Database& db, bus::Bus& bus,
+AccountSyncService::AccountSyncService(std::string serverName, storage::Database& db,
+                                       bus::OutputSink& outputs,
                                        AccountSyncOptions options)
     : serverName_(std::move(serverName)),
       db_(db),
-      bus_(bus),
+      outputs_(outputs),
       options_(std::move(options)),
       store_(std::make_unique<SqlAccountStore>()) {}
 
@@ -187,7 +188,7 @@ Result<LoginResult> AccountSyncService::performRegister(const CallContext& ctx,
       }
       return std::move(status).takeError();
     }
-    publishAccountData(userId, "", "m.push_rules", rulesPosition);
+    publishAccountData();
     return result;
   }
 }
@@ -218,6 +219,8 @@ Result<LoginResult> AccountSyncService::performPasswordLogin(const CallContext& 
   if (!verifyPassword(request.password, *account->passwordHash)) {
     return invalidLogin();
   }
+  // Checked after the password, so the answer reveals the lock only to the account's owner.
+  if (account->account.locked) return fail(ErrorCode::kUserLocked, "This account has been locked");
   std::string deviceId = request.deviceId.value_or(newDeviceId());
   PLEXUS_TRY_VOID(validateDeviceId(deviceId));
 
@@ -266,11 +269,13 @@ Result<AccessTokenInfo> AccountSyncService::queryAccessToken(const CallContext& 
   if (!account || account->account.deactivated) {
     return fail(ErrorCode::kUnknownToken, "Unknown access token");
   }
+  if (account->account.locked) return fail(ErrorCode::kUserLocked, "This account has been locked");
   AccessTokenInfo info;
   info.userId = token->userId;
   info.deviceId = token->deviceId;
   info.isGuest = account->account.kind == AccountKind::kGuest;
   info.isAdmin = account->account.isAdmin;
+  info.isSuspended = account->account.suspended;
   info.expiresAtMs = token->expiresMs;
   return info;
 }

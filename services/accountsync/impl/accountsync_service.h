@@ -1,5 +1,5 @@
 // AccountSyncService: the in-process implementation of AccountSyncApi over an AccountStore on
-// a plexus::storage::Database, publishing account-data changes on the bus. Built by the
+// a plexus::storage::Database, putting account-data changes on the bus through the outbox. Built by the
 // composition root (services/node); it reads no config itself.
 #pragma once
 
@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "accountsync/api/accountsync_api.h"
-#include "plexus/bus/bus.h"
+#include "plexus/bus/output_sink.h"
 #include "plexus/storage/database.h"
 
 namespace plexus::accountsync {
@@ -45,8 +45,9 @@ class AccountSyncService final : public AccountSyncApi {
   // Applies the service's migrations. Errors: those of storage::migrate.
   static Status migrate(storage::Database& db);
 
-  // `db` and `bus` must outlive the service; call migrate() first.
-  AccountSyncService(std::string serverName, storage::Database& db, bus::Bus& bus,
+  // `db` and `outputs` must outlive the service; call migrate() first. `outputs` (normally the
+  // bus::Outbox on `db`) receives each AccountDataOutput in the transaction that writes it.
+  AccountSyncService(std::string serverName, storage::Database& db, bus::OutputSink& outputs,
                      AccountSyncOptions options = AccountSyncOptions::defaults());
   ~AccountSyncService() override;
 
@@ -58,6 +59,15 @@ class AccountSyncService final : public AccountSyncApi {
                                            const PasswordLoginRequest& request) override;
   Result<LoginResult> performRefresh(const CallContext& ctx,
                                      std::string_view refreshToken) override;
+  // account_restrictions.cc
+  Status performSetLocked(const CallContext& ctx, std::string_view userId, bool locked) override;
+  Status performSetSuspended(const CallContext& ctx, std::string_view userId,
+                             bool suspended) override;
+  // login_tokens.cc
+  Result<std::string> performCreateLoginToken(const CallContext& ctx, std::string_view userId,
+                                              std::int64_t ttlMs) override;
+  Result<LoginResult> performTokenLogin(const CallContext& ctx,
+                                        const TokenLoginRequest& request) override;
   Result<AccessTokenInfo> queryAccessToken(const CallContext& ctx,
                                            std::string_view accessToken) override;
   Status performLogout(const CallContext& ctx, std::string_view accessToken) override;
@@ -145,6 +155,8 @@ class AccountSyncService final : public AccountSyncApi {
   Result<LoginResult> issueSession(storage::Executor& ex, const std::string& userId,
                                    const std::string& deviceId, bool withRefresh);
   Result<std::string> hashPassword(std::string_view password) const;
+  Status setRestriction(const CallContext& ctx, std::string_view userId,
+                        std::string_view column, bool on);
   Result<std::int64_t> writeAccountData(storage::Executor& ex, std::string_view userId,
                                         std::string_view roomId, std::string_view type,
                                         const json::Object& content);
@@ -153,15 +165,15 @@ class AccountSyncService final : public AccountSyncApi {
   Result<std::int64_t> editTags(const CallContext& ctx, std::string_view userId,
                                 std::string_view roomId,
                                 const std::function<void(json::Object& tags)>& edit);
-  void publishAccountData(std::string_view userId, std::string_view roomId, std::string_view type,
-                          std::int64_t position);
+  // After a commit that wrote account data: wakes the outbox's delivery.
+  void publishAccountData() { outputs_.committed(); }
   void forgetTouches(std::string_view userId);
   void burnVerifyTime(std::string_view password);
   void overlayTouch(Device& device);
 
   std::string serverName_;
   storage::Database& db_;
-  bus::Bus& bus_;
+  bus::OutputSink& outputs_;
   AccountSyncOptions options_;
   std::unique_ptr<AccountStore> store_;
 
@@ -169,6 +181,13 @@ class AccountSyncService final : public AccountSyncApi {
   // not the user exists. Made on first use (start-up stays fast).
   std::once_flag dummyHashOnce_;
   std::string dummyHash_;
+
+  struct LoginToken {
+    std::string userId;
+    std::int64_t expiresAtMs = 0;
+  };
+  std::mutex loginTokenMutex_;
+  std::map<std::string, LoginToken> loginTokens_;  // token hash -> owner (single use)
 
   std::mutex touchMutex_;
   std::map<std::pair<std::string, std::string>, Touch> touches_;  // (user, device) -> touch

@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "accountsync/api/push_rule_defaults.h"
 #include "plexus/core/result.h"
 #include "plexus/json/value.h"
 
@@ -20,9 +21,8 @@ namespace plexus::accountsync::pushrules {
 // "override", "content", "room", "sender", "underride".
 bool isValidKind(std::string_view kind);
 
-// The spec's server-default rules for the user `userId` (localpart fills
-// .m.rule.contains_user_name's pattern).
-json::Object defaultRuleset(std::string_view userId, std::string_view localpart);
+// defaultRuleset(userId, localpart): the spec's server-default rules, declared in
+// accountsync/api/push_rule_defaults.h (shared with sync-api).
 
 // One rule as stored. Errors: kInvalidParam (unknown kind), kNotFound.
 Result<json::Object> findRule(const json::Object& ruleset, std::string_view kind,

@@ -1,13 +1,13 @@
 // AccountSyncService, part 3: account data (global, per room, tags), push rules (kept as
 // the "m.push_rules" account data) and pushers. Every change takes the account's row lock,
-// writes in one transaction and announces itself on the bus after the commit.
+// writes in one transaction together with its bus output (the outbox).
 #include "accountsync/api/output.h"
 #include "accountsync/impl/accountsync_service.h"
 #include "accountsync/impl/push_rules.h"
 #include "accountsync/impl/transaction.h"
 #include "accountsync/impl/user_ids.h"
 #include "accountsync/storage/account_store.h"
-#include "plexus/bus/typed_topic.h"
+#include "plexus/bus/output_sink.h"
 #include "plexus/json/canonical.h"
 
 namespace plexus::accountsync {
@@ -30,14 +30,6 @@ Result<std::string> requiredString(const json::Object& body, std::string_view ke
 
 }  // namespace
 
-void AccountSyncService::publishAccountData(std::string_view userId, std::string_view roomId,
-                                            std::string_view type, std::int64_t position) {
-  AccountDataOutput out{std::string(userId), std::string(roomId), std::string(type), position};
-  // The change is committed; a lost wake-up only delays /sync until its timeout, and the
-  // next change or poll still returns it, so a bus failure is not the caller's error.
-  (void)bus::publishTyped(bus_, out);
-}
-
 Result<std::int64_t> AccountSyncService::writeAccountData(storage::Executor& ex,
                                                           std::string_view userId,
                                                           std::string_view roomId,
@@ -48,6 +40,9 @@ Result<std::int64_t> AccountSyncService::writeAccountData(storage::Executor& ex,
   std::string text = json::canonical(content);
   PLEXUS_TRY(std::int64_t position, store_->nextAccountDataPosition(ex));
   PLEXUS_TRY_VOID(store_->putAccountData(ex, userId, roomId, type, text, position));
+  // In the same transaction: the output exists exactly when the change does.
+  AccountDataOutput out{std::string(userId), std::string(roomId), std::string(type), position};
+  PLEXUS_TRY_VOID(bus::enqueueTyped(outputs_, ex, out));
   return position;
 }
 
@@ -68,7 +63,7 @@ Result<std::int64_t> AccountSyncService::performSetAccountData(const CallContext
     PLEXUS_TRY(position, writeAccountData(tx, userId, roomId, type, content));
     return {};
   }));
-  publishAccountData(userId, roomId, type, position);
+  publishAccountData();
   return position;
 }
 
@@ -121,7 +116,7 @@ Result<std::int64_t> AccountSyncService::editTags(
     PLEXUS_TRY(position, writeAccountData(tx, userId, roomId, kTagType, content));
     return {};
   }));
-  publishAccountData(userId, roomId, kTagType, position);
+  publishAccountData();
   return position;
 }
 
@@ -184,7 +179,7 @@ Status AccountSyncService::editPushRules(const CallContext& ctx, std::string_vie
     PLEXUS_TRY(position, writeAccountData(tx, userId, "", kPushRulesType, ruleset));
     return {};
   }));
-  publishAccountData(userId, "", kPushRulesType, position);
+  publishAccountData();
   return {};
 }
 

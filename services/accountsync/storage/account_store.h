@@ -44,6 +44,9 @@ class AccountStore {
   // Takes the account's row lock for the rest of the transaction (PostgreSQL; SQLite holds
   // the writer anyway), serialising read-modify-write of one user's data. False when absent.
   virtual Result<bool> lockAccount(Executor& ex, std::string_view userId) = 0;
+  // Sets the admin restriction `column` ("locked" or "suspended") of an account.
+  virtual Status setRestriction(Executor& ex, std::string_view userId, std::string_view column,
+                                bool on) = 0;
   virtual Status setPasswordHash(Executor& ex, std::string_view userId,
                                  std::optional<std::string> hash) = 0;
   virtual Status markDeactivated(Executor& ex, std::string_view userId) = 0;

@@ -76,8 +76,18 @@ CREATE TABLE accountsync_pushers (
 CREATE INDEX accountsync_pushers_key ON accountsync_pushers (app_id, pushkey);
 )sql";
 
-constexpr std::array<storage::Migration, 1> kMigrations = {{
+// Admin restrictions; a row only for accounts ever locked or suspended.
+constexpr std::string_view kV2 = R"sql(
+CREATE TABLE accountsync_account_restrictions (
+  user_id TEXT PRIMARY KEY,
+  locked BIGINT NOT NULL DEFAULT 0,
+  suspended BIGINT NOT NULL DEFAULT 0
+);
+)sql";
+
+constexpr std::array<storage::Migration, 2> kMigrations = {{
     {1, "accounts, devices, tokens, profiles, account data, pushers", kV1},
+    {2, "admin lock and suspension flags", kV2},
 }};
 
 }  // namespace

@@ -62,9 +62,11 @@ Status SqlAccountStore::insertAccount(Executor& ex, const AccountRow& row) {
 
 Result<std::optional<AccountRow>> SqlAccountStore::getAccount(Executor& ex,
                                                               std::string_view userId) {
-  PLEXUS_TRY(auto rows, ex.query("SELECT user_id, password_hash, is_guest, is_admin, "
-                                 "deactivated, created_ms FROM accountsync_accounts "
-                                 "WHERE user_id = $1",
+  PLEXUS_TRY(auto rows, ex.query("SELECT a.user_id, a.password_hash, a.is_guest, a.is_admin, "
+                                 "a.deactivated, a.created_ms, r.locked, r.suspended "
+                                 "FROM accountsync_accounts a LEFT JOIN "
+                                 "accountsync_account_restrictions r ON r.user_id = a.user_id "
+                                 "WHERE a.user_id = $1",
                                  {userId}));
   if (rows.empty()) return std::optional<AccountRow>();
   Row row = rows.front();
@@ -79,7 +81,29 @@ Result<std::optional<AccountRow>> SqlAccountStore::getAccount(Executor& ex,
   out.account.isAdmin = admin != 0;
   out.account.deactivated = deactivated != 0;
   out.account.hasPassword = out.passwordHash.has_value();
+  PLEXUS_TRY(auto locked, row.optionalInt64(6));
+  PLEXUS_TRY(auto suspended, row.optionalInt64(7));
+  out.account.locked = locked.value_or(0) != 0;
+  out.account.suspended = suspended.value_or(0) != 0;
   return std::optional<AccountRow>(std::move(out));
+}
+
+Status SqlAccountStore::setRestriction(Executor& ex, std::string_view userId,
+                                       std::string_view column, bool on) {
+  // Two fixed statements: the column name never comes from outside.
+  const bool locked = column == "locked";
+  if (!locked && column != "suspended") return fail(ErrorCode::kInternal, "unknown restriction");
+  PLEXUS_TRY_VOID(ex.execute("INSERT INTO accountsync_account_restrictions (user_id) VALUES ($1) "
+                             "ON CONFLICT DO NOTHING",
+                             {userId}));
+  constexpr std::string_view kSetLocked =
+      "UPDATE accountsync_account_restrictions SET locked = $2 WHERE user_id = $1";
+  constexpr std::string_view kSetSuspended =
+      "UPDATE accountsync_account_restrictions SET suspended = $2 WHERE user_id = $1";
+  PLEXUS_TRY(auto changed, ex.execute(locked ? kSetLocked : kSetSuspended,
+                                      {userId, std::int64_t{on ? 1 : 0}}));
+  (void)changed;
+  return {};
 }
 
 Result<bool> SqlAccountStore::lockAccount(Executor& ex, std::string_view userId) {

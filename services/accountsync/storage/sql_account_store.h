@@ -11,6 +11,8 @@ class SqlAccountStore final : public AccountStore {
   Status insertAccount(Executor& ex, const AccountRow& row) override;
   Result<std::optional<AccountRow>> getAccount(Executor& ex, std::string_view userId) override;
   Result<bool> lockAccount(Executor& ex, std::string_view userId) override;
+  Status setRestriction(Executor& ex, std::string_view userId, std::string_view column,
+                        bool on) override;
   Status setPasswordHash(Executor& ex, std::string_view userId,
                          std::optional<std::string> hash) override;
   Status markDeactivated(Executor& ex, std::string_view userId) override;

@@ -56,7 +56,7 @@ TEST_P(DevicesProfilesTest, TouchUpdatesLastSeenImmediatelyAndPersistsPeriodical
   EXPECT_EQ(d->lastSeenIp, "10.0.0.1");
 
   // A second service on the same database sees what was written through: the first touch.
-  AccountSyncService other(std::string(kServer), db(), bus_, AccountSyncOptions::forTests());
+  AccountSyncService other(std::string(kServer), db(), *bus_, AccountSyncOptions::forTests());
   auto persisted = other.queryDevice(ctx(), a.userId, a.deviceId);
   ASSERT_TRUE(persisted.ok());
   EXPECT_EQ(persisted->lastSeenTs, t0);

@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "accountsync/api/push_rule_defaults.h"
 #include "accountsync/impl/push_rules.h"
 
 namespace plexus::accountsync::pushrules {
@@ -230,6 +231,25 @@ TEST(TweaksTest, HighlightWithoutValueIsTrue) {
   t = summarize(json::Array{json::Object{{"set_tweak", "highlight"}, {"value", false}}});
   EXPECT_FALSE(t.highlight);
   EXPECT_FALSE(t.notify);
+}
+
+// The api target alone (push_rule_defaults.h, no impl header) gives callers outside
+// account-sync — sync-api's unread counts — the rules a user has before storing any.
+TEST(ApiDefaultsTest, ServeUsersWithoutStoredRules) {
+  json::Object rules = plexus::accountsync::pushrules::defaultRuleset("@carol:x.org", "carol");
+  EvaluationContext ctx;
+  ctx.roomMemberCount = 3;
+  auto plain = evaluate(rules, message("lunch?"), ctx);
+  ASSERT_TRUE(plain.has_value());
+  EXPECT_EQ(plain->ruleId, ".m.rule.message");
+  EXPECT_EQ(json::Value(plain->actions), json::Value(json::Array{"notify"}));
+  EXPECT_TRUE(summarize(plain->actions).notify);
+  EXPECT_FALSE(summarize(plain->actions).highlight);
+  EXPECT_EQ(matchedRule(rules, message("carol, lunch?"), ctx), ".m.rule.contains_user_name");
+  json::Object invite{{"type", "m.room.member"}, {"state_key", "@carol:x.org"},
+                      {"sender", "@bob:x.org"}, {"room_id", "!r:x.org"},
+                      {"content", json::Object{{"membership", "invite"}}}};
+  EXPECT_EQ(matchedRule(rules, invite, ctx), ".m.rule.invite_for_me");
 }
 
 }  // namespace

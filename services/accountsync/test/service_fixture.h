@@ -9,7 +9,7 @@
 #include <string>
 
 #include "accountsync/impl/accountsync_service.h"
-#include "plexus/bus/in_process_bus.h"
+#include "plexus/bus/outbox.h"
 #include "plexus/storage/testing/database_test.h"
 
 namespace plexus::accountsync::testing {
@@ -27,7 +27,10 @@ class AccountSyncServiceTest : public storage::testing::DatabaseTest {
     options.clock = [this] { return clockMs_.load(); };
     options.exclusiveLocalpartPrefixes = {"_bridge_"};
     customize(options);
-    service_ = std::make_unique<AccountSyncService>(std::string(kServer), db(), bus_, options);
+    auto outbox = bus::Outbox::open(db());
+    ASSERT_TRUE(outbox.ok()) << outbox.error().message;
+    bus_ = std::move(*outbox);
+    service_ = std::make_unique<AccountSyncService>(std::string(kServer), db(), *bus_, options);
   }
   void TearDown() override { service_.reset(); }
 
@@ -52,7 +55,7 @@ class AccountSyncServiceTest : public storage::testing::DatabaseTest {
     return "@" + std::string(localpart) + ":" + std::string(kServer);
   }
 
-  bus::InProcessBus bus_;
+  std::unique_ptr<bus::Outbox> bus_;  // AccountDataOutput is durable: rows in db()
   std::atomic<std::int64_t> clockMs_{1'700'000'000'000};
   CallContext ctx_;
   std::unique_ptr<AccountSyncService> service_;

@@ -2,6 +2,7 @@
 #include "clientapi/impl/client_api_server.h"
 
 #include "clientapi/impl/account_routes.h"
+#include "clientapi/impl/gap_routes.h"
 #include "clientapi/impl/media_routes.h"
 #include "clientapi/impl/rate_limiter.h"
 #include "clientapi/impl/room_routes.h"
@@ -24,6 +25,7 @@ void registerClientRoutes(http::Router& router, ClientApiDeps& deps) {
   registerKeyBackupRoutes(router, deps);
   registerPushRoutes(router, deps);
   registerRoomRoutes(router, deps);
+  registerGapRoutes(router, deps);
   // Media needs a larger body limit: the composition root raises config.maxBodyBytes to the
   // media service's upload limit (see media_routes.h).
   if (deps.media) registerMediaRoutes(router, deps, *deps.media);

@@ -31,7 +31,7 @@ json::Object capabilitiesBody() {
       {"m.set_displayname", enabled(true)},
       {"m.set_avatar_url", enabled(true)},
       {"m.3pid_changes", enabled(false)},
-      {"m.get_login_token", enabled(false)},
+      {"m.get_login_token", enabled(true)},
   };
   return json::Object{{"capabilities", std::move(caps)}};
 }

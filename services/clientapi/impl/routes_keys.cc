@@ -1,12 +1,12 @@
 // End-to-end encryption keys: /keys/upload, /keys/query, /keys/claim, /keys/changes,
 // cross-signing uploads (behind user-interactive auth once a master key exists) and signature
 // uploads. The keyserver does the work; these routes validate shapes and map errors.
-#include <set>
 
 #include "clientapi/impl/account_routes.h"
 #include "clientapi/impl/uia.h"
 #include "keyserver/api/keyserver_api.h"
 #include "roomserver/api/roomserver_api.h"
+#include "syncapi/api/syncapi_api.h"
 
 namespace plexus::clientapi {
 namespace {
@@ -81,26 +81,19 @@ http::Response claimKeys(ClientApiDeps& deps, const http::Request& request) {
   return jsonOk(result->toJson());
 }
 
-// Sync tokens do not carry the keyserver's device-list positions, so the answer is every user
-// who shares a joined room with the requester: a superset of the changed users, which makes
-// clients re-query keys they may already have but never miss a change.
-// TODO(#3): ask sync-api to translate its tokens to device-list positions for an exact answer.
+// SPEC: GET /keys/changes — sync-api answers from its device-list change log and the
+// memberships at both sync tokens: exactly the users whose devices changed (or who came to
+// share a room) between the tokens, and those who share no room any more.
 http::Response keyChanges(ClientApiDeps& deps, const http::Request& request, const Requester& who) {
-  if (!request.query.get("from") || !request.query.get("to")) {
+  auto from = request.query.get("from");
+  auto to = request.query.get("to");
+  if (!from || !to) {
     return errorResponse(makeError(ErrorCode::kMissingParam, "from and to are required"));
   }
-  const CallContext ctx = callContext(request);
-  std::set<std::string> users{who.userId};
-  auto rooms = deps.roomserver->queryRoomsForUser(ctx, who.userId, "join");
-  if (!rooms.ok()) return errorResponse(rooms.error());
-  for (const auto& roomId : *rooms) {
-    auto members = deps.roomserver->queryJoinedMembers(ctx, roomId);
-    if (!members.ok()) continue;
-    for (const auto& m : *members) users.insert(m.userId);
-  }
-  json::Array changed;
-  for (const auto& u : users) changed.push_back(json::Value(u));
-  return jsonOk(json::Object{{"changed", std::move(changed)}, {"left", json::Array{}}});
+  auto changes = deps.sync->queryKeyChanges(callContext(request), who.userId, std::string(*from),
+                                            std::string(*to));
+  if (!changes.ok()) return errorResponse(changes.error());
+  return jsonOk(changes->toJson());
 }
 
 http::Response uploadCrossSigning(ClientApiDeps& deps, const http::Request& request, const Requester& who) {

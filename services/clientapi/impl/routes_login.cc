@@ -1,5 +1,5 @@
-// Login and tokens: GET/POST /login (m.login.password), POST /refresh, POST /logout and
-// /logout/all (which also delete the devices' end-to-end keys).
+// Login and tokens: GET/POST /login (m.login.password, m.login.token), POST /refresh,
+// POST /logout and /logout/all (which also delete the devices' end-to-end keys).
 #include "accountsync/api/accountsync_api.h"
 #include "clientapi/impl/account_routes.h"
 #include "clientapi/impl/login_response.h"
@@ -41,11 +41,38 @@ Result<std::string> loginUser(const json::Object& body) {
   return fail(ErrorCode::kMissingParam, "Missing identifier");
 }
 
+// m.login.token: a token from POST /login/get_token, valid once (SPEC: "Token-based login").
+http::Response doTokenLogin(ClientApiDeps& deps, const http::Request& request,
+                            const json::Object& body) {
+  accountsync::TokenLoginRequest login;
+  auto token = requireString(body, "token");
+  if (!token.ok()) return errorResponse(token.error());
+  login.token = std::move(*token);
+  auto deviceId = optionalString(body, "device_id");
+  if (!deviceId.ok()) return errorResponse(deviceId.error());
+  login.deviceId = std::move(*deviceId);
+  auto displayName = optionalString(body, "initial_device_display_name");
+  if (!displayName.ok()) return errorResponse(displayName.error());
+  login.initialDeviceDisplayName = std::move(*displayName);
+  auto refresh = optionalBool(body, "refresh_token");
+  if (!refresh.ok()) return errorResponse(refresh.error());
+  login.refreshToken = refresh->value_or(false);
+  const CallContext ctx = callContext(request);
+  auto result = deps.accounts->performTokenLogin(ctx, login);
+  if (!result.ok()) return errorResponse(result.error());
+  if (login.initialDeviceDisplayName && deps.keys) {
+    (void)deps.keys->performSetDeviceDisplayName(ctx, result->userId, result->deviceId,
+                                                 *login.initialDeviceDisplayName);
+  }
+  return jsonOk(loginResponseBody(deps, *result));
+}
+
 http::Response doLogin(ClientApiDeps& deps, const http::Request& request) {
   auto body = parseJsonObjectBody(request);
   if (!body.ok()) return errorResponse(body.error());
   auto type = requireString(*body, "type");
   if (!type.ok()) return errorResponse(type.error());
+  if (*type == "m.login.token") return doTokenLogin(deps, request, *body);
   if (*type != "m.login.password") {
     return http::Response::matrixError(400, "M_UNKNOWN", "Unknown login type");
   }
@@ -80,7 +107,10 @@ http::Response doLogin(ClientApiDeps& deps, const http::Request& request) {
 
 void registerLoginRoutes(http::Router& router, ClientApiDeps& deps) {
   addOpenRoute(router, deps, "GET", "/_matrix/client/{version}/login", [](const http::Request&) {
-    json::Array flows{json::Value(json::Object{{"type", json::Value("m.login.password")}})};
+    // SPEC: get_login_token tells unauthenticated clients that POST /login/get_token exists.
+    json::Array flows{json::Value(json::Object{{"type", json::Value("m.login.password")}}),
+                      json::Value(json::Object{{"type", json::Value("m.login.token")},
+                                               {"get_login_token", json::Value(true)}})};
     return jsonOk(json::Object{{"flows", std::move(flows)}});
   }, {.allowGuests = true, .rateLimited = false});
 

@@ -1,6 +1,9 @@
 // Push rules (scope "global"), pushers and the notifications list.
+#include <algorithm>
+
 #include "accountsync/api/accountsync_api.h"
 #include "clientapi/impl/account_routes.h"
+#include "syncapi/api/syncapi_api.h"
 
 namespace plexus::clientapi {
 namespace {
@@ -110,11 +113,15 @@ void registerPushRoutes(http::Router& router, ClientApiDeps& deps) {
                    return jsonOk(json::Object{});
                  });
 
-  // TODO(#3): list notifications once sync-api keeps them (push rule matches per event).
   addAuthedRoute(router, deps, "GET", "/_matrix/client/{version}/notifications",
-                 [](const http::Request& request, const Requester&) {
-                   if (auto limit = queryInt(request, "limit"); !limit.ok()) return errorResponse(limit.error());
-                   return jsonOk(json::Object{{"notifications", json::Array{}}});
+                 [&deps](const http::Request& request, const Requester& who) {
+                   auto limit = queryInt(request, "limit");
+                   if (!limit.ok()) return errorResponse(limit.error());
+                   return toResponse(deps.sync->queryNotifications(
+                       callContext(request), who.userId,
+                       std::string(request.query.get("from").value_or("")),
+                       static_cast<int>(std::clamp<std::int64_t>(limit->value_or(20), 1, 1000)),
+                       std::string(request.query.get("only").value_or(""))));
                  });
 }
 

@@ -15,8 +15,11 @@
 #include "accountsync/api/output.h"
 #include "accountsync/impl/accountsync_service.h"
 #include "clientapi/impl/client_api_server.h"
+#include "keyserver/api/output.h"
 #include "keyserver/impl/keyserver_service.h"
 #include "plexus/bus/in_process_bus.h"
+#include "plexus/bus/outbox.h"
+#include "plexus/bus/routed_bus.h"
 #include "plexus/bus/typed_topic.h"
 #include "plexus/crypto/ed25519.h"
 #include "plexus/events/server_identity.h"
@@ -24,6 +27,7 @@
 #include "plexus/json/canonical.h"
 #include "plexus/json/parse.h"
 #include "plexus/storage/testing/test_database.h"
+#include "roomserver/api/output.h"
 #include "roomserver/impl/roomserver_service.h"
 #include "syncapi/api/ports.h"
 #include "syncapi/impl/sync_service.h"
@@ -85,11 +89,20 @@ class ClientApiTest : public ::testing::Test {
     database_ = std::move(*made);
     storage::Database& db = database_->db();
     bus_ = std::make_unique<bus::InProcessBus>();
+    // As services/node wires it: producers' outputs go through the outbox on their database
+    // (one shared database here), consumers subscribe on the routed bus.
+    auto outbox = bus::Outbox::open(db);
+    ASSERT_TRUE(outbox.ok()) << outbox.error().message;
+    outbox_ = std::move(*outbox);
+    routed_ = std::make_unique<bus::RoutedBus>(*bus_);
+    routed_->route(accountsync::AccountDataOutput::kTopic, *outbox_);
+    routed_->route(keyserver::DeviceListUpdate::kTopic, *outbox_);
+    routed_->route(roomserver::OutputRoomEvent::kTopic, *outbox_);
 
     ASSERT_TRUE(accountsync::AccountSyncService::migrate(db).ok());
-    accounts_ = std::make_unique<accountsync::AccountSyncService>(kServerName, db, *bus_,
+    accounts_ = std::make_unique<accountsync::AccountSyncService>(kServerName, db, *outbox_,
                                                                   accountsync::AccountSyncOptions::forTests());
-    keys_ = std::make_unique<keyserver::KeyserverService>(db, *bus_);
+    keys_ = std::make_unique<keyserver::KeyserverService>(db, *outbox_);
     ASSERT_TRUE(keys_->migrate().ok());
 
     identity_.serverName = kServerName;
@@ -104,20 +117,20 @@ class ClientApiTest : public ::testing::Test {
       }
       return p;
     };
-    rooms_ = std::make_unique<roomserver::RoomserverService>(identity_, db, *bus_, profiles);
+    rooms_ = std::make_unique<roomserver::RoomserverService>(identity_, db, *outbox_, profiles);
     ASSERT_TRUE(rooms_->start().ok());
 
     keySource_ = std::make_unique<DeviceKeysAdapter>(*keys_, *accounts_);
     syncapi::SyncServiceOptions syncOptions;
     syncOptions.serverName = kServerName;
-    auto sync = syncapi::SyncService::create(db, *bus_, keySource_.get(), syncOptions);
+    auto sync = syncapi::SyncService::create(db, *routed_, keySource_.get(), syncOptions);
     ASSERT_TRUE(sync.ok()) << sync.error().message;
     sync_ = std::move(*sync);
     ASSERT_TRUE(sync_->start().ok());
     // Account data reaches sync-api through the bus (what services/node wires).
     syncapi::SyncService* syncPtr = sync_.get();
     auto sub = bus::subscribeTyped<accountsync::AccountDataOutput>(
-        *bus_, "clientapi-test", [accounts, syncPtr](const accountsync::AccountDataOutput& out, std::uint64_t) -> Status {
+        *routed_, "clientapi-test", [accounts, syncPtr](const accountsync::AccountDataOutput& out, std::uint64_t) -> Status {
           auto ctx = CallContext::withTimeout(std::chrono::seconds(10));
           auto content = accounts->queryAccountDataEntry(ctx, out.userId, out.roomId, out.type);
           if (!content.ok()) return {};
@@ -152,6 +165,8 @@ class ClientApiTest : public ::testing::Test {
     rooms_.reset();
     keys_.reset();
     accounts_.reset();
+    routed_.reset();
+    outbox_.reset();
     bus_.reset();
     database_.reset();
   }
@@ -212,6 +227,8 @@ class ClientApiTest : public ::testing::Test {
 
   std::unique_ptr<storage::testing::TestDatabase> database_;
   std::unique_ptr<bus::InProcessBus> bus_;
+  std::unique_ptr<bus::Outbox> outbox_;
+  std::unique_ptr<bus::RoutedBus> routed_;
   std::unique_ptr<accountsync::AccountSyncService> accounts_;
   std::unique_ptr<keyserver::KeyserverService> keys_;
   events::ServerIdentity identity_;

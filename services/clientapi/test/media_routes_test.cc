@@ -11,7 +11,7 @@
 #include "clientapi/impl/media_routes.h"
 #include "media/impl/image_codec.h"
 #include "media/impl/media_service.h"
-#include "plexus/bus/in_process_bus.h"
+#include "plexus/bus/outbox.h"
 #include "plexus/http/client.h"
 #include "plexus/http/server.h"
 #include "plexus/json/parse.h"
@@ -42,8 +42,11 @@ class MediaRoutesTest : public ::testing::Test {
     storage::Database& db = database_->db();
     ASSERT_TRUE(accountsync::AccountSyncService::migrate(db).ok());
     ASSERT_TRUE(media::MediaService::migrate(db).ok());
+    auto outbox = bus::Outbox::open(db);
+    ASSERT_TRUE(outbox.ok()) << outbox.error().message;
+    outbox_ = std::move(*outbox);
     accounts_ = std::make_unique<accountsync::AccountSyncService>(
-        std::string(kServer), db, bus_, accountsync::AccountSyncOptions::forTests());
+        std::string(kServer), db, *outbox_, accountsync::AccountSyncOptions::forTests());
     std::random_device rd;
     dir_ = std::filesystem::temp_directory_path() /
            ("plexus-media-http-" + std::to_string(rd()) + std::to_string(rd()));
@@ -77,6 +80,7 @@ class MediaRoutesTest : public ::testing::Test {
     server_.reset();
     media_.reset();
     accounts_.reset();
+    outbox_.reset();
     database_.reset();
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
@@ -122,8 +126,8 @@ class MediaRoutesTest : public ::testing::Test {
     return std::string(uri->substr(prefix.size()));
   }
 
-  bus::InProcessBus bus_;
   std::unique_ptr<storage::testing::TestDatabase> database_;
+  std::unique_ptr<bus::Outbox> outbox_;  // destroyed before the database, after the service
   std::unique_ptr<accountsync::AccountSyncService> accounts_;
   std::unique_ptr<media::MediaService> media_;
   std::filesystem::path dir_;

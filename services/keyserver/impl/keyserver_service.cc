@@ -1,4 +1,4 @@
-// KeyserverService: construction, the transaction + publish helper, the device-list stream,
+// KeyserverService: construction, the transaction + outbox helper, the device-list stream,
 // display names and the deletion hooks. The endpoints' logic is in device_keys.cc,
 // cross_signing.cc and key_backup.cc.
 #include "keyserver/impl/keyserver_service.h"
@@ -7,12 +7,13 @@
 
 #include "keyserver/impl/change_recorder.h"
 #include "keyserver/storage/sql_key_store.h"
-#include "plexus/bus/typed_topic.h"
+#include "plexus/bus/output_sink.h"
 
 namespace plexus::keyserver {
 
-KeyserverService::KeyserverService(storage::Database& db, bus::Bus& bus, Options options)
-    : db_(db), bus_(bus), options_(std::move(options)), store_(std::make_unique<SqlKeyStore>()) {
+KeyserverService::KeyserverService(storage::Database& db, bus::OutputSink& outputs,
+                                   Options options)
+    : db_(db), outputs_(outputs), options_(std::move(options)), store_(std::make_unique<SqlKeyStore>()) {
   if (!options_.clock) {
     options_.clock = [] {
       return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -33,11 +34,15 @@ Status KeyserverService::write(
   std::vector<DeviceListUpdate> updates;
   PLEXUS_TRY_VOID(db_.runInTransaction([&](storage::Transaction& tx) -> Status {
     updates.clear();  // a retried attempt starts over
-    return fn(tx, updates);
+    Status changed = fn(tx, updates);
+    if (!changed.ok()) return changed;
+    for (const auto& update : updates) {
+      Status queued = bus::enqueueTyped(outputs_, tx, update);
+      if (!queued.ok()) return queued;
+    }
+    return {};
   }));
-  // The change is committed: a bus failure loses only the wake-up, not the change, because
-  // consumers also read the stream by position (queryKeyChanges).
-  for (const auto& update : updates) (void)bus::publishTyped(bus_, update);
+  if (!updates.empty()) outputs_.committed();
   return {};
 }
 

@@ -1,5 +1,6 @@
 // KeyserverService: the in-process KeyserverApi over a KeyStore (SqlKeyStore on SQLite or
-// PostgreSQL) and the bus (DeviceListUpdate after each committed device-list change).
+// PostgreSQL) and the bus (DeviceListUpdate, enqueued in the transaction of each device-list
+// change through the outbox).
 #pragma once
 
 #include <cstdint>
@@ -8,7 +9,7 @@
 
 #include "keyserver/api/keyserver_api.h"
 #include "keyserver/api/output.h"
-#include "plexus/bus/bus.h"
+#include "plexus/bus/output_sink.h"
 #include "plexus/storage/database.h"
 
 namespace plexus::keyserver {
@@ -23,7 +24,9 @@ class KeyserverService final : public KeyserverApi {
   };
 
   // Call migrate() once before the first request.
-  KeyserverService(storage::Database& db, bus::Bus& bus, Options options = {});
+  // `outputs` (normally the bus::Outbox on `db`) receives each DeviceListUpdate inside the
+  // transaction that records the change. Both must outlive the service.
+  KeyserverService(storage::Database& db, bus::OutputSink& outputs, Options options = {});
   ~KeyserverService() override;
 
   // Applies the schema migrations; the composition root calls it once at start-up (tests
@@ -89,7 +92,7 @@ class KeyserverService final : public KeyserverApi {
                const std::function<Status(storage::Transaction&, std::vector<DeviceListUpdate>&)>& fn);
 
   storage::Database& db_;
-  bus::Bus& bus_;
+  bus::OutputSink& outputs_;
   Options options_;
   std::unique_ptr<KeyStore> store_;
 };

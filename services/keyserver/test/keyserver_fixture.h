@@ -7,7 +7,7 @@
 #include <string>
 
 #include "keyserver/impl/keyserver_service.h"
-#include "plexus/bus/in_process_bus.h"
+#include "plexus/bus/outbox.h"
 #include "plexus/crypto/ed25519.h"
 #include "plexus/crypto/json_signing.h"
 #include "plexus/storage/testing/database_test.h"
@@ -19,14 +19,17 @@ class KeyserverServiceTest : public storage::testing::DatabaseTest {
   void SetUp() override {
     DatabaseTest::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
-    service_ = std::make_unique<KeyserverService>(db(), bus_);
+    auto outbox = bus::Outbox::open(db());
+    ASSERT_TRUE(outbox.ok()) << outbox.error().message;
+    bus_ = std::move(*outbox);
+    service_ = std::make_unique<KeyserverService>(db(), *bus_);
     auto migrated = service_->migrate();
     ASSERT_TRUE(migrated.ok()) << migrated.error().message;
   }
   void TearDown() override { service_.reset(); }
 
   KeyserverService& service() { return *service_; }
-  bus::InProcessBus& bus() { return bus_; }
+  bus::Outbox& bus() { return *bus_; }
   const CallContext& ctx() const { return ctx_; }
 
   // DeviceKeys for (user, device), signed by the device's ed25519 key.
@@ -65,7 +68,7 @@ class KeyserverServiceTest : public storage::testing::DatabaseTest {
   }
 
  private:
-  bus::InProcessBus bus_;
+  std::unique_ptr<bus::Outbox> bus_;  // DeviceListUpdate is durable: rows in db()
   std::unique_ptr<KeyserverService> service_;
   CallContext ctx_ = CallContext::withTimeout(std::chrono::seconds(30), "test");
 };

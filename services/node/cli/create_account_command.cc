@@ -8,7 +8,7 @@
 #include "accountsync/impl/accountsync_service.h"
 #include "cli/flags.h"
 #include "cli/startup.h"
-#include "plexus/bus/in_process_bus.h"
+#include "plexus/bus/outbox.h"
 #include "plexus/config/load.h"
 #include "root/service_databases.h"
 
@@ -81,8 +81,13 @@ int runCreateAccount(std::span<char* const> args) {
     std::fprintf(stderr, "plexus create-account: %s\n", migrated.error().message.c_str());
     return 1;
   }
-  bus::InProcessBus bus;
-  accountsync::AccountSyncService accounts(config.global.serverName, **db, bus);
+  // Outputs stay in the database's outbox; the node delivers them when it next runs.
+  auto outbox = bus::Outbox::open(**db);
+  if (!outbox.ok()) {
+    std::fprintf(stderr, "plexus create-account: %s\n", outbox.error().message.c_str());
+    return 1;
+  }
+  accountsync::AccountSyncService accounts(config.global.serverName, **db, **outbox);
   accountsync::RegisterRequest request;
   request.localpart = *username;
   request.password = *password;

@@ -7,13 +7,18 @@
 #include <map>
 #include <vector>
 
+#include "accountsync/api/output.h"
 #include "accountsync/impl/accountsync_service.h"
+#include "keyserver/api/output.h"
 #include "keyserver/impl/keyserver_service.h"
 #include "plexus/bus/in_process_bus.h"
+#include "plexus/bus/outbox.h"
+#include "plexus/bus/routed_bus.h"
 #include "plexus/log/log.h"
 #include "root/adapters.h"
 #include "root/service_databases.h"
 #if PLEXUS_NODE_WITH_ROOMSERVER
+#include "roomserver/api/output.h"
 #include "roomserver/impl/roomserver_service.h"
 #endif
 #if PLEXUS_NODE_WITH_SYNCAPI
@@ -47,7 +52,12 @@ struct Node::Impl {
   // Declaration order is construction order; destruction runs backwards: the HTTP front
   // stops first, the databases close last.
   std::map<std::string, std::unique_ptr<storage::Database>> databases;
-  bus::InProcessBus bus;
+  // Producers' outputs are durable: each producer enqueues them in its own database (the
+  // outbox, in the transaction that writes the change) and consumers read them from there
+  // through `bus`, which routes those topics to the outboxes and the rest to memory.
+  bus::InProcessBus memoryBus;
+  bus::RoutedBus bus{memoryBus};
+  std::map<std::string, std::unique_ptr<bus::Outbox>> outboxes;
   std::unique_ptr<accountsync::AccountSyncService> accounts;
   std::unique_ptr<keyserver::KeyserverService> keys;
 #if PLEXUS_NODE_WITH_ROOMSERVER
@@ -78,6 +88,17 @@ struct Node::Impl {
     return raw;
   }
 
+  // The outbox on `service`'s database, serving `topic` to consumers of `bus`.
+  Result<bus::Outbox*> outboxFor(const std::string& service, storage::Database& db,
+                                 std::string_view topic) {
+    auto& slot = outboxes[service];
+    if (!slot) {
+      PLEXUS_TRY(slot, bus::Outbox::open(db));
+    }
+    bus.route(topic, *slot);
+    return slot.get();
+  }
+
   Status migrated(const std::string& service, Clock::time_point start, Status status) {
     if (!status.ok()) {
       log::error("migration failed", {{"service", service}, {"error", status.error().message}});
@@ -99,18 +120,24 @@ struct Node::Impl {
     accountsync::AccountSyncOptions accountOptions = accountsync::AccountSyncOptions::defaults();
     accountOptions.accessTokenLifetimeMs = config.accountSync.accessTokenLifetimeMs;
     accountOptions.allowGuests = config.clientApi.guestAccessEnabled;
-    accounts = std::make_unique<accountsync::AccountSyncService>(config.global.serverName,
-                                                                 *accountsDb, bus, accountOptions);
+    PLEXUS_TRY(bus::Outbox * accountsOut,
+               outboxFor("accountsync", *accountsDb, accountsync::AccountDataOutput::kTopic));
+    accounts = std::make_unique<accountsync::AccountSyncService>(
+        config.global.serverName, *accountsDb, *accountsOut, accountOptions);
 
     t = Clock::now();
     PLEXUS_TRY(auto keysDb, openDatabase("keyserver"));
-    keys = std::make_unique<keyserver::KeyserverService>(*keysDb, bus);
+    PLEXUS_TRY(bus::Outbox * keysOut,
+               outboxFor("keyserver", *keysDb, keyserver::DeviceListUpdate::kTopic));
+    keys = std::make_unique<keyserver::KeyserverService>(*keysDb, *keysOut);
     PLEXUS_TRY_VOID(migrated("keyserver", t, keys->migrate()));
 
 #if PLEXUS_NODE_WITH_ROOMSERVER
     t = Clock::now();
     PLEXUS_TRY(auto roomsDb, openDatabase("roomserver"));
-    rooms = std::make_unique<roomserver::RoomserverService>(identity, *roomsDb, bus,
+    PLEXUS_TRY(bus::Outbox * roomsOut,
+               outboxFor("roomserver", *roomsDb, roomserver::OutputRoomEvent::kTopic));
+    rooms = std::make_unique<roomserver::RoomserverService>(identity, *roomsDb, *roomsOut,
                                                             makeProfileLookup(*accounts));
     PLEXUS_TRY_VOID(migrated("roomserver", t, rooms->start()));
 #else
@@ -133,6 +160,15 @@ struct Node::Impl {
     auto syncStart = Clock::now();
     PLEXUS_TRY_VOID(sync->start());
     log::info("sync streams loaded", {{"ms", msSince(syncStart)}});
+    // Outputs committed before a crash are delivered before the first client request, so a
+    // client never sees an acknowledged event missing from /messages after a restart.
+    auto catchUp = Clock::now();
+    for (auto& [service, outbox] : outboxes) {
+      if (!outbox->waitUntilDelivered(std::chrono::seconds(60))) {
+        log::warn("bus backlog not delivered in time", {{"producer", service}});
+      }
+    }
+    log::info("bus backlog delivered", {{"ms", msSince(catchUp)}});
 #else
     log::warn("service not built into this binary", {{"service", "syncapi"}});
 #endif
@@ -214,6 +250,7 @@ struct Node::Impl {
 #endif
     keys.reset();
     accounts.reset();
+    outboxes.clear();
     databases.clear();
     log::info("stopped");
   }

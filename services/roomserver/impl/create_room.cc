@@ -191,7 +191,7 @@ Result<CreateRoomResponse> RoomserverService::performCreateRoom(const CallContex
     }
     return std::move(committed).takeError();
   }
-  writer.publish(bus_);
+  writer.publish();
   entry->head = writer.takeHead();
   return CreateRoomResponse{roomId, alias};
 }

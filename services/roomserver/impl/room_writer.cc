@@ -1,9 +1,9 @@
-// RoomWriter: build and authorize a batch of events, write it in one transaction, publish it.
+// RoomWriter: build and authorize a batch of events, write it and its outputs in one transaction.
 #include "roomserver/impl/room_writer.h"
 
 #include <algorithm>
 
-#include "plexus/bus/typed_topic.h"
+#include "plexus/bus/output_sink.h"
 #include "plexus/json/canonical.h"
 
 namespace plexus::roomserver {
@@ -110,7 +110,8 @@ Status RoomWriter::commit(storage::Database& db, const Extra& extra) {
     }
     PLEXUS_TRY_VOID(store.setRoomSnapshot(tx, roomNid, snapshot.snapshotNid));
     if (extra) PLEXUS_TRY_VOID(extra(tx, roomNid));
-    return {};
+    // Last: on PostgreSQL the outbox holds its topic lock from here to the commit.
+    return enqueueOutputs(tx);
   };
   PLEXUS_TRY_VOID(db.runInTransaction(fn));
 
@@ -125,7 +126,7 @@ Status RoomWriter::commit(storage::Database& db, const Extra& extra) {
   return {};
 }
 
-void RoomWriter::publish(bus::Bus& bus) const {
+Status RoomWriter::enqueueOutputs(storage::Transaction& tx) const {
   for (const PendingEvent& p : pending_) {
     OutputRoomEvent out;
     out.kind = OutputRoomEvent::Kind::kNewRoomEvent;
@@ -138,8 +139,7 @@ void RoomWriter::publish(bus::Bus& bus) const {
       if (p.replacedEventId) out.removesStateEventIds.push_back(*p.replacedEventId);
     }
     out.transaction = p.transaction;
-    // Best effort: the event is committed; a bus outage must not fail the request.
-    (void)bus::publishTyped(bus, out);
+    PLEXUS_TRY_VOID(bus::enqueueTyped(deps_.outputs, tx, out));
     if (p.redaction) {
       OutputRoomEvent redaction;
       redaction.kind = OutputRoomEvent::Kind::kRedaction;
@@ -148,9 +148,10 @@ void RoomWriter::publish(bus::Bus& bus) const {
       redaction.eventId = p.pdu->eventId();
       redaction.redactsEventId = p.redaction->targetEventId;
       redaction.event = p.redaction->redactedTarget;
-      (void)bus::publishTyped(bus, redaction);
+      PLEXUS_TRY_VOID(bus::enqueueTyped(deps_.outputs, tx, redaction));
     }
   }
+  return {};
 }
 
 }  // namespace plexus::roomserver

@@ -1,8 +1,9 @@
 // RoomWriter: one write to one room — a batch of local events (one for a send, several for a
 // createRoom or an upgrade) built and authorized one after another on a copy of the room's head,
-// then written in one database transaction and published on the bus in order. The caller holds
-// the room's write mutex from construction to publish() and installs head() as the room's new
-// head only when commit() succeeded.
+// then written in one database transaction together with their bus outputs (the outbox), so an
+// acknowledged event is never lost to a crash before sync-api hears of it. The caller holds the
+// room's write mutex from construction to publish() and installs head() as the room's new head
+// only when commit() succeeded.
 #pragma once
 
 #include <cstdint>
@@ -13,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "plexus/bus/bus.h"
+#include "plexus/bus/output_sink.h"
 #include "plexus/core/result.h"
 #include "plexus/events/server_identity.h"
 #include "plexus/storage/database.h"
@@ -47,6 +48,7 @@ class RoomWriter {
     const events::ServerIdentity& identity;
     std::int64_t nowMs;
     std::size_t maxPrevEvents;
+    bus::OutputSink& outputs;  // OutputRoomEvents are enqueued in the commit's transaction
   };
   RoomWriter(Deps deps, RoomState head);
 
@@ -60,12 +62,13 @@ class RoomWriter {
   void redactWithLast(PendingRedaction redaction);
 
   // Writes the room (when new), every pending event, its state, memberships, extremities,
-  // transaction IDs and redactions in one transaction; `extra` runs in the same transaction.
+  // transaction IDs, redactions and the OutputRoomEvents (in order) in one transaction; `extra`
+  // runs in the same transaction.
   using Extra = std::function<Status(storage::Transaction&, std::int64_t roomNid)>;
   Status commit(storage::Database& db, const Extra& extra = {});
 
-  // Publishes the committed events in order (best effort: the events are stored already).
-  void publish(bus::Bus& bus) const;
+  // After a successful commit(): wakes the delivery of the outputs commit() enqueued.
+  void publish() const { deps_.outputs.committed(); }
 
   const RoomState& head() const { return head_; }
   RoomState takeHead() { return std::move(head_); }
@@ -79,6 +82,8 @@ class RoomWriter {
   std::map<std::pair<std::int64_t, std::int64_t>, std::int64_t> baseEntries_;
   std::map<std::string, std::int64_t> baseExtremityNids_;
   std::vector<PendingEvent> pending_;
+
+  Status enqueueOutputs(storage::Transaction& tx) const;
 };
 
 }  // namespace plexus::roomserver

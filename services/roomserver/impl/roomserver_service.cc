@@ -22,8 +22,9 @@ std::int64_t systemClockMs() {
 }  // namespace
 
 RoomserverService::RoomserverService(events::ServerIdentity identity, storage::Database& db,
-                                     bus::Bus& bus, ProfileLookup profiles, Options options)
-    : identity_(std::move(identity)), db_(db), bus_(bus), profiles_(std::move(profiles)),
+                                     bus::OutputSink& outputs, ProfileLookup profiles,
+                                     Options options)
+    : identity_(std::move(identity)), db_(db), outputs_(outputs), profiles_(std::move(profiles)),
       options_(std::move(options)), store_(db) {
   if (!options_.clock) options_.clock = systemClockMs;
   if (options_.maxPrevEvents == 0) options_.maxPrevEvents = 1;
@@ -35,7 +36,7 @@ RoomserverService::~RoomserverService() = default;
 Status RoomserverService::start() { return store_.migrate(); }
 
 RoomWriter::Deps RoomserverService::writerDeps() {
-  return RoomWriter::Deps{store_, identity_, now(), options_.maxPrevEvents};
+  return RoomWriter::Deps{store_, identity_, now(), options_.maxPrevEvents, outputs_};
 }
 
 std::int64_t RoomserverService::newRoomTimestamp() {
@@ -100,7 +101,7 @@ Result<SendEventResponse> RoomserverService::sendLocked(
     }
     return std::move(committed).takeError();
   }
-  writer.publish(bus_);
+  writer.publish();
   room.entry->head = writer.takeHead();
   return SendEventResponse{eventId};
 }
@@ -187,7 +188,7 @@ Result<SendEventResponse> RoomserverService::performRedact(const CallContext&,
     }
     return std::move(committed).takeError();
   }
-  writer.publish(bus_);
+  writer.publish();
   room.entry->head = writer.takeHead();
   return SendEventResponse{eventId};
 }

@@ -14,7 +14,7 @@
 #include <optional>
 #include <string>
 
-#include "plexus/bus/bus.h"
+#include "plexus/bus/output_sink.h"
 #include "plexus/events/server_identity.h"
 #include "plexus/storage/database.h"
 #include "roomserver/api/roomserver_api.h"
@@ -32,11 +32,13 @@ class RoomserverService final : public RoomserverApi {
   };
 
   // `profiles` fills displayname/avatar_url of the member events it builds.
-  RoomserverService(events::ServerIdentity identity, storage::Database& db, bus::Bus& bus,
-                    ProfileLookup profiles, Options options);
-  RoomserverService(events::ServerIdentity identity, storage::Database& db, bus::Bus& bus,
-                    ProfileLookup profiles)
-      : RoomserverService(std::move(identity), db, bus, std::move(profiles), Options{}) {}
+  // `outputs` (normally the bus::Outbox on `db`) receives the OutputRoomEvents inside the
+  // transactions that write the events.
+  RoomserverService(events::ServerIdentity identity, storage::Database& db,
+                    bus::OutputSink& outputs, ProfileLookup profiles, Options options);
+  RoomserverService(events::ServerIdentity identity, storage::Database& db,
+                    bus::OutputSink& outputs, ProfileLookup profiles)
+      : RoomserverService(std::move(identity), db, outputs, std::move(profiles), Options{}) {}
   ~RoomserverService() override;
 
   // Applies the schema migrations. Call once before any other method.
@@ -147,7 +149,7 @@ class RoomserverService final : public RoomserverApi {
 
   events::ServerIdentity identity_;
   storage::Database& db_;
-  bus::Bus& bus_;
+  bus::OutputSink& outputs_;
   ProfileLookup profiles_;
   Options options_;
   SqlRoomserverStore store_;

@@ -115,7 +115,7 @@ Result<UpgradeRoomResponse> RoomserverService::performUpgradeRoom(const CallCont
       return {};
     };
     PLEXUS_TRY_VOID(writer.commit(db_, moveAliases));
-    writer.publish(bus_);
+    writer.publish();
     entry->head = writer.takeHead();
   }
 
@@ -135,7 +135,7 @@ Result<UpgradeRoomResponse> RoomserverService::performUpgradeRoom(const CallCont
                                                     std::nullopt});
   (void)restrictedSent;  // best effort: the upgrader may lack power-levels power
   PLEXUS_TRY_VOID(oldWriter.commit(db_));
-  oldWriter.publish(bus_);
+  oldWriter.publish();
   old.entry->head = oldWriter.takeHead();
   return UpgradeRoomResponse{newRoomId};
 }

@@ -1,5 +1,5 @@
 // Test fixture for RoomserverService: a real database (SQLite and PostgreSQL via DatabaseTest),
-// a real InProcessBus whose roomserver outputs are collected, a fixed server identity, a fake
+// a real bus::Outbox on that database whose roomserver outputs are collected, a fixed server identity, a fake
 // clock and a profile table.
 #pragma once
 
@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "plexus/bus/in_process_bus.h"
+#include "plexus/bus/outbox.h"
 #include "plexus/bus/typed_topic.h"
 #include "plexus/eventauth/event_auth.h"
 #include "plexus/events/event_signing.h"
@@ -34,7 +34,9 @@ class RoomserverTest : public storage::testing::DatabaseTest {
     DatabaseTest::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
     identity_ = events::ServerIdentity{kServer, "ed25519:test", crypto::SigningKey::generate()};
-    bus_ = std::make_unique<bus::InProcessBus>();
+    auto outbox = bus::Outbox::open(db());
+    ASSERT_TRUE(outbox.ok()) << outbox.error().message;
+    bus_ = std::move(*outbox);
     auto sub = bus::subscribeTyped<OutputRoomEvent>(
         *bus_, "test", [this](const OutputRoomEvent& out, std::uint64_t) -> Status {
           std::lock_guard lock(outputsMutex_);
@@ -136,7 +138,7 @@ class RoomserverTest : public storage::testing::DatabaseTest {
 
   CallContext ctx_;
   events::ServerIdentity identity_;
-  std::unique_ptr<bus::InProcessBus> bus_;
+  std::unique_ptr<bus::Outbox> bus_;
   std::unique_ptr<bus::Subscription> subscription_;
   std::map<std::string, Profile> profiles_;
   std::atomic<std::int64_t> clock_{1'700'000'000'000};

@@ -17,6 +17,11 @@ struct SyncServiceOptions {
   int wakeThreads = 2;
   // Upper bound of a /sync timeout.
   std::int64_t maxTimeoutMs = 5 * 60 * 1000;
+  // Presence of users who stop syncing (SPEC: presence module — servers may time users out):
+  // "unavailable" after this long without a /sync, "offline" after offlineAfterMs. 0 disables
+  // either. Checked on the notifier's shared timer thread.
+  std::int64_t presenceIdleAfterMs = 5 * 60 * 1000;
+  std::int64_t presenceOfflineAfterMs = 30 * 60 * 1000;
   // Bus consumer group names (one per service instance group).
   std::string busGroup = "syncapi";
 };

@@ -120,9 +120,10 @@ class SyncApi {
   }
 
   // GET /notifications body: {notifications: [{actions, event, read, room_id, ts}],
-  // next_token?}, newest first. Lists the user's unread notifications (read ones are dropped
-  // when a receipt covers them). `only` = "highlight" keeps highlights only.
-  // Errors: kInvalidParam (bad from token).
+  // next_token?}, newest first. Lists the user's notifications: actions as the push rules
+  // evaluated them when the event arrived, read = a read receipt covers the event. `from` is
+  // an earlier next_token, `limit` is clamped to [1, 100], `only` = "highlight" keeps
+  // highlights only. Errors: kInvalidParam (bad from token).
   virtual Result<json::Object> queryNotifications(const CallContext& ctx,
                                                   const std::string& userId,
                                                   const std::string& from, int limit,
@@ -167,6 +168,21 @@ class SyncApi {
   // A user's device list (or cross-signing keys) changed: users sharing a room with them see
   // the user in device_lists.changed. Wakes those users' /sync.
   virtual Status inputDeviceListChange(const CallContext& ctx, const std::string& userId) = 0;
+
+  // ---- GET /keys/changes ----------------------------------------------------------------------
+
+  // Users whose device lists changed between two sync tokens (fromToken, toToken], among the
+  // users sharing a joined room with userId at toToken, plus users who came to share a room in
+  // that range (`changed`); `left`: users who shared a room at fromToken and share none at
+  // toToken. userId itself is in `changed` when its own devices changed. toToken later than
+  // the newest position is clamped; fromToken at or after toToken gives empty lists.
+  // Errors: kInvalidParam (malformed token).
+  virtual Result<KeyChanges> queryKeyChanges(const CallContext& ctx, const std::string& userId,
+                                             const std::string& fromToken,
+                                             const std::string& toToken) {
+    (void)ctx, (void)userId, (void)fromToken, (void)toToken;
+    return fail(ErrorCode::kUnrecognized, "key changes are not supported");
+  }
 };
 
 }  // namespace plexus::syncapi

@@ -101,6 +101,18 @@ struct SendToDeviceRequest {
   json::Object messages;
 };
 
+// GET /keys/changes body: {"changed": [...], "left": [...]} (sorted user IDs).
+struct KeyChanges {
+  std::vector<std::string> changed;
+  std::vector<std::string> left;
+
+  json::Object toJson() const {
+    json::Array c(changed.begin(), changed.end());
+    json::Array l(left.begin(), left.end());
+    return json::Object{{"changed", std::move(c)}, {"left", std::move(l)}};
+  }
+};
+
 // GET /presence/{userId}/status body fields.
 struct PresenceStatus {
   std::string presence = "offline";  // "online" | "offline" | "unavailable"

@@ -87,14 +87,21 @@ Status SyncService::performSetPresence(const CallContext&, const std::string& us
   if (presence != "online" && presence != "offline" && presence != "unavailable") {
     return fail(ErrorCode::kInvalidParam, "presence must be online, offline or unavailable");
   }
+  return storePresenceChange(userId, presence, statusMsg, now());
+}
+
+Status SyncService::storePresenceChange(const std::string& userId, const std::string& presence,
+                                        const std::optional<std::string>& statusMsg,
+                                        std::int64_t lastActiveTs) {
   PresenceRow row;
   row.userId = userId;
   row.presence = presence;
   row.statusMsg = statusMsg;
-  row.lastActiveTs = now();
+  row.lastActiveTs = lastActiveTs;
   PLEXUS_TRY(std::int64_t pos, store_->storePresence(row));
   advance(pos);
   auto users = rooms_.usersSharingRooms(userId);
+  users.insert(userId);
   wakeUsers(std::vector<std::string>(users.begin(), users.end()));
   return {};
 }

@@ -1,7 +1,9 @@
-// SyncService: GET /notifications and timestamp_to_event.
+// SyncService: GET /notifications (the rows stored while counting unread events) and
+// timestamp_to_event.
 #include <algorithm>
 #include <limits>
 
+#include "plexus/json/parse.h"
 #include "syncapi/impl/client_event.h"
 #include "syncapi/impl/sync_service.h"
 #include "syncapi/impl/visibility.h"
@@ -26,15 +28,16 @@ Result<json::Object> SyncService::queryNotifications(const CallContext&, const s
   opts.nowMs = now();
   json::Array list;
   for (const auto& row : rows) {
-    // NOTSPEC: the matched rule's actions are not stored; notify plus the highlight tweak
-    // describe what the counts used.
-    json::Array actions{"notify"};
-    if (row.highlight) actions.emplace_back(json::Object{{"set_tweak", "highlight"}});
-    list.emplace_back(json::Object{{"actions", std::move(actions)},
-                                   {"event", toClientEvent(row.event, opts)},
-                                   {"read", false},
-                                   {"room_id", row.event.roomId},
-                                   {"ts", row.event.originTs}});
+    // SPEC: notifications.yaml — actions are those of the push rule that matched when the
+    // event arrived; read says whether a read receipt has covered it since; ts is when the
+    // notification was made.
+    auto actions = json::parse(row.actions);
+    list.emplace_back(json::Object{
+        {"actions", actions.ok() && actions->isArray() ? std::move(*actions) : json::Array{}},
+        {"event", toClientEvent(row.event, opts)},
+        {"read", row.read},
+        {"room_id", row.event.roomId},
+        {"ts", row.ts > 0 ? row.ts : row.event.originTs}});
   }
   json::Object out{{"notifications", std::move(list)}};
   if (more && !rows.empty()) out.set("next_token", StreamToken{rows.back().event.pos, 0}.toString());

@@ -1,11 +1,11 @@
-// SyncService::performSearch — POST /search over the room_events category.
-// NOTSPEC: matching is a case-insensitive substring match of every word of the term (SQL
-// LIKE on a body column, the same on SQLite and PostgreSQL) and results are ordered by recency
-// for both order_by values (rank is reported as 1.0); full-text indexes (FTS5, tsvector) can
-// replace SyncStore::querySearch without changing this code.
+// SyncService::performSearch — POST /search over the room_events category, on the store's
+// full-text index (SQLite FTS5 / PostgreSQL tsvector). order_by "rank" (the default) pages by
+// offset into the ranked hits (next_batch "o<offset>"), "recent" by stream position
+// (next_batch is a stream token). Hits the user may not see (history visibility) or the filter
+// excludes are skipped after the index lookup, so `count` is the index's count (the spec calls
+// it approximate).
 #include <algorithm>
 #include <cctype>
-#include <limits>
 
 #include "syncapi/impl/client_event.h"
 #include "syncapi/impl/sync_service.h"
@@ -69,10 +69,31 @@ Result<json::Object> SyncService::performSearch(const CallContext&, const std::s
     PLEXUS_TRY(filter, parseEventFilter(*f->getObject()));
   }
   const int limit = std::clamp(filter.limit.value_or(10), 1, 100);
-  std::int64_t before = std::numeric_limits<std::int64_t>::max();
+  bool byRank = true;  // SPEC: order_by defaults to "rank"
+  if (const json::Value* order = criteria->find("order_by"); order && !order->isNull()) {
+    const std::string* o = order->getString();
+    if (!o || (*o != "rank" && *o != "recent")) {
+      return fail(ErrorCode::kBadJson, "order_by must be rank or recent");
+    }
+    byRank = *o == "rank";
+  }
+  std::int64_t before = 0;
+  std::int64_t offset = 0;
   if (!nextBatch.empty()) {
-    PLEXUS_TRY(StreamToken t, StreamToken::parse(nextBatch));
-    before = t.stream;
+    if (byRank) {
+      if (nextBatch.size() < 2 || nextBatch[0] != 'o' || nextBatch.size() > 12) {
+        return fail(ErrorCode::kInvalidParam, "bad next_batch");
+      }
+      for (std::size_t i = 1; i < nextBatch.size(); ++i) {
+        if (nextBatch[i] < '0' || nextBatch[i] > '9') {
+          return fail(ErrorCode::kInvalidParam, "bad next_batch");
+        }
+        offset = offset * 10 + (nextBatch[i] - '0');
+      }
+    } else {
+      PLEXUS_TRY(StreamToken t, StreamToken::parse(nextBatch));
+      before = t.stream;
+    }
   }
   int beforeLimit = 5, afterLimit = 5;
   bool wantContext = false;
@@ -90,44 +111,49 @@ Result<json::Object> SyncService::performSearch(const CallContext&, const std::s
   for (const auto& r : rooms_.joinedRooms(userId)) {
     if (filter.allowsRoom(r)) roomIds.push_back(r);
   }
-  // Query on the longest word, then require every word.
-  const std::string& probe = *std::max_element(
-      termWords.begin(), termWords.end(),
-      [](const std::string& a, const std::string& b) { return a.size() < b.size(); });
+  SearchQuery query;
+  query.roomIds = std::move(roomIds);
+  query.types.assign(types.begin(), types.end());
+  query.term = *term;
+  query.byRank = byRank;
+  query.beforePos = before;
+  query.offset = offset;
+  query.limit = 100;
   std::map<std::string, Visibility> visibility;
-  std::vector<StoredEvent> hits;
+  std::vector<SearchHit> hits;
   bool more = false;
-  std::int64_t cursor = before;
+  std::int64_t nextOffset = offset;  // rank order: rows consumed so far
   for (int round = 0; round < 20 && !more; ++round) {
-    PLEXUS_TRY(auto batch, store_->querySearch(roomIds, probe, cursor, 100));
-    for (auto& e : batch) {
-      cursor = e.pos;
-      if (!types.count(e.type) || !filter.matches(e.type, e.sender)) continue;
-      std::string text = lowered(e.body.value_or(""));
-      bool all = std::all_of(termWords.begin(), termWords.end(),
-                             [&](const std::string& w) { return text.find(w) != std::string::npos; });
-      if (!all) continue;
+    PLEXUS_TRY(auto batch, store_->querySearch(query));
+    for (auto& hit : batch) {
+      const StoredEvent& e = hit.event;
+      if (static_cast<int>(hits.size()) == limit) {
+        more = true;
+        break;
+      }
+      ++nextOffset;
+      query.beforePos = e.pos;
+      if (!filter.matches(e.type, e.sender)) continue;
       auto vis = visibility.find(e.roomId);
       if (vis == visibility.end()) {
         PLEXUS_TRY(Visibility v, Visibility::load(*store_, e.roomId, userId));
         vis = visibility.emplace(e.roomId, std::move(v)).first;
       }
       if (!vis->second.canSee(e)) continue;
-      if (static_cast<int>(hits.size()) == limit) {
-        more = true;
-        break;
-      }
-      hits.push_back(std::move(e));
+      hits.push_back(std::move(hit));
     }
-    if (batch.size() < 100) break;
+    if (batch.size() < static_cast<std::size_t>(query.limit)) break;
+    query.offset = nextOffset;
   }
+  PLEXUS_TRY(std::int64_t count, store_->querySearchCount(query));
 
   ClientEventOptions opts;
   opts.userId = userId;
   opts.nowMs = now();
   json::Array results;
-  for (const auto& e : hits) {
-    json::Object result{{"rank", 1.0}, {"result", toClientEvent(e, opts)}};
+  for (const auto& hit : hits) {
+    const StoredEvent& e = hit.event;
+    json::Object result{{"rank", hit.rank}, {"result", toClientEvent(e, opts)}};
     if (wantContext) {
       ContextRequest creq;
       creq.userId = userId;
@@ -149,10 +175,11 @@ Result<json::Object> SyncService::performSearch(const CallContext&, const std::s
   json::Array highlights;
   for (const auto& w : termWords) highlights.emplace_back(w);
   json::Object roomEventsOut{{"results", std::move(results)},
-                             {"count", static_cast<std::int64_t>(hits.size())},
+                             {"count", count},
                              {"highlights", std::move(highlights)}};
   if (more && !hits.empty()) {
-    roomEventsOut.set("next_batch", StreamToken{hits.back().pos, 0}.toString());
+    roomEventsOut.set("next_batch", byRank ? "o" + std::to_string(nextOffset)
+                                           : StreamToken{hits.back().event.pos, 0}.toString());
   }
   return json::Object{{"search_categories", json::Object{{"room_events", std::move(roomEventsOut)}}}};
 }

@@ -70,6 +70,7 @@ Result<SyncService::SyncPlan> SyncService::planSync(const SyncRequest& request) 
     PLEXUS_TRY_VOID(performSetPresence(CallContext{}, request.userId, presence,
                                        stored ? stored->statusMsg : std::nullopt));
   }
+  noteSyncActivity(request.userId);
   return plan;
 }
 

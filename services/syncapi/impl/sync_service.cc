@@ -6,13 +6,14 @@
 #include <limits>
 
 #include "accountsync/api/output.h"
+#include "accountsync/api/push_rule_defaults.h"
+#include "accountsync/api/push_rule_evaluator.h"
 #include "keyserver/api/output.h"
 #include "plexus/bus/typed_topic.h"
 #include "plexus/events/redaction.h"
 #include "plexus/events/room_version.h"
 #include "plexus/json/canonical.h"
 #include "syncapi/impl/client_event.h"
-#include "syncapi/impl/push_evaluator.h"
 
 namespace plexus::syncapi {
 namespace {
@@ -147,6 +148,18 @@ Status SyncService::start() {
   }
 
   notifier_.start();
+  // Users the server still believes present when it (re)starts are timed out from their last
+  // activity, as if they had synced then.
+  PLEXUS_TRY(auto present, store_->queryPresenceChanges(0, pos));
+  for (const auto& p : present) {
+    if (p.presence == "offline") continue;
+    if (options_.presenceIdleAfterMs <= 0 && options_.presenceOfflineAfterMs <= 0) break;
+    {
+      std::lock_guard lock(activityMutex_);
+      activity_[p.userId] = Activity{p.lastActiveTs, true};
+    }
+    schedulePresenceCheck(p.userId, 0);
+  }
   PLEXUS_TRY(auto roomSub, bus::subscribeTyped<roomserver::OutputRoomEvent>(
                                bus_, options_.busGroup,
                                [this](const roomserver::OutputRoomEvent& out, std::uint64_t) {
@@ -210,18 +223,26 @@ std::shared_ptr<const json::Object> SyncService::pushRulesFor(const std::string&
     auto it = pushRules_.find(userId);
     if (it != pushRules_.end()) return it->second;
   }
-  json::Object merged = mergePushRules(userId, nullptr);
+  // The user's m.push_rules account data (account-sync stores the whole ruleset, defaults
+  // included); before it exists, the server-default rules account-sync would serve.
+  std::optional<json::Object> ruleset;
   auto items = store_->queryAccountData(userId, 0, std::numeric_limits<std::int64_t>::max());
   if (items.ok()) {
     for (const auto& item : *items) {
-      if (item.roomId.empty() && item.type == "m.push_rules") {
-        json::Object content = parseStored(item.content);
-        const json::Value* global = content.find("global");
-        if (global && global->isObject()) merged = mergePushRules(userId, global->getObject());
+      if (!item.roomId.empty() || item.type != "m.push_rules") continue;
+      json::Object content = parseStored(item.content);
+      if (const json::Value* global = content.find("global"); global && global->isObject()) {
+        ruleset = std::move(content);
       }
     }
   }
-  auto shared = std::make_shared<const json::Object>(std::move(merged));
+  if (!ruleset) {
+    std::string_view local = userId;
+    if (!local.empty() && local.front() == '@') local.remove_prefix(1);
+    local = local.substr(0, local.find(':'));
+    ruleset = accountsync::pushrules::defaultRuleset(userId, local);
+  }
+  auto shared = std::make_shared<const json::Object>(std::move(*ruleset));
   std::lock_guard lock(pushRulesMutex_);
   pushRules_[userId] = shared;
   return shared;
@@ -229,30 +250,32 @@ std::shared_ptr<const json::Object> SyncService::pushRulesFor(const std::string&
 
 std::vector<NotificationWrite> SyncService::evaluateNotifications(
     const roomserver::OutputRoomEvent& output, const StoredEvent& event) {
+  namespace pushrules = accountsync::pushrules;
   std::vector<NotificationWrite> out;
   auto joined = rooms_.joinedUsers(output.roomId);
   if (joined.empty()) return out;
+  pushrules::EvaluationContext ctx;
+  ctx.roomMemberCount = static_cast<std::int64_t>(joined.size());
   json::Object powerLevels = rooms_.powerLevels(output.roomId);
-  std::int64_t senderLevel = intAt(powerLevels, "users_default");
-  if (const json::Value* users = powerLevels.find("users"); users && users->isObject()) {
-    if (const json::Value* lvl = users->getObject()->find(event.sender)) {
-      senderLevel = lvl->getInt().value_or(senderLevel);
-    }
-  }
-  PushContext ctx;
-  ctx.memberCount = static_cast<std::int64_t>(joined.size());
-  ctx.senderPowerLevel = senderLevel;
-  if (const json::Value* n = powerLevels.find("notifications"); n && n->isObject()) {
-    ctx.notificationLevels = *n->getObject();
-  }
+  if (!powerLevels.empty()) ctx.powerLevels = std::move(powerLevels);
   std::string threadId;
   if (event.relType == "m.thread" && event.relatesTo) threadId = *event.relatesTo;
+  const std::int64_t nowMs = now();
   for (const auto& userId : joined) {
     if (userId == event.sender || !isLocal(userId)) continue;
-    ctx.userId = userId;
-    ctx.displayName = rooms_.displayName(output.roomId, userId);
-    PushOutcome outcome = evaluatePushRules(*pushRulesFor(userId), output.event, ctx);
-    if (outcome.notify) out.push_back(NotificationWrite{userId, outcome.highlight, threadId});
+    std::string name = rooms_.displayName(output.roomId, userId);
+    ctx.userDisplayName = name.empty() ? std::nullopt : std::optional<std::string>(name);
+    auto match = pushrules::evaluate(*pushRulesFor(userId), output.event, ctx);
+    if (!match) continue;
+    pushrules::Tweaks tweaks = pushrules::summarize(match->actions);
+    if (!tweaks.notify) continue;  // highlight without notify counts nothing
+    NotificationWrite n;
+    n.userId = userId;
+    n.highlight = tweaks.highlight;
+    n.threadId = threadId;
+    n.actions = json::canonical(json::Value(match->actions));
+    n.ts = nowMs;
+    out.push_back(std::move(n));
   }
   return out;
 }

@@ -92,6 +92,9 @@ class SyncService final : public SyncApi {
                           const std::string& roomId, const std::string& type,
                           const json::Object& content) override;
   Status inputDeviceListChange(const CallContext& ctx, const std::string& userId) override;
+  Result<KeyChanges> queryKeyChanges(const CallContext& ctx, const std::string& userId,
+                                     const std::string& fromToken,
+                                     const std::string& toToken) override;
 
   // For tests and metrics.
   std::size_t parkedWaiters() const { return notifier_.parkedCount(); }
@@ -138,6 +141,14 @@ class SyncService final : public SyncApi {
   void wakeUsers(const std::vector<std::string>& users);
   void scheduleTypingExpiry(const std::string& roomId, std::int64_t untilMs);
   std::int64_t now() const { return options_.clock(); }
+  // Presence timeouts (presence_timeouts.cc): a /sync marks the user active; a timer on the
+  // notifier's thread moves idle users to unavailable, then offline.
+  void noteSyncActivity(const std::string& userId);
+  void schedulePresenceCheck(const std::string& userId, std::int64_t delayMs);
+  void checkPresence(const std::string& userId);
+  Status storePresenceChange(const std::string& userId, const std::string& presence,
+                             const std::optional<std::string>& statusMsg,
+                             std::int64_t lastActiveTs);
   bool isLocal(const std::string& userId) const;
   Result<json::Object> stateEventsJson(const std::vector<std::string>& ids, const Filter& filter);
 
@@ -155,6 +166,12 @@ class SyncService final : public SyncApi {
   // Merged rulesets per local user, shared so evaluation never copies them.
   std::unordered_map<std::string, std::shared_ptr<const json::Object>> pushRules_;
   std::vector<std::unique_ptr<bus::Subscription>> subscriptions_;
+  struct Activity {
+    std::int64_t lastSyncMs = 0;
+    bool timerPending = false;
+  };
+  std::mutex activityMutex_;
+  std::unordered_map<std::string, Activity> activity_;
 };
 
 }  // namespace plexus::syncapi

@@ -1,5 +1,6 @@
 // sync-api schema migrations (component "syncapi"). Both dialects share the DDL except the
-// filters table's generated ID.
+// filters table's generated ID and the full-text search index (v4: SQLite FTS5, PostgreSQL
+// tsvector).
 #include "syncapi/storage/migrations.h"
 
 namespace plexus::syncapi {
@@ -79,9 +80,42 @@ CREATE TABLE syncapi_filters (
   filter TEXT NOT NULL);
 )sql";
 
+// v3: notifications keep the actions as evaluated, when they were made and whether a receipt
+// has read them (GET /notifications lists read ones too); device-list changes become a log
+// (every change, not only the latest) so /keys/changes can answer for any token range.
+constexpr std::string_view kV3 = R"sql(
+ALTER TABLE syncapi_notifications ADD COLUMN actions TEXT NOT NULL DEFAULT '["notify"]';
+ALTER TABLE syncapi_notifications ADD COLUMN ts BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE syncapi_notifications ADD COLUMN is_read INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX syncapi_notifications_user_pos ON syncapi_notifications (user_id, pos);
+CREATE TABLE syncapi_device_list_log (
+  pos BIGINT NOT NULL, user_id TEXT NOT NULL, PRIMARY KEY (pos, user_id));
+CREATE INDEX syncapi_device_list_log_user ON syncapi_device_list_log (user_id, pos);
+INSERT INTO syncapi_device_list_log (pos, user_id)
+  SELECT pos, user_id FROM syncapi_device_list_changes;
+DROP TABLE syncapi_device_list_changes;
+)sql";
+
+// v4: full-text search over syncapi_events.body. SQLite: an external-content FTS5 table whose
+// rowid is the event's stream position, written by the store beside each event (no
+// triggers); PostgreSQL: a GIN index on the 'simple' tsvector of the body (no stemming, like
+// unicode61, so both databases match the same words).
+constexpr std::string_view kSearchSqlite = R"sql(
+CREATE VIRTUAL TABLE syncapi_events_fts USING fts5(
+  body, content='syncapi_events', content_rowid='pos');
+INSERT INTO syncapi_events_fts (rowid, body)
+  SELECT pos, body FROM syncapi_events WHERE body IS NOT NULL;
+)sql";
+constexpr std::string_view kSearchPostgres = R"sql(
+CREATE INDEX syncapi_events_body_fts ON syncapi_events
+  USING GIN (to_tsvector('simple', body)) WHERE body IS NOT NULL;
+)sql";
+
 constexpr storage::Migration kMigrations[] = {
     {1, "sync tables", kV1},
     {2, "filters", {}, kFiltersSqlite, kFiltersPostgres},
+    {3, "notification actions and read flag, device-list log", kV3},
+    {4, "full-text search", {}, kSearchSqlite, kSearchPostgres},
 };
 
 }  // namespace

@@ -1,7 +1,6 @@
-// SqlSyncStore, part 1: positions, room events, state, memberships, relations and search.
+// SqlSyncStore, part 1: positions, room events, state, memberships, relations and the
+// notifications list.
 #include "syncapi/storage/sql_syncapi_store.h"
-
-#include <cctype>
 
 #include "plexus/json/parse.h"
 #include "syncapi/storage/migrations.h"
@@ -12,27 +11,11 @@ using storage::Params;
 using storage::Row;
 using storage::Rows;
 
-namespace {
-
-constexpr std::string_view kEventColumns =
+const std::string_view kSyncEventColumns =
     "pos, room_id, event_id, depth, type, sender, state_key, json, origin_ts, redacted_because, "
     "txn_user, txn_device, txn_id, relates_to, rel_type, body";
 
-std::string eventSelect(std::string_view tail) {
-  std::string s = "SELECT ";
-  s += kEventColumns;
-  s += " FROM syncapi_events ";
-  s += tail;
-  return s;
-}
-
-// Appends "$<n>" (kept out of operator+ chains, which trip GCC 12's -Wrestrict).
-void appendPlaceholder(std::string& sql, std::size_t n) {
-  sql.push_back('$');
-  sql.append(std::to_string(n));
-}
-
-Result<StoredEvent> readEvent(const Row& r) {
+Result<StoredEvent> readSyncEvent(const Row& r) {
   StoredEvent e;
   PLEXUS_TRY(e.pos, r.int64(0));
   PLEXUS_TRY(e.roomId, r.text(1));
@@ -52,6 +35,24 @@ Result<StoredEvent> readEvent(const Row& r) {
   PLEXUS_TRY(e.body, r.optionalText(15));
   return e;
 }
+
+namespace {
+
+std::string eventSelect(std::string_view tail) {
+  std::string s = "SELECT ";
+  s += kSyncEventColumns;
+  s += " FROM syncapi_events ";
+  s += tail;
+  return s;
+}
+
+// Appends "$<n>" (kept out of operator+ chains, which trip GCC 12's -Wrestrict).
+void appendPlaceholder(std::string& sql, std::size_t n) {
+  sql.push_back('$');
+  sql.append(std::to_string(n));
+}
+
+Result<StoredEvent> readEvent(const Row& r) { return readSyncEvent(r); }
 
 Result<std::vector<StoredEvent>> readEvents(const Rows& rows) {
   std::vector<StoredEvent> out;
@@ -159,6 +160,11 @@ Result<std::optional<std::int64_t>> SqlSyncStore::storeRoomEvent(const RoomEvent
         "body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
         {pos, e.roomId, e.eventId, e.depth, e.type, e.sender, e.stateKey, e.json, e.originTs,
          e.redactedBecause, e.txnUser, e.txnDevice, e.txnId, e.relatesTo, e.relType, e.body}));
+    if (e.body && db_.dialect() == storage::Dialect::kSqlite) {
+      // The FTS5 table has external content: the writer indexes each body itself.
+      PLEXUS_TRY_VOID(tx.execute("INSERT INTO syncapi_events_fts (rowid, body) VALUES ($1, $2)",
+                                 {pos, e.body}));
+    }
     for (const auto& id : write.removesStateEventIds) {
       PLEXUS_TRY_VOID(applyRemove(tx, e.roomId, id, pos));
     }
@@ -167,9 +173,10 @@ Result<std::optional<std::int64_t>> SqlSyncStore::storeRoomEvent(const RoomEvent
     }
     for (const auto& n : write.notifications) {
       PLEXUS_TRY_VOID(tx.execute(
-          "INSERT INTO syncapi_notifications (user_id, room_id, pos, highlight, thread_id) "
-          "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (user_id, room_id, pos) DO NOTHING",
-          {n.userId, e.roomId, pos, n.highlight ? 1 : 0, n.threadId}));
+          "INSERT INTO syncapi_notifications (user_id, room_id, pos, highlight, thread_id, "
+          "actions, ts, is_read) VALUES ($1, $2, $3, $4, $5, $6, $7, 0) "
+          "ON CONFLICT (user_id, room_id, pos) DO NOTHING",
+          {n.userId, e.roomId, pos, n.highlight ? 1 : 0, n.threadId, n.actions, n.ts}));
     }
     result = pos;
     return {};
@@ -180,11 +187,26 @@ Result<std::optional<std::int64_t>> SqlSyncStore::storeRoomEvent(const RoomEvent
 
 Status SqlSyncStore::redactEvent(const std::string& eventId, const std::string& redactedJson,
                                  const std::string& redactionJson) {
-  PLEXUS_TRY_VOID(db_.execute(
-      "UPDATE syncapi_events SET json = $2, redacted_because = $3, body = NULL "
-      "WHERE event_id = $1",
-      {eventId, redactedJson, redactionJson}));
-  return {};
+  return db_.runInTransaction([&](storage::Transaction& tx) -> Status {
+    if (db_.dialect() == storage::Dialect::kSqlite) {
+      // An external-content FTS5 row is removed by repeating the indexed values.
+      PLEXUS_TRY(Rows rows, tx.query("SELECT pos, body FROM syncapi_events WHERE event_id = $1 "
+                                     "AND body IS NOT NULL",
+                                     {eventId}));
+      if (!rows.empty()) {
+        PLEXUS_TRY(std::int64_t pos, rows.front().int64(0));
+        PLEXUS_TRY(std::string body, rows.front().text(1));
+        PLEXUS_TRY_VOID(tx.execute("INSERT INTO syncapi_events_fts (syncapi_events_fts, rowid, "
+                                   "body) VALUES ('delete', $1, $2)",
+                                   {pos, body}));
+      }
+    }
+    PLEXUS_TRY_VOID(tx.execute(
+        "UPDATE syncapi_events SET json = $2, redacted_because = $3, body = NULL "
+        "WHERE event_id = $1",
+        {eventId, redactedJson, redactionJson}));
+    return {};
+  });
 }
 
 Result<std::optional<StoredEvent>> SqlSyncStore::queryEvent(const std::string& eventId) {
@@ -332,34 +354,12 @@ Result<std::vector<std::pair<std::string, std::int64_t>>> SqlSyncStore::queryThr
   return out;
 }
 
-Result<std::vector<StoredEvent>> SqlSyncStore::querySearch(const std::vector<std::string>& roomIds,
-                                                           const std::string& term,
-                                                           std::int64_t beforePos, int limit) {
-  if (roomIds.empty()) return std::vector<StoredEvent>{};
-  // Escape LIKE wildcards so the term matches literally.
-  std::string pattern = "%";
-  for (char c : term) {
-    if (c == '%' || c == '_' || c == '\\') pattern += '\\';
-    pattern += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  pattern += "%";
-  Params params{pattern, beforePos, limit};
-  std::string tail = "WHERE LOWER(body) LIKE $1 ESCAPE '\\' AND pos < $2 AND room_id IN (";
-  for (std::size_t i = 0; i < roomIds.size(); ++i) {
-    if (i) tail += ", ";
-    params.emplace_back(roomIds[i]);
-    appendPlaceholder(tail, params.size());
-  }
-  tail += ") ORDER BY pos DESC LIMIT $3";
-  PLEXUS_TRY(Rows rows, db_.query(eventSelect(tail), params));
-  return readEvents(rows);
-}
-
 Result<std::vector<SyncStore::NotificationRow>> SqlSyncStore::queryNotificationEvents(
     const std::string& userId, std::int64_t beforePos, bool highlightsOnly, int limit) {
   std::string sql = "SELECT e.pos, e.room_id, e.event_id, e.depth, e.type, e.sender, e.state_key, "
                     "e.json, e.origin_ts, e.redacted_because, e.txn_user, e.txn_device, e.txn_id, "
-                    "e.relates_to, e.rel_type, e.body, n.highlight FROM syncapi_notifications n "
+                    "e.relates_to, e.rel_type, e.body, n.highlight, n.is_read, n.actions, n.ts "
+                    "FROM syncapi_notifications n "
                     "JOIN syncapi_events e ON e.pos = n.pos WHERE n.user_id = $1 AND n.pos < $2 "
                     "AND ($3 = 0 OR n.highlight = 1) ORDER BY n.pos DESC LIMIT $4";
   PLEXUS_TRY(Rows rows, db_.query(sql, {userId, beforePos, highlightsOnly ? 1 : 0, limit}));
@@ -369,6 +369,10 @@ Result<std::vector<SyncStore::NotificationRow>> SqlSyncStore::queryNotificationE
     PLEXUS_TRY(n.event, readEvent(r));
     PLEXUS_TRY(std::int64_t h, r.int64(16));
     n.highlight = h != 0;
+    PLEXUS_TRY(std::int64_t read, r.int64(17));
+    n.read = read != 0;
+    PLEXUS_TRY(n.actions, r.text(18));
+    PLEXUS_TRY(n.ts, r.int64(19));
     out.push_back(std::move(n));
   }
   return out;

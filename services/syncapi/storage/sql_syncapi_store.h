@@ -1,6 +1,6 @@
 // SqlSyncStore: SyncStore over plexus::storage::Database (SQLite and PostgreSQL). Split over
-// sql_syncapi_store.cc (room events, state, memberships, relations, search) and
-// sql_syncapi_streams.cc (receipts, account data, to-device, filters, presence, device lists,
+// sql_syncapi_store.cc (room events, state, memberships, relations, notifications),
+// sql_syncapi_search.cc (full-text search) and sql_syncapi_streams.cc (receipts, account data, to-device, filters, presence, device lists,
 // unread counts, lazy-loading).
 #pragma once
 
@@ -86,9 +86,8 @@ class SqlSyncStore final : public SyncStore {
                                                   int limit, bool backwards) override;
   Result<std::vector<std::pair<std::string, std::int64_t>>> queryThreadRoots(
       const std::string& roomId, std::int64_t beforePos, int limit) override;
-  Result<std::vector<StoredEvent>> querySearch(const std::vector<std::string>& roomIds,
-                                               const std::string& term, std::int64_t beforePos,
-                                               int limit) override;
+  Result<std::vector<SearchHit>> querySearch(const SearchQuery& query) override;
+  Result<std::int64_t> querySearchCount(const SearchQuery& query) override;
 
  private:
   storage::Database& db_;
@@ -97,5 +96,9 @@ class SqlSyncStore final : public SyncStore {
 // Allocates the next stream position inside `tx` (the counter row serialises writers until
 // commit, so positions commit in order).
 Result<std::int64_t> allocatePosition(storage::Executor& tx);
+
+// The event columns in SELECT order, and a reader for them (shared by the store's files).
+extern const std::string_view kSyncEventColumns;
+Result<StoredEvent> readSyncEvent(const storage::Row& r);
 
 }  // namespace plexus::syncapi

@@ -25,13 +25,15 @@ Result<std::int64_t> SqlSyncStore::storeReceipt(const Receipt& r, bool clearsNot
         // SPEC: push.md "Receiving notifications" — a read receipt marks the event and every
         // earlier one as read; a threaded receipt only clears its own thread.
         if (r.threadId.empty()) {
-          PLEXUS_TRY_VOID(tx.execute("DELETE FROM syncapi_notifications WHERE user_id = $1 AND "
-                                     "room_id = $2 AND pos <= $3",
+          PLEXUS_TRY_VOID(tx.execute("UPDATE syncapi_notifications SET is_read = 1 WHERE "
+                                     "user_id = $1 AND room_id = $2 AND pos <= $3 AND "
+                                     "is_read = 0",
                                      {r.userId, r.roomId, eventPos}));
         } else {
           std::string thread = r.threadId == "main" ? "" : r.threadId;
-          PLEXUS_TRY_VOID(tx.execute("DELETE FROM syncapi_notifications WHERE user_id = $1 AND "
-                                     "room_id = $2 AND pos <= $3 AND thread_id = $4",
+          PLEXUS_TRY_VOID(tx.execute("UPDATE syncapi_notifications SET is_read = 1 WHERE "
+                                     "user_id = $1 AND room_id = $2 AND pos <= $3 AND "
+                                     "thread_id = $4 AND is_read = 0",
                                      {r.userId, r.roomId, eventPos, thread}));
         }
       }
@@ -244,9 +246,7 @@ Result<std::int64_t> SqlSyncStore::storeDeviceListChange(const std::string& user
   Status s = db_.runInTransaction([&](storage::Transaction& tx) -> Status {
     PLEXUS_TRY(pos, allocatePosition(tx));
     PLEXUS_TRY_VOID(tx.execute(
-        "INSERT INTO syncapi_device_list_changes (user_id, pos) VALUES ($1, $2) "
-        "ON CONFLICT (user_id) DO UPDATE SET pos = excluded.pos",
-        {userId, pos}));
+        "INSERT INTO syncapi_device_list_log (pos, user_id) VALUES ($1, $2)", {pos, userId}));
     return {};
   });
   if (!s.ok()) return std::move(s).takeError();
@@ -255,8 +255,8 @@ Result<std::int64_t> SqlSyncStore::storeDeviceListChange(const std::string& user
 
 Result<std::map<std::string, std::int64_t>> SqlSyncStore::queryDeviceListChanges(
     std::int64_t afterPos, std::int64_t upToPos) {
-  PLEXUS_TRY(Rows rows, db_.query("SELECT user_id, pos FROM syncapi_device_list_changes "
-                                  "WHERE pos > $1 AND pos <= $2",
+  PLEXUS_TRY(Rows rows, db_.query("SELECT user_id, MAX(pos) FROM syncapi_device_list_log "
+                                  "WHERE pos > $1 AND pos <= $2 GROUP BY user_id",
                                   {afterPos, upToPos}));
   std::map<std::string, std::int64_t> out;
   for (const Row row : rows) {
@@ -270,7 +270,8 @@ Result<std::map<std::string, std::int64_t>> SqlSyncStore::queryDeviceListChanges
 Result<UnreadCounts> SqlSyncStore::queryUnreadCounts(const std::string& userId,
                                                      const std::string& roomId) {
   PLEXUS_TRY(Rows rows, db_.query("SELECT COUNT(*), COALESCE(SUM(highlight), 0) FROM "
-                                  "syncapi_notifications WHERE user_id = $1 AND room_id = $2",
+                                  "syncapi_notifications WHERE user_id = $1 AND room_id = $2 "
+                                  "AND is_read = 0",
                                   {userId, roomId}));
   UnreadCounts c;
   if (rows.empty()) return c;
@@ -283,7 +284,7 @@ Result<std::map<std::string, UnreadCounts>> SqlSyncStore::queryThreadUnreadCount
     const std::string& userId, const std::string& roomId) {
   PLEXUS_TRY(Rows rows, db_.query("SELECT thread_id, COUNT(*), COALESCE(SUM(highlight), 0) "
                                   "FROM syncapi_notifications WHERE user_id = $1 AND "
-                                  "room_id = $2 GROUP BY thread_id",
+                                  "room_id = $2 AND is_read = 0 GROUP BY thread_id",
                                   {userId, roomId}));
   std::map<std::string, UnreadCounts> out;
   for (const Row row : rows) {

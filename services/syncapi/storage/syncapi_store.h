@@ -60,6 +60,23 @@ struct NotificationWrite {
   std::string userId;
   bool highlight = false;
   std::string threadId;  // "" for the main timeline
+  std::string actions = "[\"notify\"]";  // JSON array text: the matched rule's actions
+  std::int64_t ts = 0;                    // when the notification was made (ms)
+};
+
+// POST /search over the full-text index (SQLite FTS5, PostgreSQL tsvector).
+struct SearchQuery {
+  std::vector<std::string> roomIds;
+  std::vector<std::string> types;  // event types searched (m.room.message, .name, .topic)
+  std::string term;                // the client's search_term
+  bool byRank = false;             // order by rank (best first) instead of recency
+  std::int64_t beforePos = 0;      // recency order: only pos < beforePos (0 = no bound)
+  std::int64_t offset = 0;         // rank order: skip this many hits
+  int limit = 100;
+};
+struct SearchHit {
+  StoredEvent event;
+  double rank = 0;  // larger is better (SQLite: -bm25; PostgreSQL: ts_rank)
 };
 
 // One OutputRoomEvent, written in one transaction.
@@ -134,8 +151,8 @@ class SyncStore {
   virtual Result<std::vector<Membership>> queryActiveMemberships() = 0;
 
   // ---- receipts ----
-  // Upserts the receipt and, for read receipts, clears the user's notifications in the room
-  // at or before the receipted event. Returns the new position.
+  // Upserts the receipt and, for read receipts, marks the user's notifications in the room
+  // at or before the receipted event as read. Returns the new position.
   virtual Result<std::int64_t> storeReceipt(const Receipt& receipt, bool clearsNotifications) = 0;
   // Rooms with a receipt change in (afterPos, upToPos].
   virtual Result<std::set<std::string>> queryRoomsWithReceipts(std::int64_t afterPos,
@@ -178,6 +195,8 @@ class SyncStore {
                                                                 std::int64_t upToPos) = 0;
 
   // ---- device lists ----
+  // Appends a change to the device-list log (every change is kept, so any token range can be
+  // answered exactly).
   virtual Result<std::int64_t> storeDeviceListChange(const std::string& userId) = 0;
   // users -> latest change position, for changes in (afterPos, upToPos].
   virtual Result<std::map<std::string, std::int64_t>> queryDeviceListChanges(
@@ -189,10 +208,14 @@ class SyncStore {
   virtual Result<std::map<std::string, UnreadCounts>> queryThreadUnreadCounts(
       const std::string& userId, const std::string& roomId) = 0;
 
-  // The user's notifications (with their events), newest first, pos < beforePos.
+  // Unread counts cover notifications no read receipt has covered yet. The user's
+  // notifications (read or not, with their events), newest first, pos < beforePos.
   struct NotificationRow {
     StoredEvent event;
     bool highlight = false;
+    bool read = false;
+    std::string actions;  // JSON array text
+    std::int64_t ts = 0;
   };
   virtual Result<std::vector<NotificationRow>> queryNotificationEvents(const std::string& userId,
                                                                        std::int64_t beforePos,
@@ -225,10 +248,12 @@ class SyncStore {
   // (root event ID, latest reply pos).
   virtual Result<std::vector<std::pair<std::string, std::int64_t>>> queryThreadRoots(
       const std::string& roomId, std::int64_t beforePos, int limit) = 0;
-  // Case-insensitive substring search over the body column (LIKE), newest first, pos < before.
-  virtual Result<std::vector<StoredEvent>> querySearch(const std::vector<std::string>& roomIds,
-                                                       const std::string& term,
-                                                       std::int64_t beforePos, int limit) = 0;
+  // Full-text search of the body column: every word of the term must match (SQLite FTS5
+  // quoted terms; PostgreSQL websearch_to_tsquery('simple', term)). A term without a
+  // searchable word matches nothing.
+  virtual Result<std::vector<SearchHit>> querySearch(const SearchQuery& query) = 0;
+  // How many events match (all positions, offset and limit ignored).
+  virtual Result<std::int64_t> querySearchCount(const SearchQuery& query) = 0;
 };
 
 // Applies the migrations (idempotent) and returns the store.

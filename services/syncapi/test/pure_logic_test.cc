@@ -1,4 +1,5 @@
-// Pure logic without a database: tokens, filters, the push-rule evaluator, the notifier.
+// Pure logic without a database: tokens, filters, the notifier. (Push rules are evaluated by
+// accountsync/api/push_rule_evaluator.h, tested in services/accountsync/test/.)
 #include <gtest/gtest.h>
 
 #include <future>
@@ -6,7 +7,6 @@
 #include "syncapi/impl/client_event.h"
 #include "syncapi/impl/filter.h"
 #include "syncapi/impl/notifier.h"
-#include "syncapi/impl/push_evaluator.h"
 #include "syncapi/impl/tokens.h"
 
 namespace plexus::syncapi {
@@ -73,50 +73,6 @@ TEST(ClientEventTest, FormatsUnsignedAndAppliesEventFields) {
   opts.federationFormat = true;
   json::Object fed = toClientEvent(e, opts);
   EXPECT_EQ(fed.find("depth")->getInt(), 3);
-}
-
-TEST(PushEvaluatorTest, DefaultRulesNotifyHighlightAndSuppress) {
-  json::Object rules = mergePushRules("@bob:x", nullptr);
-  PushContext ctx;
-  ctx.userId = "@bob:x";
-  ctx.displayName = "Bobby";
-  ctx.memberCount = 3;
-  auto msg = [](json::Object content) {
-    return json::Object{{"type", "m.room.message"}, {"sender", "@a:x"}, {"room_id", "!r:x"},
-                        {"content", std::move(content)}};
-  };
-  auto plain = evaluatePushRules(rules, msg(json::Object{{"body", "hello"}}), ctx);
-  EXPECT_TRUE(plain.notify);
-  EXPECT_FALSE(plain.highlight);
-  EXPECT_TRUE(evaluatePushRules(rules, msg(json::Object{{"body", "hi Bobby!"}}), ctx).highlight);
-  EXPECT_FALSE(evaluatePushRules(rules, msg(json::Object{{"body", "hi Bobbyx"}}), ctx).highlight);
-  EXPECT_TRUE(evaluatePushRules(rules, msg(json::Object{{"body", "x"}, {"m.mentions", json::Object{{"user_ids", json::Array{"@bob:x"}}}}}), ctx).highlight);
-  EXPECT_FALSE(evaluatePushRules(rules, msg(json::Object{{"body", "n"}, {"msgtype", "m.notice"}}), ctx).notify);
-  EXPECT_FALSE(evaluatePushRules(rules, json::Object{{"type", "m.reaction"}, {"content", json::Object{}}}, ctx).notify);
-  // @room needs the sender's notification power.
-  EXPECT_FALSE(evaluatePushRules(rules, msg(json::Object{{"body", "@room hi"}}), ctx).highlight);
-  ctx.senderPowerLevel = 50;
-  EXPECT_TRUE(evaluatePushRules(rules, msg(json::Object{{"body", "@room hi"}}), ctx).highlight);
-}
-
-TEST(PushEvaluatorTest, UserRulesComeBeforeDefaultsAndCanDisableThem) {
-  json::Object global{{"underride", json::Array{json::Object{{"rule_id", ".m.rule.message"},
-                                                             {"default", true},
-                                                             {"enabled", false},
-                                                             {"actions", json::Array{"notify"}}}}}};
-  json::Object rules = mergePushRules("@bob:x", &global);
-  PushContext ctx;
-  ctx.userId = "@bob:x";
-  ctx.memberCount = 5;
-  json::Object event{{"type", "m.room.message"}, {"content", json::Object{{"body", "hello"}}}};
-  EXPECT_FALSE(evaluatePushRules(rules, event, ctx).notify);
-}
-
-TEST(GlobTest, WordBoundariesAndWildcards) {
-  EXPECT_TRUE(globMatches("cake*lie", "the cake is a lie", true));
-  EXPECT_TRUE(globMatches("m.room.*", "m.room.message", false));
-  EXPECT_FALSE(globMatches("m.room.*", "m.roomy", false));
-  EXPECT_TRUE(globMatches("b?b", "BOB", false));
 }
 
 TEST(NotifierTest, WakesParkedWaiterAndTimesOutOthers) {

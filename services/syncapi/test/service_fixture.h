@@ -41,11 +41,14 @@ class SyncServiceTest : public storage::testing::DatabaseTest {
     SyncServiceOptions options;
     options.serverName = "test";
     options.clock = [this] { return clockMs_.load(); };
+    adjustOptions(options);
     auto made = SyncService::create(db(), bus_, &keys_, options);
     ASSERT_TRUE(made.ok()) << made.error().message;
     sync_ = std::move(*made);
     ASSERT_TRUE(sync_->start().ok());
   }
+  // A test fixture may change the service options before the service is made.
+  virtual void adjustOptions(SyncServiceOptions&) {}
   void TearDown() override {
     if (sync_) sync_->stop();
   }

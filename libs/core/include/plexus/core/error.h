@@ -38,6 +38,8 @@ enum class ErrorCode : std::uint8_t {
   kThreepidDenied,          // M_THREEPID_DENIED, 403: third-party identifiers are not supported
   kNotYetUploaded,          // M_NOT_YET_UPLOADED, 504: async media created but not uploaded yet
   kCannotOverwriteMedia,    // M_CANNOT_OVERWRITE_MEDIA, 409: async media already has content
+  kUserLocked,              // M_USER_LOCKED, 401: an admin locked the account
+  kUserSuspended,           // M_USER_SUSPENDED, 403: an admin suspended the account (read-only)
 };
 
 struct ErrorCodeInfo {

@@ -1,9 +1,10 @@
 // The server-default push rules of the current spec (SPEC: client-server push module,
 // "Predefined Rules", v1.9+: includes the v1.7 mention rules and .m.rule.suppress_edits).
-// Written as one JSON text with two placeholders, filled per user.
+// Written as one JSON text with two placeholders, filled per user. Lives in the api target
+// (see push_rule_defaults.h).
 #include <string>
 
-#include "accountsync/impl/push_rules.h"
+#include "accountsync/api/push_rule_defaults.h"
 #include "plexus/json/canonical.h"
 #include "plexus/json/parse.h"
 

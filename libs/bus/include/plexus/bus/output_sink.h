@@ -1,0 +1,38 @@
+// OutputSink: how a producer hands its bus outputs over inside its own database transaction
+// (the transactional outbox). enqueue() writes the message beside the producer's data, so the
+// message exists exactly when the data does: a rolled-back transaction leaves no message, a
+// committed one cannot lose it, even when the process is killed right after the commit.
+// committed() then only shortens the wait of the delivery side. Implemented by Outbox.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "plexus/core/result.h"
+#include "plexus/json/canonical.h"
+#include "plexus/storage/database.h"
+
+namespace plexus::bus {
+
+class OutputSink {
+ public:
+  virtual ~OutputSink() = default;
+
+  // Records a message in `tx` (the producer's open transaction on the outbox's database). It
+  // becomes deliverable when tx commits and vanishes when tx rolls back. Messages of one topic
+  // are delivered in commit order. Errors: the storage error (the caller's transaction fails).
+  virtual Status enqueue(storage::Executor& tx, std::string_view topic, std::string_view key,
+                         std::string payload) = 0;
+
+  // Call after a transaction that enqueued has committed: wakes delivery at once instead of at
+  // its next poll. Cheap, never fails, safe from any thread.
+  virtual void committed() = 0;
+};
+
+// enqueue() for a typed message (see typed_topic.h for what T provides).
+template <typename T>
+Status enqueueTyped(OutputSink& sink, storage::Executor& tx, const T& message) {
+  return sink.enqueue(tx, T::kTopic, message.key(), json::canonical(message.toJson()));
+}
+
+}  // namespace plexus::bus

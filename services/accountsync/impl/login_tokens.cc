@@ -1,0 +1,85 @@
+// AccountSyncService, login tokens: single-use, short-lived m.login.token tokens made for a
+// logged-in user (POST /login/get_token) and redeemed by POST /login. Only their hashes are
+// kept, in memory: a restart forgets them, which costs a user at most one retry of a two-minute
+// token. A cluster with several account-sync instances would need them in the database.
+#include <vector>
+
+#include "accountsync/impl/accountsync_service.h"
+#include "accountsync/impl/credentials.h"
+#include "accountsync/impl/transaction.h"
+#include "accountsync/storage/account_store.h"
+
+namespace plexus::accountsync {
+namespace {
+
+Error invalidToken() { return makeError(ErrorCode::kForbidden, "Invalid login token"); }
+
+}  // namespace
+
+Result<std::string> AccountSyncService::performCreateLoginToken(const CallContext& ctx,
+                                                                std::string_view userId,
+                                                                std::int64_t ttlMs) {
+  PLEXUS_TRY_VOID(checkDeadline(ctx));
+  if (ttlMs <= 0) return fail(ErrorCode::kInvalidParam, "ttl must be positive");
+  PLEXUS_TRY(auto account, store_->getAccount(db_, userId));
+  if (!account) return fail(ErrorCode::kNotFound, "Unknown user");
+  if (account->account.deactivated) {
+    return fail(ErrorCode::kUserDeactivated, "This account has been deactivated");
+  }
+  std::string token = newToken();
+  const std::int64_t nowMs = now();
+  std::lock_guard lock(loginTokenMutex_);
+  // Expired tokens go whenever a new one is made: the map stays as small as the live tokens.
+  std::erase_if(loginTokens_,
+                [nowMs](const auto& entry) { return entry.second.expiresAtMs <= nowMs; });
+  loginTokens_[tokenHash(token)] = LoginToken{std::string(userId), nowMs + ttlMs};
+  return token;
+}
+
+Result<LoginResult> AccountSyncService::performTokenLogin(const CallContext& ctx,
+                                                          const TokenLoginRequest& request) {
+  PLEXUS_TRY_VOID(checkDeadline(ctx));
+  std::string deviceId = request.deviceId.value_or(newDeviceId());
+  if (deviceId.empty() || deviceId.size() > 255) {
+    return fail(ErrorCode::kInvalidParam, "device_id must be 1 to 255 bytes");
+  }
+  for (char c : deviceId) {
+    if (static_cast<unsigned char>(c) < 0x20) {
+      return fail(ErrorCode::kInvalidParam, "device_id contains control characters");
+    }
+  }
+  std::string userId;
+  {
+    // SPEC: the token is valid for a single login, so it is taken out before anything else.
+    std::lock_guard lock(loginTokenMutex_);
+    auto it = loginTokens_.find(tokenHash(request.token));
+    if (it == loginTokens_.end()) return invalidToken();
+    LoginToken entry = std::move(it->second);
+    loginTokens_.erase(it);
+    if (entry.expiresAtMs <= now()) return invalidToken();
+    userId = std::move(entry.userId);
+  }
+  PLEXUS_TRY(auto account, store_->getAccount(db_, userId));
+  if (!account) return invalidToken();
+  if (account->account.deactivated) {
+    return fail(ErrorCode::kUserDeactivated, "This account has been deactivated");
+  }
+  if (account->account.locked) return fail(ErrorCode::kUserLocked, "This account has been locked");
+  LoginResult result;
+  ACCOUNTSYNC_TRY_TX(db_.runInTransaction([&](storage::Transaction& tx) -> Status {
+    PLEXUS_TRY(bool exists, store_->lockAccount(tx, userId));
+    if (!exists) return invalidToken();
+    Device device;
+    device.userId = userId;
+    device.deviceId = deviceId;
+    device.displayName = request.initialDeviceDisplayName;
+    PLEXUS_TRY(bool created, store_->insertDeviceIfAbsent(tx, device, now()));
+    // SPEC: logging in with a known device ID invalidates that device's previous tokens.
+    if (!created) PLEXUS_TRY_VOID(store_->deleteDeviceTokens(tx, userId, deviceId));
+    PLEXUS_TRY(result, issueSession(tx, userId, deviceId, request.refreshToken));
+    return {};
+  }));
+  return result;
+}
+
+}  // namespace plexus::accountsync

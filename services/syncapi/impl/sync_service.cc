@@ -87,20 +87,44 @@ Result<std::unique_ptr<SyncService>> SyncService::create(storage::Database& db, 
                                                          DeviceKeySource* keys,
                                                          accountsync::AccountSyncApi* accountSync,
                                                          SyncServiceOptions options) {
+  return create(db, bus, keys, accountSync, nullptr, std::move(options));
+}
+
+Result<std::unique_ptr<SyncService>> SyncService::create(storage::Database& db, bus::Bus& bus,
+                                                         DeviceKeySource* keys,
+                                                         accountsync::AccountSyncApi* accountSync,
+                                                         PusherDirectory* pushers,
+                                                         SyncServiceOptions options,
+                                                         PushDeliveryOptions pushOptions) {
   PLEXUS_TRY(auto store, makeSqlSyncStore(db));
   if (!options.clock) options.clock = systemNowMs;
-  return std::unique_ptr<SyncService>(
-      new SyncService(std::move(store), bus, keys, accountSync, std::move(options)));
+  return std::unique_ptr<SyncService>(new SyncService(std::move(store), bus, keys, accountSync,
+                                                      pushers, std::move(options),
+                                                      std::move(pushOptions)));
 }
 
 SyncService::SyncService(std::unique_ptr<SyncStore> store, bus::Bus& bus, DeviceKeySource* keys,
-                         accountsync::AccountSyncApi* accountSync, SyncServiceOptions options)
+                         accountsync::AccountSyncApi* accountSync, PusherDirectory* pushers,
+                         SyncServiceOptions options, PushDeliveryOptions pushOptions)
     : store_(std::move(store)),
       bus_(bus),
       keys_(keys),
       accountSync_(accountSync),
       options_(std::move(options)),
-      notifier_(options_.wakeThreads) {}
+      notifier_(options_.wakeThreads) {
+  if (!pushers && accountSync) {
+    ownedPushers_ = std::make_unique<AccountSyncPushers>(*accountSync);
+    pushers = ownedPushers_.get();
+  }
+  if (pushers) {
+    pushes_ = std::make_unique<PushDeliverer>(
+        *pushers,
+        [this](const std::string& userId, const std::string& roomId) {
+          return pushDetails(userId, roomId);
+        },
+        std::move(pushOptions));
+  }
+}
 
 SyncService::~SyncService() { stop(); }
 
@@ -148,6 +172,7 @@ Status SyncService::start() {
   }
 
   notifier_.start();
+  if (pushes_) pushes_->start();
   // Users the server still believes present when it (re)starts are timed out from their last
   // activity, as if they had synced then.
   PLEXUS_TRY(auto present, store_->queryPresenceChanges(0, pos));
@@ -198,6 +223,7 @@ Status SyncService::pullAccountData(const std::string& userId) {
 
 void SyncService::stop() {
   subscriptions_.clear();
+  if (pushes_) pushes_->stop();
   notifier_.stop();
 }
 
@@ -363,6 +389,7 @@ Status SyncService::inputRoomEvent(const roomserver::OutputRoomEvent& output) {
   if (!pos) return {};
   write.event.pos = *pos;
   advance(*pos);
+  queuePushes(output, write);
   std::vector<std::string> extra;
   if (write.event.type == "m.room.member" && write.event.stateKey) {
     extra.push_back(*write.event.stateKey);  // the user who left, was kicked or was invited

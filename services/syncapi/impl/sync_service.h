@@ -24,6 +24,7 @@
 #include "syncapi/api/syncapi_api.h"
 #include "syncapi/impl/filter.h"
 #include "syncapi/impl/notifier.h"
+#include "syncapi/impl/push_delivery.h"
 #include "syncapi/impl/room_index.h"
 #include "syncapi/impl/tokens.h"
 #include "syncapi/impl/typing_state.h"
@@ -44,6 +45,15 @@ class SyncService final : public SyncApi {
                                                      DeviceKeySource* keys,
                                                      accountsync::AccountSyncApi* accountSync,
                                                      SyncServiceOptions options);
+  // With a pusher directory (by default AccountSyncPushers over `accountSync`), each new
+  // notification is also sent to the user's HTTP pushers (push_delivery.h). `pushers` must
+  // outlive the service.
+  static Result<std::unique_ptr<SyncService>> create(storage::Database& db, bus::Bus& bus,
+                                                     DeviceKeySource* keys,
+                                                     accountsync::AccountSyncApi* accountSync,
+                                                     PusherDirectory* pushers,
+                                                     SyncServiceOptions options,
+                                                     PushDeliveryOptions pushOptions = {});
   ~SyncService() override;
 
   // Loads the in-memory room index, subscribes to the bus topics, starts the notifier.
@@ -99,11 +109,17 @@ class SyncService final : public SyncApi {
   // For tests and metrics.
   std::size_t parkedWaiters() const { return notifier_.parkedCount(); }
   int threadCount() const { return notifier_.threadCount(); }
+  // Null without a pusher directory.
+  const PushDeliverer* pushDeliverer() const { return pushes_.get(); }
   StreamToken currentToken() const;
 
  private:
   SyncService(std::unique_ptr<SyncStore> store, bus::Bus& bus, DeviceKeySource* keys,
-              accountsync::AccountSyncApi* accountSync, SyncServiceOptions options);
+              accountsync::AccountSyncApi* accountSync, PusherDirectory* pushers,
+              SyncServiceOptions options, PushDeliveryOptions pushOptions);
+  // Hands a stored event's notifications to the push deliverer (sync_pushes.cc).
+  void queuePushes(const roomserver::OutputRoomEvent& output, const RoomEventWrite& write);
+  PushRoomDetails pushDetails(const std::string& userId, const std::string& roomId);
   // Copies the user's account-data changes from account-sync (bus hint handler).
   Status pullAccountData(const std::string& userId);
 
@@ -166,6 +182,8 @@ class SyncService final : public SyncApi {
   // Merged rulesets per local user, shared so evaluation never copies them.
   std::unordered_map<std::string, std::shared_ptr<const json::Object>> pushRules_;
   std::vector<std::unique_ptr<bus::Subscription>> subscriptions_;
+  std::unique_ptr<PusherDirectory> ownedPushers_;
+  std::unique_ptr<PushDeliverer> pushes_;
   struct Activity {
     std::int64_t lastSyncMs = 0;
     bool timerPending = false;

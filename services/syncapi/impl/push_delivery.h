@@ -1,0 +1,148 @@
+// PushDeliverer: sends sync-api's new notifications to the user's HTTP pushers, per the Push
+// Gateway API (POST <data.url> = .../_matrix/push/v1/notify). Work runs on a few worker threads
+// behind a bounded queue, so neither the bus consumer nor /sync ever waits on a gateway;
+// failed attempts (connection errors, 5xx, 429) are retried with exponential backoff up to a
+// bounded number of attempts; pushkeys the gateway rejects lose their pusher.
+// Only plain http:// gateways are reached: libs/http has no TLS client yet, so https:// pushers
+// are counted as failed (TODO(#3): TLS).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "accountsync/api/accountsync_api.h"
+#include "plexus/core/result.h"
+#include "plexus/http/client.h"
+#include "plexus/json/value.h"
+
+namespace plexus::syncapi {
+
+// Where pushers come from and go: account-sync in the node (AccountSyncPushers), a fake in
+// tests. Called from the worker threads.
+class PusherDirectory {
+ public:
+  virtual ~PusherDirectory() = default;
+  virtual Result<std::vector<accountsync::Pusher>> queryPushers(const std::string& userId) = 0;
+  // Deletes the user's (appId, pushkey) pusher.
+  virtual Status removePusher(const std::string& userId, const std::string& appId,
+                              const std::string& pushkey) = 0;
+};
+
+// PusherDirectory over AccountSyncApi (removal is POST /pushers/set with kind null).
+class AccountSyncPushers final : public PusherDirectory {
+ public:
+  explicit AccountSyncPushers(accountsync::AccountSyncApi& accounts) : accounts_(accounts) {}
+  Result<std::vector<accountsync::Pusher>> queryPushers(const std::string& userId) override;
+  Status removePusher(const std::string& userId, const std::string& appId,
+                      const std::string& pushkey) override;
+
+ private:
+  accountsync::AccountSyncApi& accounts_;
+};
+
+// One notification as sync-api made it (the user's matched push-rule actions included).
+struct PushNotification {
+  std::string userId;  // whose pushers are notified
+  std::string eventId, roomId, type, sender;
+  json::Object content;
+  std::optional<std::string> senderDisplayName;
+  bool userIsTarget = false;  // a membership event whose state_key is userId
+  json::Array actions;
+};
+
+// Looked up on a worker thread just before sending (database reads).
+struct PushRoomDetails {
+  std::optional<std::string> roomName, roomAlias;
+  std::int64_t unread = 0;  // the user's unread notifications over all rooms
+};
+using PushDetailsSource =
+    std::function<PushRoomDetails(const std::string& userId, const std::string& roomId)>;
+
+struct PushDeliveryOptions {
+  int workers = 2;
+  std::size_t maxQueued = 10'000;  // notifications and pending retries; beyond: dropped
+  int maxAttempts = 6;
+  std::chrono::milliseconds firstRetryDelay{2'000};
+  std::chrono::milliseconds maxRetryDelay{std::chrono::minutes(5)};
+  http::ClientOptions client{std::chrono::milliseconds(5'000), std::chrono::milliseconds(15'000),
+                             1024 * 1024};
+};
+
+// A parsed pusher URL: http://host[:port]/path.../_matrix/push/v1/notify
+struct GatewayUrl {
+  std::string host;
+  std::uint16_t port = 80;
+  std::string target;
+};
+// Errors: kInvalidParam for anything else (https:// included, for now).
+Result<GatewayUrl> parseGatewayUrl(std::string_view url);
+
+// The POST body for one pusher. SPEC: push-gateway-api POST /_matrix/push/v1/notify.
+json::Object buildNotifyBody(const PushNotification& n, const PushRoomDetails& details,
+                             const accountsync::Pusher& pusher);
+
+class PushDeliverer {
+ public:
+  // `directory` must outlive the deliverer.
+  PushDeliverer(PusherDirectory& directory, PushDetailsSource details,
+                PushDeliveryOptions options = {});
+  ~PushDeliverer();  // stop()
+  PushDeliverer(const PushDeliverer&) = delete;
+  PushDeliverer& operator=(const PushDeliverer&) = delete;
+
+  void start();
+  // Joins the workers (an attempt in flight finishes first); queued work is dropped.
+  void stop();
+
+  // Queues a notification (only ones whose actions include "notify" are sent). Never blocks.
+  // Returns false when it was dropped (queue full, or not a notify).
+  bool enqueue(PushNotification n);
+
+  struct Stats {
+    std::uint64_t delivered = 0;  // 2xx answers
+    std::uint64_t retried = 0;    // attempts scheduled again
+    std::uint64_t failed = 0;     // gave up (attempts exhausted, 4xx, bad URL)
+    std::uint64_t dropped = 0;    // queue full
+    std::uint64_t rejected = 0;   // pushers removed because the gateway rejected them
+  };
+  Stats stats() const;
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  struct Attempt {
+    std::string userId, appId, pushkey;
+    GatewayUrl url;
+    std::string body;
+    int attempt = 1;
+  };
+  struct Job {
+    std::optional<PushNotification> notification;
+    std::optional<Attempt> attempt;
+  };
+  void run();
+  void expand(const PushNotification& n);
+  void send(Attempt a);
+  bool schedule(Clock::time_point due, Job job);
+
+  PusherDirectory& directory_;
+  PushDetailsSource details_;
+  PushDeliveryOptions options_;
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::multimap<Clock::time_point, Job> jobs_;  // by due time, FIFO among equals
+  bool stopping_ = false;
+  std::vector<std::thread> workers_;
+  std::atomic<std::uint64_t> delivered_{0}, retried_{0}, failed_{0}, dropped_{0}, rejected_{0};
+};
+
+}  // namespace plexus::syncapi

@@ -1,0 +1,355 @@
+// Push delivery: notifications reach a real HTTP push gateway (an http::Server on loopback)
+// with the Push Gateway API body; retries, rejected pushkeys and unreachable gateways. The
+// last cases run through the real SyncService on SQLite and PostgreSQL.
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "plexus/http/response.h"
+#include "plexus/http/server.h"
+#include "plexus/json/parse.h"
+#include "service_fixture.h"
+#include "syncapi/impl/push_delivery.h"
+
+namespace plexus::syncapi::testing {
+namespace {
+
+using namespace std::chrono_literals;
+constexpr auto kWait = 10s;
+
+// A push gateway that records every notify body; `respond` picks the answer per request.
+class FakeGateway {
+ public:
+  FakeGateway() {
+    server_ = std::make_unique<http::Server>(
+        http::ServerOptions{}, [this](http::Request request, http::Responder responder) {
+          auto body = json::parseObject(request.body);
+          std::function<http::Response(int)> respond;
+          int n = 0;
+          {
+            std::lock_guard lock(mutex_);
+            paths_.push_back(request.path);
+            bodies_.push_back(body.ok() ? *body : json::Object{});
+            n = static_cast<int>(bodies_.size());
+            respond = respond_;
+          }
+          cv_.notify_all();
+          responder.send(respond ? respond(n) : http::Response::json(json::Object{
+                                                    {"rejected", json::Array{}}}));
+        });
+    EXPECT_TRUE(server_->start().ok());
+  }
+  ~FakeGateway() { server_->stop(); }
+
+  std::string url() const {
+    return "http://127.0.0.1:" + std::to_string(server_->port()) + "/_matrix/push/v1/notify";
+  }
+  void setResponder(std::function<http::Response(int)> respond) {
+    std::lock_guard lock(mutex_);
+    respond_ = std::move(respond);
+  }
+  // Waits (bounded) until at least n requests arrived; returns the bodies so far.
+  std::vector<json::Object> waitFor(std::size_t n) {
+    std::unique_lock lock(mutex_);
+    cv_.wait_for(lock, kWait, [&] { return bodies_.size() >= n; });
+    return bodies_;
+  }
+  std::vector<std::string> paths() {
+    std::lock_guard lock(mutex_);
+    return paths_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::vector<json::Object> bodies_;
+  std::vector<std::string> paths_;
+  std::function<http::Response(int)> respond_;
+  std::unique_ptr<http::Server> server_;
+};
+
+class FakePushers final : public PusherDirectory {
+ public:
+  void add(const std::string& userId, const std::string& pushkey, const std::string& url,
+           std::optional<std::string> format = std::nullopt) {
+    accountsync::Pusher p;
+    p.kind = "http";
+    p.appId = "org.example.app";
+    p.pushkey = pushkey;
+    p.createdMs = 1700000000123;
+    p.data = json::Object{{"url", url}, {"extra", "kept"}};
+    if (format) p.data.set("format", *format);
+    std::lock_guard lock(mutex_);
+    pushers_[userId].push_back(std::move(p));
+  }
+  Result<std::vector<accountsync::Pusher>> queryPushers(const std::string& userId) override {
+    std::lock_guard lock(mutex_);
+    return pushers_[userId];
+  }
+  Status removePusher(const std::string& userId, const std::string& appId,
+                      const std::string& pushkey) override {
+    std::lock_guard lock(mutex_);
+    auto& list = pushers_[userId];
+    std::erase_if(list, [&](const auto& p) { return p.appId == appId && p.pushkey == pushkey; });
+    return {};
+  }
+  std::size_t count(const std::string& userId) {
+    std::lock_guard lock(mutex_);
+    return pushers_[userId].size();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::map<std::string, std::vector<accountsync::Pusher>> pushers_;
+};
+
+PushNotification messageFor(const std::string& userId, const std::string& eventId) {
+  PushNotification n;
+  n.userId = userId;
+  n.eventId = eventId;
+  n.roomId = "!room:test";
+  n.type = "m.room.message";
+  n.sender = "@alice:test";
+  n.senderDisplayName = "Alice";
+  n.content = json::Object{{"msgtype", "m.text"}, {"body", "hello"}};
+  n.actions = json::Array{"notify", json::Object{{"set_tweak", "sound"}, {"value", "default"}},
+                          json::Object{{"set_tweak", "highlight"}, {"value", false}}};
+  return n;
+}
+
+const json::Object& notificationOf(const json::Object& body) {
+  static const json::Object kEmpty;
+  const json::Value* n = body.find("notification");
+  return n && n->getObject() ? *n->getObject() : kEmpty;
+}
+
+template <typename Pred>
+bool waitUntil(Pred pred) {
+  const auto deadline = std::chrono::steady_clock::now() + kWait;
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(2ms);  // polling a condition, bounded by the deadline
+  }
+  return true;
+}
+
+TEST(PushGatewayUrlTest, AcceptsHttpNotifyUrlsOnly) {
+  auto ok = parseGatewayUrl("http://127.0.0.1:8090/_matrix/push/v1/notify");
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(ok->host, "127.0.0.1");
+  EXPECT_EQ(ok->port, 8090);
+  EXPECT_EQ(ok->target, "/_matrix/push/v1/notify");
+  auto v6 = parseGatewayUrl("http://[::1]/prefix/_matrix/push/v1/notify");
+  ASSERT_TRUE(v6.ok());
+  EXPECT_EQ(v6->host, "::1");
+  EXPECT_EQ(v6->port, 80);
+  EXPECT_FALSE(parseGatewayUrl("https://push.example/_matrix/push/v1/notify").ok());
+  EXPECT_FALSE(parseGatewayUrl("http://push.example/other").ok());
+  EXPECT_FALSE(parseGatewayUrl("http://push.example:99999/_matrix/push/v1/notify").ok());
+  EXPECT_FALSE(parseGatewayUrl("http://:80/_matrix/push/v1/notify").ok());
+  EXPECT_FALSE(parseGatewayUrl("http://u@h/_matrix/push/v1/notify").ok());
+}
+
+TEST(PushDelivererTest, PostsSpecBodyToGateway) {
+  FakeGateway gateway;
+  FakePushers pushers;
+  pushers.add("@bob:test", "key-bob", gateway.url());
+  PushDeliverer deliverer(pushers, [](const std::string&, const std::string&) {
+    PushRoomDetails d;
+    d.roomName = "Lounge";
+    d.unread = 3;
+    return d;
+  });
+  deliverer.start();
+  ASSERT_TRUE(deliverer.enqueue(messageFor("@bob:test", "$e1")));
+  auto bodies = gateway.waitFor(1);
+  ASSERT_EQ(bodies.size(), 1u);
+  EXPECT_EQ(gateway.paths().front(), "/_matrix/push/v1/notify");
+  const json::Object& n = notificationOf(bodies[0]);
+  json::Value v(n);
+  EXPECT_EQ(v.getStringAt("event_id"), "$e1");
+  EXPECT_EQ(v.getStringAt("room_id"), "!room:test");
+  EXPECT_EQ(v.getStringAt("type"), "m.room.message");
+  EXPECT_EQ(v.getStringAt("sender"), "@alice:test");
+  EXPECT_EQ(v.getStringAt("sender_display_name"), "Alice");
+  EXPECT_EQ(v.getStringAt("room_name"), "Lounge");
+  EXPECT_EQ(v.getStringAt("prio"), "high");
+  EXPECT_EQ(v.get("content")->getStringAt("body"), "hello");
+  EXPECT_EQ(v.get("counts")->get("unread")->getInt(), 3);
+  EXPECT_EQ(v.get("user_is_target"), nullptr);
+  const json::Array& devices = *v.get("devices")->getArray();
+  ASSERT_EQ(devices.size(), 1u);
+  EXPECT_EQ(devices[0].getStringAt("app_id"), "org.example.app");
+  EXPECT_EQ(devices[0].getStringAt("pushkey"), "key-bob");
+  EXPECT_EQ(devices[0].get("pushkey_ts")->getInt(), 1700000000);
+  EXPECT_EQ(*devices[0].get("data"), json::Value(json::Object{{"extra", "kept"}}));
+  EXPECT_EQ(*devices[0].get("tweaks"),
+            json::Value(json::Object{{"highlight", false}, {"sound", "default"}}));
+  EXPECT_TRUE(waitUntil([&] { return deliverer.stats().delivered == 1; }));
+}
+
+TEST(PushDelivererTest, EventIdOnlyFormatOmitsContent) {
+  FakeGateway gateway;
+  FakePushers pushers;
+  pushers.add("@bob:test", "key-bob", gateway.url(), "event_id_only");
+  PushDeliverer deliverer(pushers, {});
+  deliverer.start();
+  PushNotification n = messageFor("@bob:test", "$e1");
+  n.actions = json::Array{"notify"};
+  ASSERT_TRUE(deliverer.enqueue(std::move(n)));
+  auto bodies = gateway.waitFor(1);
+  ASSERT_EQ(bodies.size(), 1u);
+  json::Value v(notificationOf(bodies[0]));
+  EXPECT_EQ(v.getStringAt("event_id"), "$e1");
+  EXPECT_EQ(v.getStringAt("room_id"), "!room:test");
+  EXPECT_EQ(v.get("content"), nullptr);
+  EXPECT_EQ(v.get("sender"), nullptr);
+  EXPECT_EQ(v.getStringAt("prio"), "low");
+  EXPECT_EQ(v.get("counts")->get("unread")->getInt(), 0);
+  EXPECT_EQ(*v.get("devices")->getArray()->front().get("data"),
+            json::Value(json::Object{{"extra", "kept"}}));
+}
+
+TEST(PushDelivererTest, SkipsNotificationsWithoutNotify) {
+  FakePushers pushers;
+  PushDeliverer deliverer(pushers, {});
+  PushNotification n = messageFor("@bob:test", "$e1");
+  n.actions = json::Array{"dont_notify"};
+  EXPECT_FALSE(deliverer.enqueue(std::move(n)));
+}
+
+TEST(PushDelivererTest, RejectedPushkeyRemovesPusher) {
+  FakeGateway gateway;
+  gateway.setResponder([](int) {
+    return http::Response::json(json::Object{{"rejected", json::Array{"key-bob"}}});
+  });
+  FakePushers pushers;
+  pushers.add("@bob:test", "key-bob", gateway.url());
+  pushers.add("@bob:test", "key-other", gateway.url());
+  PushDeliverer deliverer(pushers, {});
+  deliverer.start();
+  ASSERT_TRUE(deliverer.enqueue(messageFor("@bob:test", "$e1")));
+  ASSERT_EQ(gateway.waitFor(2).size(), 2u);
+  ASSERT_TRUE(waitUntil([&] { return deliverer.stats().rejected == 1; }));
+  EXPECT_EQ(pushers.count("@bob:test"), 1u);  // only the rejected pushkey went
+  EXPECT_EQ(pushers.queryPushers("@bob:test")->front().pushkey, "key-other");
+}
+
+TEST(PushDelivererTest, RetriesServerErrorThenSucceeds) {
+  FakeGateway gateway;
+  gateway.setResponder([](int n) {
+    return n < 3 ? http::Response::text("busy", 500) : http::Response::json(json::Object{});
+  });
+  FakePushers pushers;
+  pushers.add("@bob:test", "key-bob", gateway.url());
+  PushDeliveryOptions options;
+  options.firstRetryDelay = 5ms;
+  options.maxAttempts = 4;
+  PushDeliverer deliverer(pushers, {}, options);
+  deliverer.start();
+  ASSERT_TRUE(deliverer.enqueue(messageFor("@bob:test", "$e1")));
+  auto bodies = gateway.waitFor(3);
+  ASSERT_EQ(bodies.size(), 3u);
+  EXPECT_EQ(bodies[0], bodies[2]);  // the same notification, sent again
+  ASSERT_TRUE(waitUntil([&] { return deliverer.stats().delivered == 1; }));
+  EXPECT_EQ(deliverer.stats().retried, 2u);
+  EXPECT_EQ(deliverer.stats().failed, 0u);
+}
+
+TEST(PushDelivererTest, GivesUpAfterBoundedAttempts) {
+  FakeGateway gateway;
+  gateway.setResponder([](int) { return http::Response::text("down", 503); });
+  FakePushers pushers;
+  pushers.add("@bob:test", "key-bob", gateway.url());
+  PushDeliveryOptions options;
+  options.firstRetryDelay = 1ms;
+  options.maxAttempts = 3;
+  PushDeliverer deliverer(pushers, {}, options);
+  deliverer.start();
+  ASSERT_TRUE(deliverer.enqueue(messageFor("@bob:test", "$e1")));
+  ASSERT_TRUE(waitUntil([&] { return deliverer.stats().failed == 1; }));
+  EXPECT_EQ(gateway.waitFor(3).size(), 3u);
+  EXPECT_EQ(deliverer.stats().delivered, 0u);
+}
+
+TEST(PushDelivererTest, UnreachableGatewayDoesNotBlockOtherDeliveries) {
+  std::string deadUrl;
+  {
+    FakeGateway closed;  // a port that was just free and is now closed again
+    deadUrl = closed.url();
+  }
+  FakeGateway gateway;
+  FakePushers pushers;
+  pushers.add("@carol:test", "key-dead", deadUrl);
+  pushers.add("@bob:test", "key-bob", gateway.url());
+  PushDeliveryOptions options;
+  options.workers = 1;  // even one worker is not held by the dead gateway's retries
+  options.firstRetryDelay = 60s;
+  PushDeliverer deliverer(pushers, {}, options);
+  deliverer.start();
+  ASSERT_TRUE(deliverer.enqueue(messageFor("@carol:test", "$e1")));
+  ASSERT_TRUE(deliverer.enqueue(messageFor("@bob:test", "$e2")));
+  auto bodies = gateway.waitFor(1);
+  ASSERT_EQ(bodies.size(), 1u);
+  EXPECT_EQ(json::Value(notificationOf(bodies[0])).getStringAt("event_id"), "$e2");
+  EXPECT_TRUE(waitUntil([&] { return deliverer.stats().delivered == 1; }));
+  EXPECT_TRUE(waitUntil([&] { return deliverer.stats().retried == 1; }));
+}
+
+// Through the real SyncService: push rules decide who is notified.
+class SyncPushTest : public SyncServiceTest {
+ protected:
+  void SetUp() override {
+    SyncServiceTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    sync_->stop();
+    SyncServiceOptions options;
+    options.serverName = "test";
+    options.clock = [this] { return clockMs_.load(); };
+    PushDeliveryOptions pushOptions;
+    pushOptions.workers = 1;  // FIFO: pushes arrive in the order the events were stored
+    auto made = SyncService::create(db(), bus_, &keys_, nullptr, &pushers_, options, pushOptions);
+    ASSERT_TRUE(made.ok()) << made.error().message;
+    sync_ = std::move(*made);
+    ASSERT_TRUE(sync_->start().ok());
+  }
+
+  FakeGateway gateway_;
+  FakePushers pushers_;
+};
+
+TEST_P(SyncPushTest, MessageNotifiesOtherMemberButNotSender) {
+  TestRoom room = makeRoom("!push:test", true);
+  pushers_.add("@alice:test", "key-alice", gateway_.url());
+  pushers_.add("@bob:test", "key-bob", gateway_.url());
+  auto fromAlice = room.message("@alice:test", "hi bob");
+  feed(fromAlice);
+  auto fromBob = room.message("@bob:test", "hi alice");
+  feed(fromBob);
+  auto bodies = gateway_.waitFor(2);
+  ASSERT_EQ(bodies.size(), 2u);
+  json::Value first(notificationOf(bodies[0]));
+  json::Value second(notificationOf(bodies[1]));
+  EXPECT_EQ(first.getStringAt("event_id"), fromAlice.eventId);
+  EXPECT_EQ(first.get("devices")->getArray()->front().getStringAt("pushkey"), "key-bob");
+  EXPECT_EQ(first.getStringAt("sender"), "@alice:test");
+  EXPECT_EQ(first.getStringAt("room_id"), "!push:test");
+  EXPECT_EQ(first.get("content")->getStringAt("body"), "hi bob");
+  EXPECT_GE(first.get("counts")->get("unread")->getInt().value_or(0), 1);
+  // One-to-one room: the default rule adds the sound tweak.
+  EXPECT_EQ(first.get("devices")->getArray()->front().get("tweaks")->getStringAt("sound"),
+            "default");
+  EXPECT_EQ(second.getStringAt("event_id"), fromBob.eventId);
+  EXPECT_EQ(second.get("devices")->getArray()->front().getStringAt("pushkey"), "key-alice");
+  EXPECT_TRUE(waitUntil([&] { return sync_->pushDeliverer()->stats().delivered == 2; }));
+  EXPECT_EQ(gateway_.waitFor(2).size(), 2u);  // nothing went to a sender
+}
+
+PLEXUS_INSTANTIATE_DATABASE_TESTS(SyncPushTest);
+
+}  // namespace
+}  // namespace plexus::syncapi::testing

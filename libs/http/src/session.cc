@@ -194,23 +194,30 @@ asio::awaitable<void> Session::respondAndClose(const Response& response, bool he
 
 std::shared_ptr<Exchange> Session::newExchange() {
   std::uint64_t generation = ++generation_;
-  // The callbacks hold only a weak reference: an application may keep a Responder after the
-  // server and its io_context are gone, so they must not own an executor (a strand) either.
+  // Application threads may keep a Responder after the server is gone, so the callbacks must
+  // own neither the session nor its strand: they hop to the plain io_context executor (trivial
+  // to destroy) and only there, on an io thread, look the session up and enter its strand.
+  auto io = static_cast<asio::io_context&>(
+                asio::query(socket_.get_executor(), asio::execution::context))
+                .get_executor();
   std::weak_ptr<Session> weak = weak_from_this();
-  auto notify = [weak]() {
-    if (auto self = weak.lock()) {
-      asio::post(self->socket_.get_executor(), [weak]() {
-        if (auto s = weak.lock()) s->wake();
-      });
-    }
+  auto notify = [weak, io]() {
+    asio::post(io, [weak]() {
+      if (auto self = weak.lock()) {
+        asio::post(self->socket_.get_executor(), [self]() { self->wake(); });
+      }
+    });
   };
-  auto scheduler = [weak, generation](std::chrono::milliseconds delay, std::function<void()> callback) {
-    if (auto self = weak.lock()) {
-      asio::post(self->socket_.get_executor(),
-                 [weak, generation, delay, callback = std::move(callback)]() mutable {
-                   if (auto s = weak.lock()) s->armExpiry(generation, delay, std::move(callback));
-                 });
-    }
+  auto scheduler = [weak, io, generation](std::chrono::milliseconds delay,
+                                         std::function<void()> callback) {
+    asio::post(io, [weak, generation, delay, callback = std::move(callback)]() mutable {
+      if (auto self = weak.lock()) {
+        asio::post(self->socket_.get_executor(),
+                   [self, generation, delay, callback = std::move(callback)]() mutable {
+                     self->armExpiry(generation, delay, std::move(callback));
+                   });
+      }
+    });
   };
   return std::make_shared<Exchange>(std::move(notify), std::move(scheduler));
 }

@@ -197,7 +197,9 @@ void PushDeliverer::run() {
     }
     auto first = jobs_.begin();
     if (first->first > Clock::now()) {
-      wake_.wait_until(lock, first->first);
+      // A copy: while this thread waits, another worker may take (and free) that job.
+      const Clock::time_point due = first->first;
+      wake_.wait_until(lock, due);
       continue;
     }
     Job job = std::move(first->second);

@@ -36,6 +36,67 @@ class ConcurrencyTest : public DatabaseTest {
   }
 };
 
+// Transactions submitted at the same moment may share one commit (SQLite group commit): each
+// still succeeds or fails alone. Every third body fails after writing; its row must vanish
+// while the other bodies' rows stay, whatever group they ran in.
+TEST_P(ConcurrencyTest, AFailingTransactionAmongConcurrentOnesRollsBackAlone) {
+  constexpr int kPerThread = 60;
+  std::atomic<int> unexpected{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int n = 0; n < kPerThread; ++n) {
+        const bool failing = (t + n) % 3 == 0;
+        Status st = db().runInTransaction([&](Transaction& tx) -> Status {
+          PLEXUS_TRY_VOID(tx.execute("INSERT INTO t (thread, n) VALUES ($1, $2)", {t, n}));
+          PLEXUS_TRY_VOID(tx.execute("INSERT INTO t (thread, n) VALUES ($1, $2)", {t, n + 1000}));
+          if (failing) return fail(ErrorCode::kInvalidParam, "body fails after writing");
+          return {};
+        });
+        if (st.ok() == failing) unexpected++;
+        if (failing && (st.ok() || st.error().code != ErrorCode::kInvalidParam)) unexpected++;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(unexpected.load(), 0);
+  int expectedRows = 0;
+  for (int t = 0; t < kThreads; ++t) {
+    for (int n = 0; n < kPerThread; ++n) {
+      if ((t + n) % 3 != 0) expectedRows += 2;
+    }
+  }
+  EXPECT_EQ(count(db()), expectedRows);
+  auto failed = db().query("SELECT COUNT(*) FROM t WHERE (thread + n) % 3 = 0 AND n < 1000");
+  ASSERT_TRUE(failed.ok()) << failed.error().message;
+  EXPECT_EQ(*failed->front().int64(0), 0);
+}
+
+// A constraint violation inside one body of a group is that body's error only.
+TEST_P(ConcurrencyTest, AConstraintViolationFailsOnlyItsOwnTransaction) {
+  ASSERT_TRUE(db().execute("INSERT INTO t (thread, n) VALUES (99, 0)").ok());
+  std::atomic<int> ok{0}, violations{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int n = 1; n <= 40; ++n) {
+        Status st = db().runInTransaction([&](Transaction& tx) -> Status {
+          PLEXUS_TRY_VOID(tx.execute("INSERT INTO t (thread, n) VALUES ($1, $2)", {t, n}));
+          if (n % 10 == 0) {  // duplicates the row inserted before the threads started
+            PLEXUS_TRY_VOID(tx.execute("INSERT INTO t (thread, n) VALUES (99, 0)"));
+          }
+          return {};
+        });
+        (st.ok() ? ok : violations)++;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(violations.load(), kThreads * 4);
+  EXPECT_EQ(ok.load(), kThreads * 36);
+  EXPECT_EQ(count(db()), 1 + kThreads * 36);
+}
+
 TEST_P(ConcurrencyTest, ThreadsInsertingThroughOneHandleLoseNothing) {
   std::atomic<int> failures{0};
   std::vector<std::thread> threads;

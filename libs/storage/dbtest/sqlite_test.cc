@@ -3,12 +3,15 @@
 // there when the database is opened again.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <set>
 #include <string>
+#include <thread>
 
 #include "plexus/storage/sqlite_database.h"
 #include "plexus/storage/testing/test_database.h"
@@ -43,6 +46,72 @@ TEST(SqliteTest, UsesWalSynchronousNormalAndForeignKeys) {
   auto timeout = (*tx)->query("PRAGMA busy_timeout");
   ASSERT_TRUE(timeout.ok());
   EXPECT_EQ(*timeout->front().int64(0), 5000);
+}
+
+// The writer never checkpoints inside a commit (that fsyncs under the writer lock); a background
+// thread does, so the WAL stays far below the volume written.
+TEST(SqliteTest, CheckpointsTheWalInTheBackgroundAndKeepsItBounded) {
+  auto t = makeSqlite();
+  ASSERT_TRUE(t);
+  ASSERT_TRUE(t->db().executeScript("CREATE TABLE blobs (id INTEGER PRIMARY KEY, b BLOB)").ok());
+  const std::string blob(8192, 'x');
+  constexpr int kCommits = 3000;  // ~24 MB of pages through the WAL
+  for (int i = 0; i < kCommits; ++i) {
+    ASSERT_TRUE(t->db().execute("INSERT INTO blobs (b) VALUES ($1)", {Value::blob(blob)}).ok());
+  }
+  for (int i = 0; i < 100 && t->db().stats().walCheckpoints == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_GT(t->db().stats().walCheckpoints, 0u);
+  // The next commit after a complete checkpoint restarts the WAL and cuts its file back to
+  // journal_size_limit (16 MB).
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_TRUE(t->db().execute("INSERT INTO blobs (b) VALUES ($1)", {Value::blob("y")}).ok());
+    struct stat now {};
+    if (::stat((t->location() + "-wal").c_str(), &now) == 0 && now.st_size <= 16 * 1024 * 1024) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  struct stat st {};
+  ASSERT_EQ(::stat((t->location() + "-wal").c_str(), &st), 0);
+  EXPECT_LE(st.st_size, 16 * 1024 * 1024) << "the WAL is never restarted";
+  auto count = t->db().query("SELECT COUNT(*) FROM blobs WHERE length(b) = 8192");
+  ASSERT_TRUE(count.ok());
+  EXPECT_EQ(*count->front().int64(0), kCommits);
+}
+
+// Writers that commit at the same moment share one commit: while one slow transaction holds the
+// writer, the transactions queued behind it run together in the next one.
+TEST(SqliteTest, ConcurrentTransactionsShareACommit) {
+  auto t = makeSqlite();
+  ASSERT_TRUE(t);
+  ASSERT_TRUE(t->db().executeScript("CREATE TABLE g (id INTEGER PRIMARY KEY, who INTEGER)").ok());
+  std::thread slow([&] {
+    Status st = t->db().runInTransaction([&](Transaction& tx) -> Status {
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      PLEXUS_TRY_VOID(tx.execute("INSERT INTO g (who) VALUES (0)"));
+      return {};
+    });
+    EXPECT_TRUE(st.ok());
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  std::vector<std::thread> quick;
+  for (int i = 1; i <= 4; ++i) {
+    quick.emplace_back([&, i] {
+      Status st = t->db().runInTransaction([&](Transaction& tx) -> Status {
+        PLEXUS_TRY_VOID(tx.execute("INSERT INTO g (who) VALUES ($1)", {i}));
+        return {};
+      });
+      EXPECT_TRUE(st.ok());
+    });
+  }
+  slow.join();
+  for (auto& q : quick) q.join();
+  auto rows = t->db().query("SELECT COUNT(*) FROM g");
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ(*rows->front().int64(0), 5);
+  EXPECT_GE(t->db().stats().groupedTransactions, 2u);
 }
 
 TEST(SqliteTest, WorksInMemory) {

@@ -61,6 +61,8 @@ Result<std::unique_ptr<SqliteConnection>> SqliteConnection::open(const std::stri
     if (got != "wal" && got != "memory") {
       return fail(ErrorCode::kInternal, "sqlite: could not enable WAL (journal_mode=" + got + ")");
     }
+    // After a checkpoint lets the WAL restart, its file is cut back to this size.
+    PLEXUS_TRY_VOID(conn->executeScript("PRAGMA journal_size_limit=16777216"));
   }
   PLEXUS_TRY_VOID(conn->executeScript(options.synchronousFull ? "PRAGMA synchronous=FULL"
                                                               : "PRAGMA synchronous=NORMAL"));

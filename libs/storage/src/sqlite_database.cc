@@ -8,7 +8,9 @@
 #include <mutex>
 #include <thread>
 
+#include "sqlite_checkpointer.h"
 #include "sqlite_connection.h"
+#include "sqlite_group_commit.h"
 
 namespace plexus::storage {
 namespace {
@@ -17,6 +19,10 @@ using detail::SqliteConnection;
 using detail::SqliteCounters;
 
 class SqliteDatabase;
+
+bool isMemoryPath(const std::string& path) {
+  return path == ":memory:" || path.starts_with("file::memory:");
+}
 
 class SqliteTransaction final : public Transaction {
  public:
@@ -65,6 +71,12 @@ class SqliteDatabase final : public Database {
     SqliteConnection::Options opts{false, config_.busyTimeoutMs, config_.synchronousFull,
                                    config_.statementCacheSize};
     PLEXUS_TRY(writer_, SqliteConnection::open(config_.path, opts, counters_));
+    groupCommit_ =
+        std::make_unique<detail::SqliteGroupCommit>(*writer_, writerMutex_, writerOwner_);
+    if (!isMemoryPath(config_.path)) {  // ":memory:" has no WAL
+      PLEXUS_TRY(checkpointer_, detail::SqliteCheckpointer::start(config_.path, *writer_,
+                                                                  writerMutex_, opts, counters_));
+    }
     // Readers are opened lazily: the file now exists in WAL mode.
     return {};
   }
@@ -112,9 +124,19 @@ class SqliteDatabase final : public Database {
         std::make_unique<SqliteTransaction>(*this, std::move(lock), *writer_));
   }
 
+  Status runInTransaction(const std::function<Status(Transaction&)>& fn, int attempts) override {
+    Status last = fail(ErrorCode::kInternal, "storage: runInTransaction with no attempts");
+    for (int i = 0; i < attempts; ++i) {
+      last = groupCommit_->run(fn);
+      if (last.ok() || last.error().code != ErrorCode::kUnavailable) return last;
+    }
+    return last;
+  }
+
   DatabaseStats stats() const override {
     return DatabaseStats{counters_.prepared.load(), counters_.cacheHits.load(),
-                         counters_.opened.load()};
+                         counters_.opened.load(), checkpointer_ ? checkpointer_->checkpoints() : 0,
+                         groupCommit_->grouped()};
   }
 
   void transactionEnded() { writerOwner_ = std::thread::id(); }
@@ -168,6 +190,8 @@ class SqliteDatabase final : public Database {
   SqliteCounters counters_;
   std::unique_ptr<SqliteConnection> writer_;
   std::mutex writerMutex_;
+  std::unique_ptr<detail::SqliteCheckpointer> checkpointer_;  // destroyed before writer_
+  std::unique_ptr<detail::SqliteGroupCommit> groupCommit_;
   std::atomic<std::thread::id> writerOwner_{};
 
   std::mutex readersMutex_;
@@ -222,7 +246,7 @@ Result<std::unique_ptr<Database>> openSqlite(const SqliteConfig& config) {
   }
   SqliteConfig c = config;
   // Every connection to ":memory:" is a separate database: use the writer only.
-  if (c.path == ":memory:" || c.path.starts_with("file::memory:")) c.readers = 0;
+  if (isMemoryPath(c.path)) c.readers = 0;
   auto db = std::make_unique<SqliteDatabase>(std::move(c));
   PLEXUS_TRY_VOID(db->init());
   return std::unique_ptr<Database>(std::move(db));

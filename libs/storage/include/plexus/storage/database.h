@@ -72,6 +72,8 @@ struct DatabaseStats {
   std::uint64_t statementsPrepared = 0;  // cache misses: statements compiled by the server
   std::uint64_t statementCacheHits = 0;  // executions that reused a cached prepared statement
   std::uint64_t connectionsOpened = 0;   // including reconnects
+  std::uint64_t walCheckpoints = 0;      // SQLite: background WAL checkpoints run so far
+  std::uint64_t groupedTransactions = 0;  // SQLite: transactions that shared a commit
 };
 
 // Thread-safe: any number of threads may call any method at once. Every Transaction must
@@ -88,8 +90,11 @@ class Database : public Executor {
   // Runs fn in a transaction and commits it; rolls back when fn fails. When fn or the commit
   // fails with kUnavailable (busy, serialization failure, lost connection), the whole
   // transaction is run again, up to `attempts` times in all. fn must therefore be safe to
-  // repeat and must not keep state across attempts.
-  Status runInTransaction(const std::function<Status(Transaction&)>& fn, int attempts = 3);
+  // repeat and must not keep state across attempts. SQLite runs the bodies that several threads
+  // submit at once in one shared transaction (group commit), each in its own savepoint, so fn
+  // may run on another thread than the caller's, and must not end the transaction itself.
+  virtual Status runInTransaction(const std::function<Status(Transaction&)>& fn,
+                                  int attempts = 3);
 };
 
 }  // namespace plexus::storage

@@ -4,11 +4,15 @@
 // make a consumer skip a row.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <mutex>
 #include <set>
 #include <thread>
 
 #include "outbox_fixture.h"
+#include "plexus/bus/in_process_bus.h"
+#include "plexus/bus/routed_bus.h"
 
 namespace plexus::bus::testing {
 namespace {
@@ -85,6 +89,66 @@ TEST_P(OutboxTest, FailingHandlerSeesTheMessageAgainBeforeLaterOnes) {
   EXPECT_LE(failuresLeft.load(), 0);
 }
 
+// A batch subscriber gets every ready row in one call (here all five, committed before it
+// subscribed), in order; a failing batch is delivered again whole.
+TEST_P(OutboxTest, BatchSubscriberGetsReadyRowsTogetherAndAgainAfterAFailure) {
+  enqueueCommitted(kTopic, {"1", "2", "3", "4", "5"});
+  std::atomic<int> failuresLeft{1};
+  std::mutex mutex;
+  std::vector<std::vector<std::string>> runs;
+  Collector all;
+  auto sub = outbox_->subscribeBatch(kTopic, "g", [&](std::span<const Message> run) -> Status {
+    std::vector<std::string> payloads;
+    for (const auto& m : run) payloads.push_back(m.payload);
+    {
+      std::lock_guard lock(mutex);
+      runs.push_back(payloads);
+    }
+    if (failuresLeft.fetch_sub(1) > 0) return fail(ErrorCode::kUnavailable, "not yet");
+    for (const auto& m : run) (void)all.add(m);
+    return {};
+  });
+  ASSERT_TRUE(sub.ok());
+  ASSERT_TRUE(all.waitFor(5));
+  enqueueCommitted(kTopic, {"6"});
+  ASSERT_TRUE(all.waitFor(6));
+  EXPECT_EQ(all.payloads(), std::vector<std::string>({"1", "2", "3", "4", "5", "6"}));
+  std::lock_guard lock(mutex);
+  ASSERT_GE(runs.size(), 3u);
+  EXPECT_EQ(runs[0], std::vector<std::string>({"1", "2", "3", "4", "5"}));
+  EXPECT_EQ(runs[1], runs[0]) << "the failed run is delivered again whole";
+  EXPECT_EQ(runs.back(), std::vector<std::string>({"6"}));
+}
+
+// The default Bus::subscribeBatch (used by buses without batches) hands over runs of one.
+TEST_P(OutboxTest, RoutedBusPassesBatchSubscriptionsToTheServingBus) {
+  InProcessBus fallback;
+  RoutedBus routed(fallback);
+  routed.route(kTopic, *outbox_);
+  Collector seen;
+  std::atomic<std::size_t> largest{0};
+  auto sub = routed.subscribeBatch(kTopic, "g", [&](std::span<const Message> run) -> Status {
+    largest = std::max(largest.load(), run.size());
+    for (const auto& m : run) (void)seen.add(m);
+    return {};
+  });
+  ASSERT_TRUE(sub.ok());
+  enqueueCommitted(kTopic, {"a", "b", "c", "d"});
+  ASSERT_TRUE(seen.waitFor(4));
+  EXPECT_EQ(seen.payloads(), std::vector<std::string>({"a", "b", "c", "d"}));
+  EXPECT_GE(largest.load(), 1u);
+  Collector single;
+  auto inProcess =
+      fallback.subscribeBatch("other", "g", [&](std::span<const Message> run) -> Status {
+        EXPECT_EQ(run.size(), 1u);
+        for (const auto& m : run) (void)single.add(m);
+        return {};
+      });
+  ASSERT_TRUE(inProcess.ok());
+  ASSERT_TRUE(fallback.publish("other", "k", "x").ok());
+  ASSERT_TRUE(single.waitFor(1));
+}
+
 TEST_P(OutboxTest, NewOutboxResumesAfterTheLastHandledRow) {
   enqueueCommitted(kTopic, {"1", "2", "3", "4", "5"});
   {
@@ -113,7 +177,9 @@ TEST_P(OutboxTest, OffsetNotStoredBeforeACrashMeansRedeliveryNotLoss) {
   enqueueCommitted(kTopic, {"1", "2"});
   // A process that died after handling nothing durable: its group is registered at 0.
   ASSERT_TRUE(db().execute("INSERT INTO bus_consumer_offsets (topic, consumer_group, last_id) "
-                           "VALUES ($1, 'g', 0)", {kTopic}).ok());
+                           "VALUES ($1, 'g', 0)",
+                           {kTopic})
+                  .ok());
   Collector seen;
   auto sub = outbox_->subscribe(kTopic, "g", seen.handler());
   ASSERT_TRUE(sub.ok());
@@ -215,12 +281,14 @@ TEST_P(OutboxTest, ConcurrentWritersNeverMakeAConsumerSkipARow) {
   for (int t = 0; t < kThreads; ++t) {
     writers.emplace_back([&, t] {
       for (int i = 0; i < kEach; ++i) {
-        Status s = db().runInTransaction([&](storage::Transaction& tx) -> Status {
-          PLEXUS_TRY_VOID(outbox_->enqueue(tx, kTopic, "k", std::to_string(t * 1000 + i)));
-          // Keep the transaction open a little so writers overlap.
-          if (i % 3 == 0) std::this_thread::sleep_for(1ms);
-          return {};
-        }, 20);
+        Status s = db().runInTransaction(
+            [&](storage::Transaction& tx) -> Status {
+              PLEXUS_TRY_VOID(outbox_->enqueue(tx, kTopic, "k", std::to_string(t * 1000 + i)));
+              // Keep the transaction open a little so writers overlap.
+              if (i % 3 == 0) std::this_thread::sleep_for(1ms);
+              return {};
+            },
+            20);
         if (!s.ok()) ++failures;
         outbox_->committed();
       }
@@ -254,8 +322,9 @@ TEST_P(OutboxTest, PollFindsRowsCommittedWithoutCommittedCall) {
   auto sub = outbox_->subscribe(kTopic, "g", seen.handler());
   ASSERT_TRUE(sub.ok());
   ASSERT_TRUE(db().runInTransaction([&](storage::Transaction& tx) {
-    return outbox_->enqueue(tx, kTopic, "k", "quiet");
-  }).ok());
+                    return outbox_->enqueue(tx, kTopic, "k", "quiet");
+                  })
+                  .ok());
   ASSERT_TRUE(seen.waitFor(1, 5s));
 }
 
@@ -283,9 +352,8 @@ TEST_P(OutboxTest, WaitUntilDeliveredReturnsAfterTheBacklogWasHandled) {
 }
 
 TEST_P(OutboxTest, WaitUntilDeliveredGivesUpOnAStuckHandler) {
-  auto sub = outbox_->subscribe(kTopic, "g", [](const Message&) -> Status {
-    return fail(ErrorCode::kUnavailable, "stuck");
-  });
+  auto sub = outbox_->subscribe(
+      kTopic, "g", [](const Message&) -> Status { return fail(ErrorCode::kUnavailable, "stuck"); });
   ASSERT_TRUE(sub.ok());
   enqueueCommitted(kTopic, {"x"});
   EXPECT_FALSE(outbox_->waitUntilDelivered(100ms));

@@ -18,9 +18,15 @@ constexpr std::chrono::seconds kPruneInterval{1};
 
 class Outbox::Consumer final : public Subscription {
  public:
-  Consumer(Outbox& outbox, std::string topic, std::string group, Handler handler)
-      : outbox_(outbox), topic_(std::move(topic)), group_(std::move(group)),
-        handler_(std::move(handler)), worker_([this] { run(); }) {}
+  // Exactly one of handler and batchHandler is set.
+  Consumer(Outbox& outbox, std::string topic, std::string group, Handler handler,
+           BatchHandler batchHandler)
+      : outbox_(outbox),
+        topic_(std::move(topic)),
+        group_(std::move(group)),
+        handler_(std::move(handler)),
+        batchHandler_(std::move(batchHandler)),
+        worker_([this] { run(); }) {}
 
   ~Consumer() override {
     outbox_.detach(this);
@@ -99,9 +105,12 @@ class Outbox::Consumer final : public Subscription {
   // Reads and handles one batch. Returns the number of rows read, or an error when the read
   // or a handler failed (the failed row is retried next time).
   Result<std::size_t> deliverBatch() {
-    PLEXUS_TRY(storage::Rows rows,
-               outbox_.db_.query(detail::kReadSql,
-                                 {topic_, handled_, static_cast<std::int64_t>(options().batchSize)}));
+    PLEXUS_TRY(
+        storage::Rows rows,
+        outbox_.db_.query(detail::kReadSql,
+                          {topic_, handled_, static_cast<std::int64_t>(options().batchSize)}));
+    std::vector<Message> messages;
+    messages.reserve(rows.size());
     for (storage::Row row : rows) {
       PLEXUS_TRY(std::int64_t id, row.int64(0));
       Message message;
@@ -109,8 +118,16 @@ class Outbox::Consumer final : public Subscription {
       PLEXUS_TRY(message.key, row.text(1));
       PLEXUS_TRY(message.payload, row.text(2));
       message.offset = static_cast<std::uint64_t>(id);
+      if (batchHandler_) {
+        messages.push_back(std::move(message));
+        continue;
+      }
       PLEXUS_TRY_VOID(handler_(message));
       handled_ = id;
+    }
+    if (batchHandler_ && !messages.empty()) {
+      PLEXUS_TRY_VOID(batchHandler_(messages));
+      handled_ = static_cast<std::int64_t>(messages.back().offset);
     }
     return rows.size();
   }
@@ -156,6 +173,7 @@ class Outbox::Consumer final : public Subscription {
   std::string topic_;
   std::string group_;
   Handler handler_;
+  BatchHandler batchHandler_;
   std::int64_t handled_ = 0;  // the last id the handler accepted
   std::int64_t stored_ = 0;   // the last id written to bus_consumer_offsets
   std::int64_t prunedAt_ = 0;
@@ -196,12 +214,25 @@ void Outbox::committed() {
 Result<std::unique_ptr<Subscription>> Outbox::subscribe(std::string_view topic,
                                                         std::string_view group, Handler handler) {
   if (!handler) return fail(ErrorCode::kInvalidParam, "subscribe: no handler");
+  return addConsumer(topic, group, std::move(handler), nullptr);
+}
+
+Result<std::unique_ptr<Subscription>> Outbox::subscribeBatch(std::string_view topic,
+                                                             std::string_view group,
+                                                             BatchHandler handler) {
+  if (!handler) return fail(ErrorCode::kInvalidParam, "subscribe: no handler");
+  return addConsumer(topic, group, nullptr, std::move(handler));
+}
+
+Result<std::unique_ptr<Subscription>> Outbox::addConsumer(std::string_view topic,
+                                                          std::string_view group, Handler handler,
+                                                          BatchHandler batchHandler) {
   if (group.empty()) return fail(ErrorCode::kInvalidParam, "subscribe: empty consumer group");
   // Registered before subscribe() returns, so that no prune deletes rows this group has not
   // seen (a producer may commit right after we return).
   PLEXUS_TRY_VOID(db_.execute(detail::kRegisterGroupSql, {topic, group}));
-  auto consumer =
-      std::make_unique<Consumer>(*this, std::string(topic), std::string(group), std::move(handler));
+  auto consumer = std::make_unique<Consumer>(*this, std::string(topic), std::string(group),
+                                             std::move(handler), std::move(batchHandler));
   std::lock_guard lock(mutex_);
   consumers_.insert(consumer.get());
   // Rows committed between the thread's first read and the insert above would otherwise

@@ -25,4 +25,10 @@ Result<std::unique_ptr<Subscription>> RoutedBus::subscribe(std::string_view topi
   return busFor(topic).subscribe(topic, group, std::move(handler));
 }
 
+Result<std::unique_ptr<Subscription>> RoutedBus::subscribeBatch(std::string_view topic,
+                                                                std::string_view group,
+                                                                BatchHandler handler) {
+  return busFor(topic).subscribeBatch(topic, group, std::move(handler));
+}
+
 }  // namespace plexus::bus

@@ -91,34 +91,17 @@ void SqliteGroupCommit::runGroup(std::deque<Job*> group) {
   }
   writerOwner_ = std::this_thread::get_id();
   GroupTransaction tx(writer_);
-  std::size_t kept = 0;
   bool aborted = false;
-  for (Job* j : group) {
-    if (aborted) {
-      j->status = unavailable("storage: the shared transaction was rolled back; try again");
-      continue;
+  if (group.size() == 1) {
+    // Alone: no savepoint (each one costs, and makes FTS5 flush its pending index data).
+    Job& j = *group.front();
+    j.status = (*j.body)(tx);
+    if (!j.status.ok()) {
+      if (!sqlite3_get_autocommit(writer_.handle())) (void)writer_.execute("ROLLBACK", {});
+      aborted = true;  // nothing left to commit
     }
-    Status savepoint = writer_.executeScript("SAVEPOINT plexus_job");
-    Status st = savepoint.ok() ? (*j->body)(tx) : std::move(savepoint);
-    if (sqlite3_get_autocommit(writer_.handle())) {
-      // SQLite itself rolled the whole transaction back (I/O error, disk full, interrupt):
-      // every body so far is undone and must run again.
-      aborted = true;
-      for (Job* k : group) {
-        if (k == j) break;
-        if (k->status.ok())
-          k->status = unavailable("storage: the shared transaction was rolled back");
-      }
-      j->status = st.ok() ? unavailable("storage: the transaction was rolled back") : std::move(st);
-      continue;
-    }
-    if (st.ok()) {
-      st = writer_.executeScript("RELEASE plexus_job");
-      if (st.ok()) ++kept;
-    } else {
-      (void)writer_.executeScript("ROLLBACK TO plexus_job; RELEASE plexus_job");
-    }
-    j->status = std::move(st);
+  } else {
+    aborted = runInSavepoints(group, tx);
   }
   Status commit;
   if (!aborted) {
@@ -132,8 +115,36 @@ void SqliteGroupCommit::runGroup(std::deque<Job*> group) {
     }
   }
   writerOwner_ = std::thread::id();
-  if (kept > 1 && commit.ok() && !aborted) grouped_ += kept;
+  if (group.size() > 1 && commit.ok() && !aborted) {
+    for (Job* j : group) grouped_ += j->status.ok() ? 1 : 0;
+  }
   finishAll([](Job&) {});
+}
+
+bool SqliteGroupCommit::runInSavepoints(std::deque<Job*>& group, Transaction& tx) {
+  for (auto it = group.begin(); it != group.end(); ++it) {
+    Job* j = *it;
+    Status savepoint = writer_.executeScript("SAVEPOINT plexus_job");
+    Status st = savepoint.ok() ? (*j->body)(tx) : std::move(savepoint);
+    if (sqlite3_get_autocommit(writer_.handle())) {
+      // SQLite itself rolled the whole transaction back (I/O error, disk full, interrupt):
+      // every body of the group is undone and must run again.
+      for (Job* k : group) {
+        if (k != j && k->status.ok()) {
+          k->status = unavailable("storage: the shared transaction was rolled back; try again");
+        }
+      }
+      j->status = st.ok() ? unavailable("storage: the transaction was rolled back") : std::move(st);
+      return true;
+    }
+    if (st.ok()) {
+      st = writer_.executeScript("RELEASE plexus_job");
+    } else {
+      (void)writer_.executeScript("ROLLBACK TO plexus_job; RELEASE plexus_job");
+    }
+    j->status = std::move(st);
+  }
+  return false;
 }
 
 }  // namespace plexus::storage::detail

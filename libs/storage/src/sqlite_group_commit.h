@@ -48,6 +48,9 @@ class SqliteGroupCommit {
 
   // Leader: runs one group taken from the queue; called with the writer lock held.
   void runGroup(std::deque<Job*> group);
+  // Runs each body in a savepoint of its own; true when SQLite rolled the whole transaction
+  // back on the way (every job then has an error).
+  bool runInSavepoints(std::deque<Job*>& group, Transaction& tx);
 
   SqliteConnection& writer_;
   std::mutex& writerMutex_;

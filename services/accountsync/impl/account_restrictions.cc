@@ -16,7 +16,7 @@ Status AccountSyncService::setRestriction(const CallContext& ctx, std::string_vi
   if (!localpartOf(userId, serverName_)) {
     return fail(ErrorCode::kInvalidParam, "User does not belong to the local server");
   }
-  ACCOUNTSYNC_TRY_TX(db_.runInTransaction([&](storage::Transaction& tx) -> Status {
+  ACCOUNTSYNC_TRY_TX(credentialsTransaction([&](storage::Transaction& tx) -> Status {
     PLEXUS_TRY(auto account, store_->getAccount(tx, userId));
     if (!account || account->account.deactivated)
       return fail(ErrorCode::kNotFound, "User not found");

@@ -159,7 +159,7 @@ Result<LoginResult> AccountSyncService::performRegister(const CallContext& ctx,
     const std::string userId = userIdFor(localpart);
     LoginResult result;
     std::int64_t rulesPosition = 0;
-    Status status = db_.runInTransaction([&](storage::Transaction& tx) -> Status {
+    Status status = credentialsTransaction([&](storage::Transaction& tx) -> Status {
       AccountRow row;
       row.account.userId = userId;
       row.account.kind = request.kind;
@@ -225,7 +225,7 @@ Result<LoginResult> AccountSyncService::performPasswordLogin(const CallContext& 
   PLEXUS_TRY_VOID(validateDeviceId(deviceId));
 
   LoginResult result;
-  ACCOUNTSYNC_TRY_TX(db_.runInTransaction([&](storage::Transaction& tx) -> Status {
+  ACCOUNTSYNC_TRY_TX(credentialsTransaction([&](storage::Transaction& tx) -> Status {
     PLEXUS_TRY(bool exists, store_->lockAccount(tx, userId));
     if (!exists) return invalidLogin();
     Device device;
@@ -246,7 +246,7 @@ Result<LoginResult> AccountSyncService::performRefresh(const CallContext& ctx,
   PLEXUS_TRY_VOID(checkDeadline(ctx));
   const std::string hash = tokenHash(refreshToken);
   LoginResult result;
-  ACCOUNTSYNC_TRY_TX(db_.runInTransaction([&](storage::Transaction& tx) -> Status {
+  ACCOUNTSYNC_TRY_TX(credentialsTransaction([&](storage::Transaction& tx) -> Status {
     PLEXUS_TRY(auto row, store_->takeRefreshToken(tx, hash));
     if (!row) return fail(ErrorCode::kUnknownToken, "Unknown refresh token");
     PLEXUS_TRY_VOID(store_->deleteAccessToken(tx, row->accessTokenHash));
@@ -259,7 +259,10 @@ Result<LoginResult> AccountSyncService::performRefresh(const CallContext& ctx,
 Result<AccessTokenInfo> AccountSyncService::queryAccessToken(const CallContext& ctx,
                                                              std::string_view accessToken) {
   PLEXUS_TRY_VOID(checkDeadline(ctx));
-  PLEXUS_TRY(auto token, store_->getAccessToken(db_, tokenHash(accessToken)));
+  const std::string hash = tokenHash(accessToken);
+  if (auto cached = tokenCache_.get(hash, now())) return *cached;
+  const std::uint64_t epoch = tokenCache_.begin();
+  PLEXUS_TRY(auto token, store_->getAccessToken(db_, hash));
   if (!token) return fail(ErrorCode::kUnknownToken, "Unknown access token");
   if (token->expiresMs && *token->expiresMs <= now()) {
     return fail(ErrorCode::kUnknownToken,
@@ -277,6 +280,7 @@ Result<AccessTokenInfo> AccountSyncService::queryAccessToken(const CallContext& 
   info.isAdmin = account->account.isAdmin;
   info.isSuspended = account->account.suspended;
   info.expiresAtMs = token->expiresMs;
+  tokenCache_.put(hash, info, epoch);
   return info;
 }
 
@@ -286,7 +290,7 @@ Status AccountSyncService::performLogout(const CallContext& ctx, std::string_vie
   PLEXUS_TRY_VOID(checkDeadline(ctx));
   const std::string hash = tokenHash(accessToken);
   AccessTokenRow owner;
-  ACCOUNTSYNC_TRY_TX(db_.runInTransaction([&](storage::Transaction& tx) -> Status {
+  ACCOUNTSYNC_TRY_TX(credentialsTransaction([&](storage::Transaction& tx) -> Status {
     PLEXUS_TRY(auto token, store_->getAccessToken(tx, hash));
     if (!token) return fail(ErrorCode::kUnknownToken, "Unknown access token");
     owner = *token;
@@ -300,7 +304,7 @@ Status AccountSyncService::performLogout(const CallContext& ctx, std::string_vie
 
 Status AccountSyncService::performLogoutAll(const CallContext& ctx, std::string_view userId) {
   PLEXUS_TRY_VOID(checkDeadline(ctx));
-  ACCOUNTSYNC_TRY_TX(db_.runInTransaction([&](storage::Transaction& tx) -> Status {
+  ACCOUNTSYNC_TRY_TX(credentialsTransaction([&](storage::Transaction& tx) -> Status {
     PLEXUS_TRY(bool exists, store_->lockAccount(tx, userId));
     if (!exists) return fail(ErrorCode::kNotFound, "Unknown user");
     PLEXUS_TRY(auto devices, store_->listDevices(tx, userId));
@@ -317,7 +321,7 @@ Status AccountSyncService::performChangePassword(const CallContext& ctx, std::st
                                                  std::optional<std::string> keepDeviceId) {
   PLEXUS_TRY_VOID(checkDeadline(ctx));
   PLEXUS_TRY(std::string hash, hashPassword(newPassword));
-  ACCOUNTSYNC_TRY_TX(db_.runInTransaction([&](storage::Transaction& tx) -> Status {
+  ACCOUNTSYNC_TRY_TX(credentialsTransaction([&](storage::Transaction& tx) -> Status {
     PLEXUS_TRY(bool exists, store_->lockAccount(tx, userId));
     if (!exists) return fail(ErrorCode::kNotFound, "Unknown user");
     PLEXUS_TRY(auto account, store_->getAccount(tx, userId));
@@ -344,7 +348,7 @@ Status AccountSyncService::performChangePassword(const CallContext& ctx, std::st
 
 Status AccountSyncService::performDeactivate(const CallContext& ctx, std::string_view userId) {
   PLEXUS_TRY_VOID(checkDeadline(ctx));
-  ACCOUNTSYNC_TRY_TX(db_.runInTransaction([&](storage::Transaction& tx) -> Status {
+  ACCOUNTSYNC_TRY_TX(credentialsTransaction([&](storage::Transaction& tx) -> Status {
     PLEXUS_TRY(bool exists, store_->lockAccount(tx, userId));
     if (!exists) return fail(ErrorCode::kNotFound, "Unknown user");
     PLEXUS_TRY(auto devices, store_->listDevices(tx, userId));

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "accountsync/api/accountsync_api.h"
+#include "accountsync/impl/token_cache.h"
 #include "plexus/bus/output_sink.h"
 #include "plexus/storage/database.h"
 
@@ -165,6 +166,13 @@ class AccountSyncService final : public AccountSyncApi {
   Result<std::int64_t> editTags(const CallContext& ctx, std::string_view userId,
                                 std::string_view roomId,
                                 const std::function<void(json::Object& tags)>& edit);
+  // A write transaction that may revoke tokens or change what they stand for: the token cache
+  // is invalidated after it ended (committed or not).
+  Status credentialsTransaction(const std::function<Status(storage::Transaction&)>& body) {
+    Status st = db_.runInTransaction(body);
+    tokenCache_.invalidate();
+    return st;
+  }
   // After a commit that wrote account data: wakes the outbox's delivery.
   void publishAccountData() { outputs_.committed(); }
   void forgetTouches(std::string_view userId);
@@ -173,6 +181,7 @@ class AccountSyncService final : public AccountSyncApi {
 
   std::string serverName_;
   storage::Database& db_;
+  TokenCache tokenCache_;
   bus::OutputSink& outputs_;
   AccountSyncOptions options_;
   std::unique_ptr<AccountStore> store_;

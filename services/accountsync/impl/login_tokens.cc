@@ -66,7 +66,7 @@ Result<LoginResult> AccountSyncService::performTokenLogin(const CallContext& ctx
   }
   if (account->account.locked) return fail(ErrorCode::kUserLocked, "This account has been locked");
   LoginResult result;
-  ACCOUNTSYNC_TRY_TX(db_.runInTransaction([&](storage::Transaction& tx) -> Status {
+  ACCOUNTSYNC_TRY_TX(credentialsTransaction([&](storage::Transaction& tx) -> Status {
     PLEXUS_TRY(bool exists, store_->lockAccount(tx, userId));
     if (!exists) return invalidToken();
     Device device;

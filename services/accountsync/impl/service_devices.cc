@@ -58,7 +58,7 @@ Status AccountSyncService::performUpdateDevice(const CallContext& ctx, std::stri
 Status AccountSyncService::performDeleteDevices(const CallContext& ctx, std::string_view userId,
                                                 const std::vector<std::string>& deviceIds) {
   PLEXUS_TRY_VOID(checkDeadline(ctx));
-  ACCOUNTSYNC_TRY_TX(db_.runInTransaction([&](storage::Transaction& tx) -> Status {
+  ACCOUNTSYNC_TRY_TX(credentialsTransaction([&](storage::Transaction& tx) -> Status {
     for (const auto& id : deviceIds) PLEXUS_TRY_VOID(store_->deleteDevice(tx, userId, id));
     return {};
   }));

@@ -220,6 +220,34 @@ TEST_P(RegistrationTest, LogoutDeletesDeviceAndToken) {
   EXPECT_EQ(again.error().code, ErrorCode::kUnknownToken);
 }
 
+// Tokens that were just checked (and so are cached) stop working the moment a revocation
+// returns, whichever way they were revoked.
+TEST_P(RegistrationTest, ATokenCheckedJustBeforeItsRevocationIsRefusedAfterIt) {
+  auto checkedThenRevoked = [&](const std::string& name, auto revoke) {
+    LoginResult r = registerUser(name);
+    ASSERT_TRUE(api().queryAccessToken(ctx(), r.accessToken).ok()) << name;
+    ASSERT_TRUE(api().queryAccessToken(ctx(), r.accessToken).ok()) << name;
+    ASSERT_TRUE(revoke(r).ok()) << name;
+    auto after = api().queryAccessToken(ctx(), r.accessToken);
+    EXPECT_FALSE(after.ok()) << name;
+  };
+  checkedThenRevoked(
+      "u1", [&](const LoginResult& r) { return api().performLogout(ctx(), r.accessToken); });
+  checkedThenRevoked("u2",
+                     [&](const LoginResult& r) { return api().performLogoutAll(ctx(), r.userId); });
+  checkedThenRevoked(
+      "u3", [&](const LoginResult& r) { return api().performDeactivate(ctx(), r.userId); });
+  checkedThenRevoked(
+      "u4", [&](const LoginResult& r) { return api().performSetLocked(ctx(), r.userId, true); });
+  checkedThenRevoked("u5", [&](const LoginResult& r) {
+    return api().performDeleteDevices(ctx(), r.userId, {r.deviceId});
+  });
+  LoginResult s = registerUser("u6");
+  ASSERT_FALSE(api().queryAccessToken(ctx(), s.accessToken)->isSuspended);
+  ASSERT_TRUE(api().performSetSuspended(ctx(), s.userId, true).ok());
+  EXPECT_TRUE(api().queryAccessToken(ctx(), s.accessToken)->isSuspended);
+}
+
 TEST_P(RegistrationTest, LogoutAllRevokesEveryDevice) {
   LoginResult r = registerUser("alice", "pw");
   PasswordLoginRequest login{"alice", "pw", std::nullopt, std::nullopt, false};

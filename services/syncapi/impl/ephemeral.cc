@@ -72,6 +72,7 @@ Status SyncService::performReceipt(const CallContext&, const ReceiptRequest& req
   r.eventId = request.eventId;
   r.ts = request.ts.value_or(now());
   PLEXUS_TRY(std::int64_t pos, store_->storeReceipt(r, true));
+  receiptMarks_.bump(request.roomId, pos);
   advance(pos);
   if (request.receiptType == "m.read.private") {
     wakeUsers({request.userId});
@@ -99,6 +100,7 @@ Status SyncService::storePresenceChange(const std::string& userId, const std::st
   row.statusMsg = statusMsg;
   row.lastActiveTs = lastActiveTs;
   PLEXUS_TRY(std::int64_t pos, store_->storePresence(row));
+  presenceMarks_.bump(userId, pos);
   advance(pos);
   auto users = rooms_.usersSharingRooms(userId);
   users.insert(userId);
@@ -151,6 +153,7 @@ Status SyncService::performSendToDevice(const CallContext& ctx,
   PLEXUS_TRY(auto pos, store_->storeToDevice(request.senderUserId, request.senderDeviceId,
                                              request.txnId, messages));
   if (!pos) return {};  // a retried transaction: already queued
+  for (const auto& user : recipients) toDeviceMarks_.bump(user, *pos);
   advance(*pos);
   wakeUsers(recipients);
   return {};

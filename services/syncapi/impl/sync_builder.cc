@@ -8,6 +8,12 @@
 #include "syncapi/impl/sync_service.h"
 
 namespace plexus::syncapi {
+namespace {
+
+// Above this many users with new presence, one range query beats a lookup per user.
+constexpr std::size_t kPresencePointLookups = 64;
+
+}  // namespace
 
 struct SyncService::AsyncSync {
   SyncPlan plan;
@@ -55,7 +61,20 @@ Result<SyncService::SyncPlan> SyncService::planSync(const SyncRequest& request) 
     // SPEC: send_to_device.md — using a later since token acknowledges the messages returned
     // with the earlier response.
     if (!request.deviceId.empty()) {
-      PLEXUS_TRY_VOID(store_->deleteToDevice(request.userId, request.deviceId, plan.since.stream));
+      // A write per /sync otherwise: skipped when no message arrived since the last delete.
+      const std::string device = request.userId + '\n' + request.deviceId;
+      std::int64_t acked = -1;
+      {
+        std::lock_guard lock(toDeviceAckMutex_);
+        if (auto it = toDeviceAcked_.find(device); it != toDeviceAcked_.end()) acked = it->second;
+      }
+      if (toDeviceMarks_.newest(request.userId) > acked) {
+        PLEXUS_TRY_VOID(
+            store_->deleteToDevice(request.userId, request.deviceId, plan.since.stream));
+        std::lock_guard lock(toDeviceAckMutex_);
+        std::int64_t& mark = toDeviceAcked_[device];
+        mark = std::max(mark, plan.since.stream);
+      }
     }
   } else if (!request.deviceId.empty()) {
     // A client doing an initial sync lost its state: lazy-loaded members are sent afresh.
@@ -80,13 +99,17 @@ Result<json::Object> SyncService::buildSync(const SyncPlan& plan, StreamToken no
   bool anything = false;
 
   // Account data first: room entries go into the joined rooms.
-  PLEXUS_TRY(auto accountData, store_->queryAccountData(req.userId, since, now.stream));
+  std::vector<AccountDataItem> accountData;
+  if (accountDataMarks_.changedSince(req.userId, since)) {
+    PLEXUS_TRY(accountData, store_->queryAccountData(req.userId, since, now.stream));
+  }
   json::Array globalData;
   std::unordered_map<std::string, json::Array> roomData;
   for (const auto& item : accountData) {
     json::Object ev{{"type", item.type}, {"content", parseStored(item.content)}};
     if (item.roomId.empty()) {
-      if (plan.filter.accountData.matches(item.type, req.userId)) globalData.emplace_back(std::move(ev));
+      if (plan.filter.accountData.matches(item.type, req.userId))
+        globalData.emplace_back(std::move(ev));
     } else if (plan.filter.roomAccountData.matches(item.type, req.userId, item.roomId)) {
       roomData[item.roomId].emplace_back(std::move(ev));
     }
@@ -95,11 +118,8 @@ Result<json::Object> SyncService::buildSync(const SyncPlan& plan, StreamToken no
   // Incremental syncs look only at joined rooms where something happened since the token.
   std::set<std::string> changedRooms;
   if (!plan.initial && !req.fullState) {
-    PLEXUS_TRY(changedRooms, store_->queryRoomsWithEvents(since, now.stream));
-    PLEXUS_TRY(auto receiptRooms, store_->queryRoomsWithReceipts(since, now.stream));
-    changedRooms.merge(receiptRooms);
-    for (auto& r : typing_.roomsChangedSince(
-             plan.since.typing > now.typing ? 0 : plan.since.typing)) {
+    for (auto& r :
+         typing_.roomsChangedSince(plan.since.typing > now.typing ? 0 : plan.since.typing)) {
       changedRooms.insert(std::move(r));
     }
     for (const auto& [roomId, _] : roomData) changedRooms.insert(roomId);
@@ -112,7 +132,9 @@ Result<json::Object> SyncService::buildSync(const SyncPlan& plan, StreamToken no
     if (!plan.filter.allowsRoom(m.roomId)) continue;
     bool changed = plan.initial || m.pos > since;
     if (m.membership == "join") {
-      if (!plan.initial && !req.fullState && m.pos <= since && !changedRooms.count(m.roomId)) {
+      if (!plan.initial && !req.fullState && m.pos <= since && !changedRooms.count(m.roomId) &&
+          !roomEventMarks_.changedSince(m.roomId, since) &&
+          !receiptMarks_.changedSince(m.roomId, since)) {
         continue;
       }
       bool roomEmpty = true;
@@ -167,7 +189,22 @@ Result<json::Object> SyncService::buildSync(const SyncPlan& plan, StreamToken no
   // Presence of users sharing a room (and the user's own).
   std::set<std::string> sharing = rooms_.usersSharingRooms(req.userId);
   json::Array presence;
-  PLEXUS_TRY(auto presenceRows, store_->queryPresenceChanges(since, now.stream));
+  std::vector<PresenceRow> presenceRows;
+  {
+    std::vector<std::string> moved;
+    for (const auto& user : sharing) {
+      if (presenceMarks_.changedSince(user, since)) moved.push_back(user);
+    }
+    if (moved.size() > kPresencePointLookups) {
+      PLEXUS_TRY(presenceRows, store_->queryPresenceChanges(since, now.stream));
+    } else {
+      // Users sharing a room are few next to every user whose presence moved.
+      for (const auto& user : moved) {
+        PLEXUS_TRY(auto row, store_->queryPresence(user));
+        if (row && row->pos > since && row->pos <= now.stream) presenceRows.push_back(*row);
+      }
+    }
+  }
   for (const auto& p : presenceRows) {
     if (!sharing.count(p.userId) || !plan.filter.presence.matches("m.presence", p.userId)) {
       continue;
@@ -177,10 +214,11 @@ Result<json::Object> SyncService::buildSync(const SyncPlan& plan, StreamToken no
     status.statusMsg = p.statusMsg;
     status.lastActiveAgoMs = std::max<std::int64_t>(0, this->now() - p.lastActiveTs);
     status.currentlyActive = p.presence == "online";
-    presence.emplace_back(json::Object{
-        {"type", "m.presence"}, {"sender", p.userId}, {"content", status.toJson()}});
+    presence.emplace_back(
+        json::Object{{"type", "m.presence"}, {"sender", p.userId}, {"content", status.toJson()}});
   }
-  if (plan.filter.presence.limit && presence.size() > static_cast<std::size_t>(*plan.filter.presence.limit)) {
+  if (plan.filter.presence.limit &&
+      presence.size() > static_cast<std::size_t>(*plan.filter.presence.limit)) {
     presence.resize(static_cast<std::size_t>(*plan.filter.presence.limit));
   }
   anything = anything || !presence.empty();
@@ -188,7 +226,9 @@ Result<json::Object> SyncService::buildSync(const SyncPlan& plan, StreamToken no
 
   // To-device messages for this device, until acknowledged by the next since token.
   json::Array toDevice;
-  if (!req.deviceId.empty()) {
+  // Messages up to `since` were deleted when this request began; newer ones exist only if
+  // the user's mark moved past it.
+  if (!req.deviceId.empty() && toDeviceMarks_.changedSince(req.userId, since)) {
     PLEXUS_TRY(auto msgs, store_->queryToDevice(req.userId, req.deviceId, now.stream, 10000));
     for (const auto& m : msgs) {
       toDevice.emplace_back(json::Object{
@@ -201,9 +241,11 @@ Result<json::Object> SyncService::buildSync(const SyncPlan& plan, StreamToken no
   // Device lists: users sharing a room whose devices changed, or who joined/left shared rooms.
   json::Array changedList, leftList;
   if (!plan.initial) {
-    PLEXUS_TRY(auto changes, store_->queryDeviceListChanges(since, now.stream));
-    for (const auto& [user, _] : changes) {
-      if (sharing.count(user)) memberChanges.insert(user);
+    if (deviceListMarks_.changedSince("", since)) {
+      PLEXUS_TRY(auto changes, store_->queryDeviceListChanges(since, now.stream));
+      for (const auto& [user, _] : changes) {
+        if (sharing.count(user)) memberChanges.insert(user);
+      }
     }
     for (const auto& user : memberChanges) {
       if (sharing.count(user)) {
@@ -239,9 +281,8 @@ Result<json::Object> SyncService::buildSync(const SyncPlan& plan, StreamToken no
 Result<json::Object> SyncService::querySync(const CallContext& ctx, const SyncRequest& request) {
   auto promise = std::make_shared<std::promise<Result<json::Object>>>();
   auto future = promise->get_future();
-  auto handle = querySyncAsync(ctx, request, [promise](Result<json::Object> r) {
-    promise->set_value(std::move(r));
-  });
+  auto handle = querySyncAsync(
+      ctx, request, [promise](Result<json::Object> r) { promise->set_value(std::move(r)); });
   return future.get();
 }
 
@@ -251,7 +292,8 @@ std::shared_ptr<SyncWait> SyncService::querySyncAsync(const CallContext& ctx,
   auto state = std::make_shared<AsyncSync>();
   state->done = std::move(done);
   std::int64_t timeout = std::clamp<std::int64_t>(request.timeoutMs, 0, options_.maxTimeoutMs);
-  state->deadline = std::min(ctx.deadline, Notifier::Clock::now() + std::chrono::milliseconds(timeout));
+  state->deadline =
+      std::min(ctx.deadline, Notifier::Clock::now() + std::chrono::milliseconds(timeout));
   state->plan.request = request;
   std::weak_ptr<AsyncSync> weak = state;
   auto cancelFn = [this, weak] {

@@ -93,9 +93,10 @@ Status SyncService::roomTimelineAndState(const SyncPlan& plan, const std::string
   opts.nowMs = now();
   opts.federationFormat = plan.filter.federationFormat;
   opts.eventFields = plan.filter.eventFields ? &*plan.filter.eventFields : nullptr;
-  out.set("timeline", json::Object{{"events", toClientEvents(picked, opts)},
-                                   {"limited", limited},
-                                   {"prev_batch", StreamToken{boundary, plan.since.typing}.toString()}});
+  out.set("timeline",
+          json::Object{{"events", toClientEvents(picked, opts)},
+                       {"limited", limited},
+                       {"prev_batch", StreamToken{boundary, plan.since.typing}.toString()}});
 
   // State before the timeline's first event.
   const EventFilter& sf = plan.filter.state;
@@ -158,8 +159,8 @@ Result<json::Object> SyncService::joinedRoom(const SyncPlan& plan, const Members
   json::Object room;
   bool hasTimeline = false;
   if (plan.filter.timeline.allowsRoom(roomId) || plan.filter.timeline.rooms == std::nullopt) {
-    PLEXUS_TRY_VOID(roomTimelineAndState(plan, roomId, after, now.stream, fullState, room,
-                                         &hasTimeline));
+    PLEXUS_TRY_VOID(
+        roomTimelineAndState(plan, roomId, after, now.stream, fullState, room, &hasTimeline));
   }
   bool stateEmpty = true;
   if (const json::Value* st = room.find("state")) {
@@ -204,7 +205,7 @@ Result<json::Object> SyncService::joinedRoom(const SyncPlan& plan, const Members
   room.set("ephemeral", json::Object{{"events", std::move(ephemeral)}});
 
   // Unread counts.
-  PLEXUS_TRY(UnreadCounts counts, store_->queryUnreadCounts(req.userId, roomId));
+  PLEXUS_TRY(UnreadCounts counts, unreadCounts(req.userId, roomId, now.stream));
   if (plan.filter.timeline.unreadThreadNotifications) {
     PLEXUS_TRY(auto byThread, store_->queryThreadUnreadCounts(req.userId, roomId));
     UnreadCounts main;
@@ -233,14 +234,13 @@ Result<json::Object> SyncService::joinedRoom(const SyncPlan& plan, const Members
   return room;
 }
 
-Result<json::Object> SyncService::leftRoom(const SyncPlan& plan, const Membership& m,
-                                           StreamToken) {
+Result<json::Object> SyncService::leftRoom(const SyncPlan& plan, const Membership& m, StreamToken) {
   const bool fullState = plan.initial || plan.request.fullState;
   const std::int64_t after = plan.initial ? 0 : std::min(plan.since.stream, m.pos);
   json::Object room;
   bool hasTimeline = false;
-  PLEXUS_TRY_VOID(roomTimelineAndState(plan, m.roomId, after, m.pos, fullState, room,
-                                       &hasTimeline));
+  PLEXUS_TRY_VOID(
+      roomTimelineAndState(plan, m.roomId, after, m.pos, fullState, room, &hasTimeline));
   room.set("account_data", json::Object{{"events", json::Array{}}});
   return room;
 }
@@ -267,6 +267,26 @@ Result<json::Object> SyncService::invitedRoom(const Membership& m, const char* s
     events.emplace_back(std::move(stripped));
   }
   return json::Object{{stateKey, json::Object{{"events", std::move(events)}}}};
+}
+
+Result<UnreadCounts> SyncService::unreadCounts(const std::string& userId, const std::string& roomId,
+                                               std::int64_t upTo) {
+  auto cached = unreadCache_.get(userId, roomId);
+  UnreadCounts counts;
+  // A receipt after the cached position may have marked some of them read: count afresh.
+  if (cached && cached->upTo <= upTo && receiptMarks_.newest(roomId) <= cached->upTo) {
+    counts = cached->counts;
+    if (roomEventMarks_.newest(roomId) > cached->upTo) {
+      PLEXUS_TRY(UnreadCounts added,
+                 store_->queryUnreadCountsBetween(userId, roomId, cached->upTo, upTo));
+      counts.notifications += added.notifications;
+      counts.highlights += added.highlights;
+    }
+  } else {
+    PLEXUS_TRY(counts, store_->queryUnreadCountsBetween(userId, roomId, 0, upTo));
+  }
+  unreadCache_.put(userId, roomId, UnreadCountsCache::Entry{counts, upTo});
+  return counts;
 }
 
 }  // namespace plexus::syncapi

@@ -2,6 +2,7 @@
 // account-data feed, notification counting and wake-ups.
 #include "syncapi/impl/sync_service.h"
 
+#include <algorithm>
 #include <chrono>
 #include <limits>
 
@@ -141,6 +142,10 @@ bool SyncService::isLocal(const std::string& userId) const {
 
 Status SyncService::start() {
   PLEXUS_TRY(std::int64_t pos, store_->queryCurrentPosition());
+  for (StreamWatermarks* marks : {&roomEventMarks_, &receiptMarks_, &presenceMarks_,
+                                  &accountDataMarks_, &toDeviceMarks_, &deviceListMarks_}) {
+    marks->reset(pos);
+  }
   advance(pos);
   // Rebuild the in-memory room index from the stored memberships and power levels.
   PLEXUS_TRY(auto memberships, store_->queryActiveMemberships());
@@ -185,11 +190,10 @@ Status SyncService::start() {
     }
     schedulePresenceCheck(p.userId, 0);
   }
-  PLEXUS_TRY(auto roomSub, bus::subscribeTyped<roomserver::OutputRoomEvent>(
+  PLEXUS_TRY(auto roomSub, bus::subscribeTypedBatch<roomserver::OutputRoomEvent>(
                                bus_, options_.busGroup,
-                               [this](const roomserver::OutputRoomEvent& out, std::uint64_t) {
-                                 return inputRoomEvent(out);
-                               }));
+                               [this](std::vector<roomserver::OutputRoomEvent>&& outs,
+                                      std::uint64_t) { return inputRoomEvents(outs); }));
   subscriptions_.push_back(std::move(roomSub));
   PLEXUS_TRY(auto keySub, bus::subscribeTyped<keyserver::DeviceListUpdate>(
                               bus_, options_.busGroup,
@@ -388,6 +392,7 @@ Status SyncService::inputRoomEvent(const roomserver::OutputRoomEvent& output) {
   PLEXUS_TRY_VOID(applyIndexChanges(output, write.event));
   if (!pos) return {};
   write.event.pos = *pos;
+  roomEventMarks_.bump(output.roomId, *pos);
   advance(*pos);
   queuePushes(output, write);
   std::vector<std::string> extra;
@@ -398,12 +403,54 @@ Status SyncService::inputRoomEvent(const roomserver::OutputRoomEvent& output) {
   return {};
 }
 
+Status SyncService::inputRoomEvents(const std::vector<roomserver::OutputRoomEvent>& outputs) {
+  using Kind = roomserver::OutputRoomEvent::Kind;
+  std::vector<const roomserver::OutputRoomEvent*> pending;
+  std::vector<RoomEventWrite> writes;
+  auto flush = [&]() -> Status {
+    if (writes.empty()) return {};
+    PLEXUS_TRY(auto positions, store_->storeRoomEvents(writes));
+    std::vector<std::string> rooms;
+    for (std::size_t i = 0; i < writes.size(); ++i) {
+      if (!positions[i]) continue;  // a redelivery
+      writes[i].event.pos = *positions[i];
+      roomEventMarks_.bump(pending[i]->roomId, *positions[i]);
+      advance(*positions[i]);
+      queuePushes(*pending[i], writes[i]);
+      if (std::find(rooms.begin(), rooms.end(), pending[i]->roomId) == rooms.end()) {
+        rooms.push_back(pending[i]->roomId);
+      }
+    }
+    for (const auto& room : rooms) wakeRoom(room, {});
+    pending.clear();
+    writes.clear();
+    return {};
+  };
+  for (const auto& output : outputs) {
+    // A message changes no state, so nothing later in the run reads what it writes.
+    bool plain = output.kind == Kind::kNewRoomEvent && output.addsStateEventIds.empty() &&
+                 output.removesStateEventIds.empty() && !output.event.find("state_key");
+    if (!plain) {
+      PLEXUS_TRY_VOID(flush());
+      PLEXUS_TRY_VOID(inputRoomEvent(output));
+      continue;
+    }
+    RoomEventWrite write;
+    write.event = storedFromOutput(output);
+    write.notifications = evaluateNotifications(output, write.event);
+    writes.push_back(std::move(write));
+    pending.push_back(&output);
+  }
+  return flush();
+}
+
 Status SyncService::inputAccountData(const CallContext&, const std::string& userId,
                                      const std::string& roomId, const std::string& type,
                                      const json::Object& content) {
   if (userId.empty() || type.empty()) return fail(ErrorCode::kInvalidParam, "missing user or type");
   PLEXUS_TRY(std::int64_t pos,
              store_->storeAccountData(userId, roomId, type, json::canonical(content)));
+  accountDataMarks_.bump(userId, pos);
   if (type == "m.push_rules" && roomId.empty()) {
     std::lock_guard lock(pushRulesMutex_);
     pushRules_.erase(userId);
@@ -415,6 +462,7 @@ Status SyncService::inputAccountData(const CallContext&, const std::string& user
 
 Status SyncService::inputDeviceListChange(const CallContext&, const std::string& userId) {
   PLEXUS_TRY(std::int64_t pos, store_->storeDeviceListChange(userId));
+  deviceListMarks_.bump("", pos);
   advance(pos);
   auto users = rooms_.usersSharingRooms(userId);
   wakeUsers(std::vector<std::string>(users.begin(), users.end()));

@@ -26,6 +26,8 @@
 #include "syncapi/impl/notifier.h"
 #include "syncapi/impl/push_delivery.h"
 #include "syncapi/impl/room_index.h"
+#include "syncapi/impl/stream_watermarks.h"
+#include "syncapi/impl/unread_counts_cache.h"
 #include "syncapi/impl/tokens.h"
 #include "syncapi/impl/typing_state.h"
 #include "syncapi/storage/syncapi_store.h"
@@ -63,6 +65,9 @@ class SyncService final : public SyncApi {
 
   // The roomserver.output consumer (public so a composition root or test can feed it).
   Status inputRoomEvent(const roomserver::OutputRoomEvent& output);
+  // A run of outputs from the bus: consecutive plain messages are stored in one transaction
+  // and their rooms woken once; anything else goes through inputRoomEvent in order.
+  Status inputRoomEvents(const std::vector<roomserver::OutputRoomEvent>& outputs);
 
   // SyncApi
   Result<json::Object> querySync(const CallContext& ctx, const SyncRequest& request) override;
@@ -166,6 +171,9 @@ class SyncService final : public SyncApi {
                              const std::optional<std::string>& statusMsg,
                              std::int64_t lastActiveTs);
   bool isLocal(const std::string& userId) const;
+  // The user's unread counts in the room as of stream position upTo (unread_counts_cache.h).
+  Result<UnreadCounts> unreadCounts(const std::string& userId, const std::string& roomId,
+                                    std::int64_t upTo);
   Result<json::Object> stateEventsJson(const std::vector<std::string>& ids, const Filter& filter);
 
   std::unique_ptr<SyncStore> store_;
@@ -177,6 +185,18 @@ class SyncService final : public SyncApi {
   std::atomic<std::int64_t> currentPos_{0};
   TypingState typing_;
   RoomIndex rooms_;
+  // Newest stream positions per key (stream_watermarks.h): bumped before advance(), read by
+  // incremental syncs to skip queries of streams that did not move.
+  StreamWatermarks roomEventMarks_;    // by room ID
+  StreamWatermarks receiptMarks_;      // by room ID
+  StreamWatermarks presenceMarks_;     // by user ID
+  StreamWatermarks accountDataMarks_;  // by user ID
+  StreamWatermarks toDeviceMarks_;     // by recipient user ID
+  StreamWatermarks deviceListMarks_;   // one key, ""
+  UnreadCountsCache unreadCache_;
+  std::mutex toDeviceAckMutex_;
+  // "user\ndevice" -> the since token whose messages were last deleted for that device.
+  std::unordered_map<std::string, std::int64_t> toDeviceAcked_;
   Notifier notifier_;
   std::mutex pushRulesMutex_;
   // Merged rulesets per local user, shared so evaluation never copies them.

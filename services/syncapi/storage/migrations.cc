@@ -111,11 +111,18 @@ CREATE INDEX syncapi_events_body_fts ON syncapi_events
   USING GIN (to_tsvector('simple', body)) WHERE body IS NOT NULL;
 )sql";
 
+// v5: unread counts read only unread rows (a room's read notifications pile up forever).
+constexpr std::string_view kV5 = R"sql(
+CREATE INDEX syncapi_notifications_unread ON syncapi_notifications (user_id, room_id, pos)
+  WHERE is_read = 0;
+)sql";
+
 constexpr storage::Migration kMigrations[] = {
     {1, "sync tables", kV1},
     {2, "filters", {}, kFiltersSqlite, kFiltersPostgres},
     {3, "notification actions and read flag, device-list log", kV3},
     {4, "full-text search", {}, kSearchSqlite, kSearchPostgres},
+    {5, "index of unread notifications", kV5},
 };
 
 }  // namespace

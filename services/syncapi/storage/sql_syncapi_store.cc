@@ -73,16 +73,16 @@ Status applyAdd(storage::Executor& tx, const std::string& roomId, const std::str
   if (rows.empty()) return {};  // not a state event we know: nothing to apply
   PLEXUS_TRY(std::string type, rows.front().text(0));
   PLEXUS_TRY(std::string stateKey, rows.front().text(1));
-  PLEXUS_TRY_VOID(tx.execute(
-      "INSERT INTO syncapi_current_state (room_id, type, state_key, event_id, pos) "
-      "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (room_id, type, state_key) "
-      "DO UPDATE SET event_id = excluded.event_id, pos = excluded.pos",
-      {roomId, type, stateKey, eventId, pos}));
-  PLEXUS_TRY_VOID(tx.execute(
-      "INSERT INTO syncapi_state_deltas (room_id, pos, type, state_key, event_id) "
-      "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (room_id, pos, type, state_key) "
-      "DO UPDATE SET event_id = excluded.event_id",
-      {roomId, pos, type, stateKey, eventId}));
+  PLEXUS_TRY_VOID(
+      tx.execute("INSERT INTO syncapi_current_state (room_id, type, state_key, event_id, pos) "
+                 "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (room_id, type, state_key) "
+                 "DO UPDATE SET event_id = excluded.event_id, pos = excluded.pos",
+                 {roomId, type, stateKey, eventId, pos}));
+  PLEXUS_TRY_VOID(
+      tx.execute("INSERT INTO syncapi_state_deltas (room_id, pos, type, state_key, event_id) "
+                 "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (room_id, pos, type, state_key) "
+                 "DO UPDATE SET event_id = excluded.event_id",
+                 {roomId, pos, type, stateKey, eventId}));
   if (type == "m.room.member") {
     PLEXUS_TRY(std::string json, rows.front().text(2));
     std::string membership = "leave";
@@ -92,12 +92,12 @@ Status applyAdd(storage::Executor& tx, const std::string& roomId, const std::str
         if (auto m = content->getStringAt("membership")) membership = std::string(*m);
       }
     }
-    PLEXUS_TRY_VOID(tx.execute(
-        "INSERT INTO syncapi_memberships (user_id, room_id, membership, event_id, pos) "
-        "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (user_id, room_id) "
-        "DO UPDATE SET membership = excluded.membership, event_id = excluded.event_id, "
-        "pos = excluded.pos",
-        {stateKey, roomId, membership, eventId, pos}));
+    PLEXUS_TRY_VOID(
+        tx.execute("INSERT INTO syncapi_memberships (user_id, room_id, membership, event_id, pos) "
+                   "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (user_id, room_id) "
+                   "DO UPDATE SET membership = excluded.membership, event_id = excluded.event_id, "
+                   "pos = excluded.pos",
+                   {stateKey, roomId, membership, eventId, pos}));
   }
   return {};
 }
@@ -118,10 +118,10 @@ Status applyRemove(storage::Executor& tx, const std::string& roomId, const std::
       "VALUES ($1, $2, $3, $4, NULL) ON CONFLICT (room_id, pos, type, state_key) DO NOTHING",
       {roomId, pos, type, stateKey}));
   if (type == "m.room.member") {
-    PLEXUS_TRY_VOID(tx.execute(
-        "UPDATE syncapi_memberships SET membership = 'leave', pos = $3 "
-        "WHERE user_id = $1 AND room_id = $2",
-        {stateKey, roomId, pos}));
+    PLEXUS_TRY_VOID(
+        tx.execute("UPDATE syncapi_memberships SET membership = 'leave', pos = $3 "
+                   "WHERE user_id = $1 AND room_id = $2",
+                   {stateKey, roomId, pos}));
   }
   return {};
 }
@@ -134,7 +134,8 @@ Result<std::unique_ptr<SyncStore>> makeSqlSyncStore(storage::Database& db) {
 }
 
 Result<std::int64_t> allocatePosition(storage::Executor& tx) {
-  PLEXUS_TRY(Rows rows, tx.query("UPDATE syncapi_stream SET pos = pos + 1 WHERE id = 1 RETURNING pos"));
+  PLEXUS_TRY(Rows rows,
+             tx.query("UPDATE syncapi_stream SET pos = pos + 1 WHERE id = 1 RETURNING pos"));
   if (rows.empty()) return fail(ErrorCode::kInternal, "syncapi: stream counter row missing");
   return rows.front().int64(0);
 }
@@ -145,44 +146,64 @@ Result<std::int64_t> SqlSyncStore::queryCurrentPosition() {
   return rows.front().int64(0);
 }
 
-Result<std::optional<std::int64_t>> SqlSyncStore::storeRoomEvent(const RoomEventWrite& write) {
-  std::optional<std::int64_t> result;
-  Status s = db_.runInTransaction([&](storage::Transaction& tx) -> Status {
-    result.reset();
-    const StoredEvent& e = write.event;
-    PLEXUS_TRY(Rows existing,
-               tx.query("SELECT pos FROM syncapi_events WHERE event_id = $1", {e.eventId}));
-    if (!existing.empty()) return {};
-    PLEXUS_TRY(std::int64_t pos, allocatePosition(tx));
+namespace {
+
+// One event inside the caller's transaction; nullopt when its ID is already stored.
+Result<std::optional<std::int64_t>> insertRoomEvent(storage::Transaction& tx,
+                                                    storage::Dialect dialect,
+                                                    const RoomEventWrite& write) {
+  const StoredEvent& e = write.event;
+  PLEXUS_TRY(Rows existing,
+             tx.query("SELECT pos FROM syncapi_events WHERE event_id = $1", {e.eventId}));
+  if (!existing.empty()) return std::optional<std::int64_t>{};
+  PLEXUS_TRY(std::int64_t pos, allocatePosition(tx));
+  PLEXUS_TRY_VOID(tx.execute(
+      "INSERT INTO syncapi_events (pos, room_id, event_id, depth, type, sender, state_key, "
+      "json, origin_ts, redacted_because, txn_user, txn_device, txn_id, relates_to, rel_type, "
+      "body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+      {pos, e.roomId, e.eventId, e.depth, e.type, e.sender, e.stateKey, e.json, e.originTs,
+       e.redactedBecause, e.txnUser, e.txnDevice, e.txnId, e.relatesTo, e.relType, e.body}));
+  if (e.body && dialect == storage::Dialect::kSqlite) {
+    // The FTS5 table has external content: the writer indexes each body itself.
+    PLEXUS_TRY_VOID(
+        tx.execute("INSERT INTO syncapi_events_fts (rowid, body) VALUES ($1, $2)", {pos, e.body}));
+  }
+  for (const auto& id : write.removesStateEventIds) {
+    PLEXUS_TRY_VOID(applyRemove(tx, e.roomId, id, pos));
+  }
+  for (const auto& id : write.addsStateEventIds) {
+    PLEXUS_TRY_VOID(applyAdd(tx, e.roomId, id, pos));
+  }
+  for (const auto& n : write.notifications) {
     PLEXUS_TRY_VOID(tx.execute(
-        "INSERT INTO syncapi_events (pos, room_id, event_id, depth, type, sender, state_key, "
-        "json, origin_ts, redacted_because, txn_user, txn_device, txn_id, relates_to, rel_type, "
-        "body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
-        {pos, e.roomId, e.eventId, e.depth, e.type, e.sender, e.stateKey, e.json, e.originTs,
-         e.redactedBecause, e.txnUser, e.txnDevice, e.txnId, e.relatesTo, e.relType, e.body}));
-    if (e.body && db_.dialect() == storage::Dialect::kSqlite) {
-      // The FTS5 table has external content: the writer indexes each body itself.
-      PLEXUS_TRY_VOID(tx.execute("INSERT INTO syncapi_events_fts (rowid, body) VALUES ($1, $2)",
-                                 {pos, e.body}));
+        "INSERT INTO syncapi_notifications (user_id, room_id, pos, highlight, thread_id, "
+        "actions, ts, is_read) VALUES ($1, $2, $3, $4, $5, $6, $7, 0) "
+        "ON CONFLICT (user_id, room_id, pos) DO NOTHING",
+        {n.userId, e.roomId, pos, n.highlight ? 1 : 0, n.threadId, n.actions, n.ts}));
+  }
+  return std::optional<std::int64_t>(pos);
+}
+
+}  // namespace
+
+Result<std::optional<std::int64_t>> SqlSyncStore::storeRoomEvent(const RoomEventWrite& write) {
+  PLEXUS_TRY(auto positions, storeRoomEvents({write}));
+  return positions.front();
+}
+
+Result<std::vector<std::optional<std::int64_t>>> SqlSyncStore::storeRoomEvents(
+    const std::vector<RoomEventWrite>& writes) {
+  std::vector<std::optional<std::int64_t>> positions;
+  Status s = db_.runInTransaction([&](storage::Transaction& tx) -> Status {
+    positions.clear();
+    for (const auto& write : writes) {
+      PLEXUS_TRY(auto pos, insertRoomEvent(tx, db_.dialect(), write));
+      positions.push_back(pos);
     }
-    for (const auto& id : write.removesStateEventIds) {
-      PLEXUS_TRY_VOID(applyRemove(tx, e.roomId, id, pos));
-    }
-    for (const auto& id : write.addsStateEventIds) {
-      PLEXUS_TRY_VOID(applyAdd(tx, e.roomId, id, pos));
-    }
-    for (const auto& n : write.notifications) {
-      PLEXUS_TRY_VOID(tx.execute(
-          "INSERT INTO syncapi_notifications (user_id, room_id, pos, highlight, thread_id, "
-          "actions, ts, is_read) VALUES ($1, $2, $3, $4, $5, $6, $7, 0) "
-          "ON CONFLICT (user_id, room_id, pos) DO NOTHING",
-          {n.userId, e.roomId, pos, n.highlight ? 1 : 0, n.threadId, n.actions, n.ts}));
-    }
-    result = pos;
     return {};
   });
   if (!s.ok()) return std::move(s).takeError();
-  return result;
+  return positions;
 }
 
 Status SqlSyncStore::redactEvent(const std::string& eventId, const std::string& redactedJson,
@@ -196,15 +217,16 @@ Status SqlSyncStore::redactEvent(const std::string& eventId, const std::string& 
       if (!rows.empty()) {
         PLEXUS_TRY(std::int64_t pos, rows.front().int64(0));
         PLEXUS_TRY(std::string body, rows.front().text(1));
-        PLEXUS_TRY_VOID(tx.execute("INSERT INTO syncapi_events_fts (syncapi_events_fts, rowid, "
-                                   "body) VALUES ('delete', $1, $2)",
-                                   {pos, body}));
+        PLEXUS_TRY_VOID(
+            tx.execute("INSERT INTO syncapi_events_fts (syncapi_events_fts, rowid, "
+                       "body) VALUES ('delete', $1, $2)",
+                       {pos, body}));
       }
     }
-    PLEXUS_TRY_VOID(tx.execute(
-        "UPDATE syncapi_events SET json = $2, redacted_because = $3, body = NULL "
-        "WHERE event_id = $1",
-        {eventId, redactedJson, redactionJson}));
+    PLEXUS_TRY_VOID(
+        tx.execute("UPDATE syncapi_events SET json = $2, redacted_because = $3, body = NULL "
+                   "WHERE event_id = $1",
+                   {eventId, redactedJson, redactionJson}));
     return {};
   });
 }
@@ -332,9 +354,8 @@ Result<std::vector<StoredEvent>> SqlSyncStore::queryRelations(
       "AND ($5 = '' OR rel_type = $5) AND ($6 = '' OR type = $6) ORDER BY pos ";
   tail += backwards ? "DESC" : "ASC";
   tail += " LIMIT $7";
-  PLEXUS_TRY(Rows rows, db_.query(eventSelect(tail),
-                                  {roomId, eventId, afterPos, beforePos, relType, eventType,
-                                   limit}));
+  PLEXUS_TRY(Rows rows, db_.query(eventSelect(tail), {roomId, eventId, afterPos, beforePos, relType,
+                                                      eventType, limit}));
   return readEvents(rows);
 }
 
@@ -356,12 +377,13 @@ Result<std::vector<std::pair<std::string, std::int64_t>>> SqlSyncStore::queryThr
 
 Result<std::vector<SyncStore::NotificationRow>> SqlSyncStore::queryNotificationEvents(
     const std::string& userId, std::int64_t beforePos, bool highlightsOnly, int limit) {
-  std::string sql = "SELECT e.pos, e.room_id, e.event_id, e.depth, e.type, e.sender, e.state_key, "
-                    "e.json, e.origin_ts, e.redacted_because, e.txn_user, e.txn_device, e.txn_id, "
-                    "e.relates_to, e.rel_type, e.body, n.highlight, n.is_read, n.actions, n.ts "
-                    "FROM syncapi_notifications n "
-                    "JOIN syncapi_events e ON e.pos = n.pos WHERE n.user_id = $1 AND n.pos < $2 "
-                    "AND ($3 = 0 OR n.highlight = 1) ORDER BY n.pos DESC LIMIT $4";
+  std::string sql =
+      "SELECT e.pos, e.room_id, e.event_id, e.depth, e.type, e.sender, e.state_key, "
+      "e.json, e.origin_ts, e.redacted_because, e.txn_user, e.txn_device, e.txn_id, "
+      "e.relates_to, e.rel_type, e.body, n.highlight, n.is_read, n.actions, n.ts "
+      "FROM syncapi_notifications n "
+      "JOIN syncapi_events e ON e.pos = n.pos WHERE n.user_id = $1 AND n.pos < $2 "
+      "AND ($3 = 0 OR n.highlight = 1) ORDER BY n.pos DESC LIMIT $4";
   PLEXUS_TRY(Rows rows, db_.query(sql, {userId, beforePos, highlightsOnly ? 1 : 0, limit}));
   std::vector<NotificationRow> out;
   for (const Row r : rows) {
@@ -379,8 +401,8 @@ Result<std::vector<SyncStore::NotificationRow>> SqlSyncStore::queryNotificationE
 }
 
 Result<std::vector<StoredEvent>> SqlSyncStore::queryEventsByTimestamp(const std::string& roomId,
-                                                                      std::int64_t ts,
-                                                                      bool forward, int limit) {
+                                                                      std::int64_t ts, bool forward,
+                                                                      int limit) {
   PLEXUS_TRY(Rows rows,
              db_.query(eventSelect(forward ? "WHERE room_id = $1 AND origin_ts >= $2 "
                                              "ORDER BY origin_ts ASC, pos ASC LIMIT $3"

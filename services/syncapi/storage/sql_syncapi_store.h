@@ -16,6 +16,8 @@ class SqlSyncStore final : public SyncStore {
   // SyncStore
   Result<std::int64_t> queryCurrentPosition() override;
   Result<std::optional<std::int64_t>> storeRoomEvent(const RoomEventWrite& write) override;
+  Result<std::vector<std::optional<std::int64_t>>> storeRoomEvents(
+      const std::vector<RoomEventWrite>& writes) override;
   Status redactEvent(const std::string& eventId, const std::string& redactedJson,
                      const std::string& redactionJson) override;
   Result<std::optional<StoredEvent>> queryEvent(const std::string& eventId) override;
@@ -62,6 +64,9 @@ class SqlSyncStore final : public SyncStore {
       std::int64_t afterPos, std::int64_t upToPos) override;
   Result<UnreadCounts> queryUnreadCounts(const std::string& userId,
                                          const std::string& roomId) override;
+  Result<UnreadCounts> queryUnreadCountsBetween(const std::string& userId,
+                                                const std::string& roomId, std::int64_t afterPos,
+                                                std::int64_t upToPos) override;
   Result<std::map<std::string, UnreadCounts>> queryThreadUnreadCounts(
       const std::string& userId, const std::string& roomId) override;
   Result<std::vector<NotificationRow>> queryNotificationEvents(const std::string& userId,

@@ -18,23 +18,25 @@ Result<std::int64_t> SqlSyncStore::storeReceipt(const Receipt& r, bool clearsNot
         "event_id = excluded.event_id, ts = excluded.ts, pos = excluded.pos",
         {r.roomId, r.userId, r.receiptType, r.threadId, r.eventId, r.ts, pos}));
     if (clearsNotifications) {
-      PLEXUS_TRY(Rows ev, tx.query("SELECT pos FROM syncapi_events WHERE event_id = $1",
-                                   {r.eventId}));
+      PLEXUS_TRY(Rows ev,
+                 tx.query("SELECT pos FROM syncapi_events WHERE event_id = $1", {r.eventId}));
       if (!ev.empty()) {
         PLEXUS_TRY(std::int64_t eventPos, ev.front().int64(0));
         // SPEC: push.md "Receiving notifications" — a read receipt marks the event and every
         // earlier one as read; a threaded receipt only clears its own thread.
         if (r.threadId.empty()) {
-          PLEXUS_TRY_VOID(tx.execute("UPDATE syncapi_notifications SET is_read = 1 WHERE "
-                                     "user_id = $1 AND room_id = $2 AND pos <= $3 AND "
-                                     "is_read = 0",
-                                     {r.userId, r.roomId, eventPos}));
+          PLEXUS_TRY_VOID(
+              tx.execute("UPDATE syncapi_notifications SET is_read = 1 WHERE "
+                         "user_id = $1 AND room_id = $2 AND pos <= $3 AND "
+                         "is_read = 0",
+                         {r.userId, r.roomId, eventPos}));
         } else {
           std::string thread = r.threadId == "main" ? "" : r.threadId;
-          PLEXUS_TRY_VOID(tx.execute("UPDATE syncapi_notifications SET is_read = 1 WHERE "
-                                     "user_id = $1 AND room_id = $2 AND pos <= $3 AND "
-                                     "thread_id = $4 AND is_read = 0",
-                                     {r.userId, r.roomId, eventPos, thread}));
+          PLEXUS_TRY_VOID(
+              tx.execute("UPDATE syncapi_notifications SET is_read = 1 WHERE "
+                         "user_id = $1 AND room_id = $2 AND pos <= $3 AND "
+                         "thread_id = $4 AND is_read = 0",
+                         {r.userId, r.roomId, eventPos, thread}));
         }
       }
     }
@@ -86,11 +88,11 @@ Result<std::int64_t> SqlSyncStore::storeAccountData(const std::string& userId,
   std::int64_t pos = 0;
   Status s = db_.runInTransaction([&](storage::Transaction& tx) -> Status {
     PLEXUS_TRY(pos, allocatePosition(tx));
-    PLEXUS_TRY_VOID(tx.execute(
-        "INSERT INTO syncapi_account_data (user_id, room_id, type, content, pos) VALUES "
-        "($1, $2, $3, $4, $5) ON CONFLICT (user_id, room_id, type) DO UPDATE SET "
-        "content = excluded.content, pos = excluded.pos",
-        {userId, roomId, type, content, pos}));
+    PLEXUS_TRY_VOID(
+        tx.execute("INSERT INTO syncapi_account_data (user_id, room_id, type, content, pos) VALUES "
+                   "($1, $2, $3, $4, $5) ON CONFLICT (user_id, room_id, type) DO UPDATE SET "
+                   "content = excluded.content, pos = excluded.pos",
+                   {userId, roomId, type, content, pos}));
     return {};
   });
   if (!s.ok()) return std::move(s).takeError();
@@ -143,8 +145,7 @@ Result<std::optional<std::int64_t>> SqlSyncStore::storeToDevice(
 
 Result<std::vector<ToDeviceMessage>> SqlSyncStore::queryToDevice(const std::string& userId,
                                                                  const std::string& deviceId,
-                                                                 std::int64_t upToPos,
-                                                                 int limit) {
+                                                                 std::int64_t upToPos, int limit) {
   PLEXUS_TRY(Rows rows, db_.query("SELECT pos, sender, type, content FROM syncapi_to_device "
                                   "WHERE user_id = $1 AND device_id = $2 AND pos <= $3 "
                                   "ORDER BY pos, seq LIMIT $4",
@@ -165,9 +166,10 @@ Result<std::vector<ToDeviceMessage>> SqlSyncStore::queryToDevice(const std::stri
 
 Status SqlSyncStore::deleteToDevice(const std::string& userId, const std::string& deviceId,
                                     std::int64_t upToPos) {
-  PLEXUS_TRY_VOID(db_.execute("DELETE FROM syncapi_to_device WHERE user_id = $1 AND "
-                              "device_id = $2 AND pos <= $3",
-                              {userId, deviceId, upToPos}));
+  PLEXUS_TRY_VOID(
+      db_.execute("DELETE FROM syncapi_to_device WHERE user_id = $1 AND "
+                  "device_id = $2 AND pos <= $3",
+                  {userId, deviceId, upToPos}));
   return {};
 }
 
@@ -245,8 +247,8 @@ Result<std::int64_t> SqlSyncStore::storeDeviceListChange(const std::string& user
   std::int64_t pos = 0;
   Status s = db_.runInTransaction([&](storage::Transaction& tx) -> Status {
     PLEXUS_TRY(pos, allocatePosition(tx));
-    PLEXUS_TRY_VOID(tx.execute(
-        "INSERT INTO syncapi_device_list_log (pos, user_id) VALUES ($1, $2)", {pos, userId}));
+    PLEXUS_TRY_VOID(tx.execute("INSERT INTO syncapi_device_list_log (pos, user_id) VALUES ($1, $2)",
+                               {pos, userId}));
     return {};
   });
   if (!s.ok()) return std::move(s).takeError();
@@ -273,6 +275,21 @@ Result<UnreadCounts> SqlSyncStore::queryUnreadCounts(const std::string& userId,
                                   "syncapi_notifications WHERE user_id = $1 AND room_id = $2 "
                                   "AND is_read = 0",
                                   {userId, roomId}));
+  UnreadCounts c;
+  if (rows.empty()) return c;
+  PLEXUS_TRY(c.notifications, rows.front().int64(0));
+  PLEXUS_TRY(c.highlights, rows.front().int64(1));
+  return c;
+}
+
+Result<UnreadCounts> SqlSyncStore::queryUnreadCountsBetween(const std::string& userId,
+                                                            const std::string& roomId,
+                                                            std::int64_t afterPos,
+                                                            std::int64_t upToPos) {
+  PLEXUS_TRY(Rows rows, db_.query("SELECT COUNT(*), COALESCE(SUM(highlight), 0) FROM "
+                                  "syncapi_notifications WHERE user_id = $1 AND room_id = $2 "
+                                  "AND is_read = 0 AND pos > $3 AND pos <= $4",
+                                  {userId, roomId, afterPos, upToPos}));
   UnreadCounts c;
   if (rows.empty()) return c;
   PLEXUS_TRY(c.notifications, rows.front().int64(0));
@@ -317,19 +334,21 @@ Status SqlSyncStore::storeLazyMembersSent(const std::string& userId, const std::
   if (members.empty()) return {};
   return db_.runInTransaction([&](storage::Transaction& tx) -> Status {
     for (const auto& m : members) {
-      PLEXUS_TRY_VOID(tx.execute("INSERT INTO syncapi_lazy_members (user_id, device_id, "
-                                 "room_id, member_id) VALUES ($1, $2, $3, $4) "
-                                 "ON CONFLICT DO NOTHING",
-                                 {userId, deviceId, roomId, m}));
+      PLEXUS_TRY_VOID(
+          tx.execute("INSERT INTO syncapi_lazy_members (user_id, device_id, "
+                     "room_id, member_id) VALUES ($1, $2, $3, $4) "
+                     "ON CONFLICT DO NOTHING",
+                     {userId, deviceId, roomId, m}));
     }
     return {};
   });
 }
 
 Status SqlSyncStore::clearLazyMembersSent(const std::string& userId, const std::string& deviceId) {
-  PLEXUS_TRY_VOID(db_.execute("DELETE FROM syncapi_lazy_members WHERE user_id = $1 AND "
-                              "device_id = $2",
-                              {userId, deviceId}));
+  PLEXUS_TRY_VOID(
+      db_.execute("DELETE FROM syncapi_lazy_members WHERE user_id = $1 AND "
+                  "device_id = $2",
+                  {userId, deviceId}));
   return {};
 }
 

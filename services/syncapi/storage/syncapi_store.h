@@ -126,6 +126,11 @@ class SyncStore {
   // Stores the event and applies its state changes; returns the position, or nullopt when the
   // event ID was already stored (at-least-once delivery).
   virtual Result<std::optional<std::int64_t>> storeRoomEvent(const RoomEventWrite& write) = 0;
+  // Stores several events in order in one transaction (all or none); one entry per write, as
+  // storeRoomEvent returns it. A write may not depend on another write of the same call (for
+  // example through prev_content): the caller stores those one by one.
+  virtual Result<std::vector<std::optional<std::int64_t>>> storeRoomEvents(
+      const std::vector<RoomEventWrite>& writes) = 0;
   // Replaces the event's JSON with its redacted form and records the redaction.
   virtual Status redactEvent(const std::string& eventId, const std::string& redactedJson,
                              const std::string& redactionJson) = 0;
@@ -205,6 +210,12 @@ class SyncStore {
   // ---- unread counts ----
   virtual Result<UnreadCounts> queryUnreadCounts(const std::string& userId,
                                                  const std::string& roomId) = 0;
+  // The unread notifications of the room with afterPos < pos <= upToPos (to bring counts
+  // known at afterPos up to date when no receipt came in between).
+  virtual Result<UnreadCounts> queryUnreadCountsBetween(const std::string& userId,
+                                                        const std::string& roomId,
+                                                        std::int64_t afterPos,
+                                                        std::int64_t upToPos) = 0;
   virtual Result<std::map<std::string, UnreadCounts>> queryThreadUnreadCounts(
       const std::string& userId, const std::string& roomId) = 0;
 

@@ -36,9 +36,8 @@ TEST_P(SyncStreamsTest, LongPollWakesOnNewEventFromTheBus) {
   req.deviceId = "BOB1";
   req.since = since;
   req.timeoutMs = 30000;
-  auto handle = sync_->querySyncAsync(CallContext{}, req, [&](Result<json::Object> r) {
-    got.set_value(std::move(r));
-  });
+  auto handle = sync_->querySyncAsync(CallContext{}, req,
+                                      [&](Result<json::Object> r) { got.set_value(std::move(r)); });
   auto future = got.get_future();
   EXPECT_EQ(future.wait_for(std::chrono::milliseconds(50)), std::future_status::timeout);
   ASSERT_TRUE(bus::publishTyped(bus_, room.message("@alice:test", "wake up")).ok());
@@ -111,9 +110,18 @@ TEST_P(SyncStreamsTest, TypingAndReceiptsAppearInEphemeral) {
   auto msg = room.message("@alice:test", "read me");
   feed(msg);
   std::string since = nextBatch(sync("@bob:test", "BOB1"));
-  ASSERT_TRUE(sync_->performTyping(CallContext{}, TypingRequest{"!r1:test", "@alice:test", true, 30000}).ok());
-  ASSERT_TRUE(sync_->performReceipt(CallContext{}, ReceiptRequest{"!r1:test", "@alice:test", "m.read", msg.eventId, "", 1234}).ok());
-  ASSERT_TRUE(sync_->performReceipt(CallContext{}, ReceiptRequest{"!r1:test", "@alice:test", "m.read.private", msg.eventId, "", 1235}).ok());
+  ASSERT_TRUE(
+      sync_->performTyping(CallContext{}, TypingRequest{"!r1:test", "@alice:test", true, 30000})
+          .ok());
+  ASSERT_TRUE(sync_
+                  ->performReceipt(CallContext{}, ReceiptRequest{"!r1:test", "@alice:test",
+                                                                 "m.read", msg.eventId, "", 1234})
+                  .ok());
+  ASSERT_TRUE(
+      sync_
+          ->performReceipt(CallContext{}, ReceiptRequest{"!r1:test", "@alice:test",
+                                                         "m.read.private", msg.eventId, "", 1235})
+          .ok());
   json::Object r = sync("@bob:test", "BOB1", since);
   auto eph = array(r, {"rooms", "join", "!r1:test", "ephemeral", "events"});
   bool sawTyping = false, sawReceipt = false;
@@ -138,10 +146,18 @@ TEST_P(SyncStreamsTest, TypingAndReceiptsAppearInEphemeral) {
   }
   EXPECT_TRUE(sawPrivate);
   // Stopping typing is a change too; typing by a non-member is refused.
-  ASSERT_TRUE(sync_->performTyping(CallContext{}, TypingRequest{"!r1:test", "@alice:test", false, 0}).ok());
-  EXPECT_EQ(sync_->performTyping(CallContext{}, TypingRequest{"!r1:test", "@eve:test", true, 1000}).error().code,
+  ASSERT_TRUE(
+      sync_->performTyping(CallContext{}, TypingRequest{"!r1:test", "@alice:test", false, 0}).ok());
+  EXPECT_EQ(sync_->performTyping(CallContext{}, TypingRequest{"!r1:test", "@eve:test", true, 1000})
+                .error()
+                .code,
             ErrorCode::kForbidden);
-  EXPECT_EQ(sync_->performReceipt(CallContext{}, ReceiptRequest{"!r1:test", "@alice:test", "m.fully_read", msg.eventId, "", {}}).error().code,
+  EXPECT_EQ(sync_
+                ->performReceipt(
+                    CallContext{},
+                    ReceiptRequest{"!r1:test", "@alice:test", "m.fully_read", msg.eventId, "", {}})
+                .error()
+                .code,
             ErrorCode::kInvalidParam);
 }
 
@@ -162,8 +178,10 @@ TEST_P(SyncStreamsTest, ToDeviceIsDeliveredOnceAndIdempotentPerTransaction) {
   EXPECT_EQ(array(sync("@bob:test", "BOB1", since), {"to_device", "events"}).size(), 1u);
   json::Object after = sync("@bob:test", "BOB1", nextBatch(r));
   EXPECT_TRUE(array(after, {"to_device", "events"}).empty());
-  EXPECT_EQ(sync_->performSendToDevice(CallContext{}, SendToDeviceRequest{"@alice:test", "A1", "m.test", "t2",
-                                                                         json::Object{{"@bob:test", 5}}})
+  EXPECT_EQ(sync_
+                ->performSendToDevice(CallContext{},
+                                      SendToDeviceRequest{"@alice:test", "A1", "m.test", "t2",
+                                                          json::Object{{"@bob:test", 5}}})
                 .error()
                 .code,
             ErrorCode::kBadJson);
@@ -180,37 +198,106 @@ TEST_P(SyncStreamsTest, UnreadCountsFollowPushRulesAndResetByReceipt) {
                   json::Object{{"msgtype", "m.notice"}, {"body", "bot notice"}}));  // suppressed
   json::Object r = sync("@bob:test", "BOB1");
   json::Value root(r);
-  EXPECT_EQ(at(root, {"rooms", "join", "!r1:test", "unread_notifications", "notification_count"})->getInt(), 3);
-  EXPECT_EQ(at(root, {"rooms", "join", "!r1:test", "unread_notifications", "highlight_count"})->getInt(), 1);
+  EXPECT_EQ(at(root, {"rooms", "join", "!r1:test", "unread_notifications", "notification_count"})
+                ->getInt(),
+            3);
+  EXPECT_EQ(
+      at(root, {"rooms", "join", "!r1:test", "unread_notifications", "highlight_count"})->getInt(),
+      1);
   // The sender never counts its own events.
   json::Value alice(sync("@alice:test", "A1"));
-  EXPECT_EQ(at(alice, {"rooms", "join", "!r1:test", "unread_notifications", "notification_count"})->getInt(), 0);
-  ASSERT_TRUE(sync_->performReceipt(CallContext{}, ReceiptRequest{"!r1:test", "@bob:test", "m.read", last.eventId, "", {}}).ok());
+  EXPECT_EQ(at(alice, {"rooms", "join", "!r1:test", "unread_notifications", "notification_count"})
+                ->getInt(),
+            0);
+  ASSERT_TRUE(
+      sync_
+          ->performReceipt(CallContext{},
+                           ReceiptRequest{"!r1:test", "@bob:test", "m.read", last.eventId, "", {}})
+          .ok());
   json::Value after(sync("@bob:test", "BOB1", nextBatch(r)));
-  EXPECT_EQ(at(after, {"rooms", "join", "!r1:test", "unread_notifications", "notification_count"})->getInt(), 0);
-  EXPECT_EQ(at(after, {"rooms", "join", "!r1:test", "unread_notifications", "highlight_count"})->getInt(), 0);
+  EXPECT_EQ(at(after, {"rooms", "join", "!r1:test", "unread_notifications", "notification_count"})
+                ->getInt(),
+            0);
+  EXPECT_EQ(
+      at(after, {"rooms", "join", "!r1:test", "unread_notifications", "highlight_count"})->getInt(),
+      0);
+}
+
+// Counts carried from one /sync to the next: each incremental sync adds the new messages, a
+// receipt in between makes them count afresh, and a receipt of someone else changes nothing.
+TEST_P(SyncStreamsTest, UnreadCountsStayRightAcrossIncrementalSyncsAndReceipts) {
+  TestRoom room = makeRoom("!r1:test", true);
+  feed(room.member("@carol:test", "join"));
+  auto count = [&](const json::Object& r) {
+    json::Value root(r);
+    const json::Value* n =
+        at(root, {"rooms", "join", "!r1:test", "unread_notifications", "notification_count"});
+    return n ? n->getInt().value_or(-1) : -1;
+  };
+  feed(room.message("@alice:test", "one"));
+  json::Object r = sync("@bob:test", "BOB1");
+  EXPECT_EQ(count(r), 1);
+  feed(room.message("@alice:test", "two"));
+  auto third = room.message("@alice:test", "three");
+  feed(third);
+  r = sync("@bob:test", "BOB1", nextBatch(r));
+  EXPECT_EQ(count(r), 3);
+  feed(room.message("@alice:test", "four"));
+  r = sync("@bob:test", "BOB1", nextBatch(r));
+  EXPECT_EQ(count(r), 4);
+  // Carol's receipt: Bob's counts do not change.
+  ASSERT_TRUE(sync_
+                  ->performReceipt(
+                      CallContext{},
+                      ReceiptRequest{"!r1:test", "@carol:test", "m.read", third.eventId, "", {}})
+                  .ok());
+  r = sync("@bob:test", "BOB1", nextBatch(r));
+  EXPECT_EQ(count(r), 4);
+  // Bob reads up to "three": only "four" stays unread, then "five" arrives.
+  ASSERT_TRUE(
+      sync_
+          ->performReceipt(CallContext{},
+                           ReceiptRequest{"!r1:test", "@bob:test", "m.read", third.eventId, "", {}})
+          .ok());
+  r = sync("@bob:test", "BOB1", nextBatch(r));
+  EXPECT_EQ(count(r), 1);
+  feed(room.message("@alice:test", "five"));
+  r = sync("@bob:test", "BOB1", nextBatch(r));
+  EXPECT_EQ(count(r), 2);
+  // A fresh initial sync agrees with the carried counts.
+  EXPECT_EQ(count(sync("@bob:test", "BOB2")), 2);
 }
 
 TEST_P(SyncStreamsTest, PushRulesFromAccountDataDisableNotifications) {
   TestRoom room = makeRoom("!r1:test", true);
-  json::Object rules{{"global", json::Object{{"override", json::Array{json::Object{
-                                                 {"rule_id", "mute"},
-                                                 {"enabled", true},
-                                                 {"conditions", json::Array{json::Object{{"kind", "event_match"}, {"key", "room_id"}, {"pattern", "!r1:test"}}}},
-                                                 {"actions", json::Array{}}}}}}}};
+  json::Object rules{
+      {"global", json::Object{{"override", json::Array{json::Object{
+                                               {"rule_id", "mute"},
+                                               {"enabled", true},
+                                               {"conditions",
+                                                json::Array{json::Object{{"kind", "event_match"},
+                                                                         {"key", "room_id"},
+                                                                         {"pattern", "!r1:test"}}}},
+                                               {"actions", json::Array{}}}}}}}};
   ASSERT_TRUE(sync_->inputAccountData(CallContext{}, "@bob:test", "", "m.push_rules", rules).ok());
   feed(room.message("@alice:test", "muted"));
   json::Object r = sync("@bob:test", "BOB1");
-  EXPECT_EQ(at(json::Value(r), {"rooms", "join", "!r1:test", "unread_notifications", "notification_count"})->getInt(), 0);
+  EXPECT_EQ(at(json::Value(r),
+               {"rooms", "join", "!r1:test", "unread_notifications", "notification_count"})
+                ->getInt(),
+            0);
   bool sawRules = false;
-  for (const auto& e : array(r, {"account_data", "events"})) sawRules |= e.getStringAt("type") == "m.push_rules";
+  for (const auto& e : array(r, {"account_data", "events"}))
+    sawRules |= e.getStringAt("type") == "m.push_rules";
   EXPECT_TRUE(sawRules);
 }
 
 TEST_P(SyncStreamsTest, PresenceAndDeviceListChangesReachUsersSharingARoom) {
   makeRoom("!r1:test", true);
   std::string since = nextBatch(sync("@bob:test", "BOB1"));
-  ASSERT_TRUE(sync_->performSetPresence(CallContext{}, "@alice:test", "unavailable", std::string("away")).ok());
+  ASSERT_TRUE(
+      sync_->performSetPresence(CallContext{}, "@alice:test", "unavailable", std::string("away"))
+          .ok());
   ASSERT_TRUE(sync_->inputDeviceListChange(CallContext{}, "@alice:test").ok());
   json::Object r = sync("@bob:test", "BOB1", since);
   bool sawAlice = false;
@@ -238,29 +325,45 @@ TEST_P(SyncStreamsTest, RoomAccountDataAndThreadCountsAreReportedPerRoom) {
                   json::Object{{"body", "in thread"},
                                {"m.relates_to", json::Object{{"rel_type", "m.thread"},
                                                              {"event_id", root.eventId}}}}));
-  ASSERT_TRUE(sync_->inputAccountData(CallContext{}, "@bob:test", "!r1:test", "m.tag",
-                                      json::Object{{"tags", json::Object{}}}).ok());
-  json::Object filter{{"room", json::Object{{"timeline", json::Object{{"unread_thread_notifications", true}}}}}};
+  ASSERT_TRUE(sync_
+                  ->inputAccountData(CallContext{}, "@bob:test", "!r1:test", "m.tag",
+                                     json::Object{{"tags", json::Object{}}})
+                  .ok());
+  json::Object filter{
+      {"room", json::Object{{"timeline", json::Object{{"unread_thread_notifications", true}}}}}};
   json::Value r(sync("@bob:test", "BOB1", "", filter));
-  EXPECT_EQ(at(r, {"rooms", "join", "!r1:test", "unread_notifications", "notification_count"})->getInt(), 1);
+  EXPECT_EQ(
+      at(r, {"rooms", "join", "!r1:test", "unread_notifications", "notification_count"})->getInt(),
+      1);
   EXPECT_EQ(at(r, {"rooms", "join", "!r1:test", "unread_thread_notifications", root.eventId,
-                   "notification_count"})->getInt(), 1);
+                   "notification_count"})
+                ->getInt(),
+            1);
   const json::Value* data = at(r, {"rooms", "join", "!r1:test", "account_data", "events"});
   ASSERT_TRUE(data && data->isArray());
   ASSERT_EQ(data->getArray()->size(), 1u);
   EXPECT_EQ(data->getArray()->front().getStringAt("type"), "m.tag");
   // A threaded receipt clears only its thread.
-  ASSERT_TRUE(sync_->performReceipt(CallContext{}, ReceiptRequest{"!r1:test", "@bob:test", "m.read", root.eventId, "main", {}}).ok());
+  ASSERT_TRUE(sync_
+                  ->performReceipt(
+                      CallContext{},
+                      ReceiptRequest{"!r1:test", "@bob:test", "m.read", root.eventId, "main", {}})
+                  .ok());
   json::Value after(sync("@bob:test", "BOB1", "", filter));
-  EXPECT_EQ(at(after, {"rooms", "join", "!r1:test", "unread_notifications", "notification_count"})->getInt(), 0);
+  EXPECT_EQ(at(after, {"rooms", "join", "!r1:test", "unread_notifications", "notification_count"})
+                ->getInt(),
+            0);
   EXPECT_EQ(at(after, {"rooms", "join", "!r1:test", "unread_thread_notifications", root.eventId,
-                       "notification_count"})->getInt(), 1);
+                       "notification_count"})
+                ->getInt(),
+            1);
 }
 
 TEST_P(SyncStreamsTest, TypingExpiresAndWakesWaiters) {
   makeRoom("!r1:test", true);
   std::string since = nextBatch(sync("@bob:test", "BOB1"));
-  ASSERT_TRUE(sync_->performTyping(CallContext{}, TypingRequest{"!r1:test", "@alice:test", true, 50}).ok());
+  ASSERT_TRUE(
+      sync_->performTyping(CallContext{}, TypingRequest{"!r1:test", "@alice:test", true, 50}).ok());
   json::Object typing = sync("@bob:test", "BOB1", since);
   since = nextBatch(typing);
   // The expiry (50 ms of the injected clock from now) must wake this long-poll well before
@@ -299,9 +402,8 @@ TEST_P(SyncStreamsTest, BusToWakeUpLatencyIsMeasured) {
     req.deviceId = "BOB1";
     req.since = since;
     req.timeoutMs = 30000;
-    auto handle = sync_->querySyncAsync(CallContext{}, req, [&](Result<json::Object> r) {
-      got.set_value(std::move(r));
-    });
+    auto handle = sync_->querySyncAsync(
+        CallContext{}, req, [&](Result<json::Object> r) { got.set_value(std::move(r)); });
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     while (sync_->parkedWaiters() == 0 && std::chrono::steady_clock::now() < deadline) {
       std::this_thread::yield();
@@ -319,8 +421,9 @@ TEST_P(SyncStreamsTest, BusToWakeUpLatencyIsMeasured) {
   std::sort(micros.begin(), micros.end());
   double median = micros[micros.size() / 2];
   double p99 = micros[micros.size() * 99 / 100];
-  std::printf("bus publish -> /sync wake-up with response (%s, 21 rooms): median %.0f us, p99 %.0f us\n",
-              GetParam() == storage::Dialect::kSqlite ? "sqlite" : "postgres", median, p99);
+  std::printf(
+      "bus publish -> /sync wake-up with response (%s, 21 rooms): median %.0f us, p99 %.0f us\n",
+      GetParam() == storage::Dialect::kSqlite ? "sqlite" : "postgres", median, p99);
   RecordProperty("median_us", static_cast<int>(median));
   EXPECT_LT(median, 100000.0);  // a loose bound: the figure itself is the output
 }

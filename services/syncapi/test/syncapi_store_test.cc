@@ -1,9 +1,10 @@
 // SyncStore on SQLite and PostgreSQL: migrations, positions, idempotent event writes, state
 // deltas, receipts clearing notifications, to-device acknowledgement, filters, lazy members.
+#include "syncapi/storage/syncapi_store.h"
+
 #include <limits>
 
 #include "plexus/storage/testing/database_test.h"
-#include "syncapi/storage/syncapi_store.h"
 
 namespace plexus::syncapi {
 namespace {
@@ -18,8 +19,8 @@ class SyncStoreTest : public storage::testing::DatabaseTest {
     store_ = std::move(*made);
   }
 
-  RoomEventWrite stateEvent(const std::string& id, const std::string& type,
-                            const std::string& key, const std::string& json) {
+  RoomEventWrite stateEvent(const std::string& id, const std::string& type, const std::string& key,
+                            const std::string& json) {
     RoomEventWrite w;
     w.event.roomId = "!r:test";
     w.event.eventId = id;
@@ -50,6 +51,45 @@ TEST_P(SyncStoreTest, MigrationsRunTwiceWithoutChange) {
   EXPECT_EQ(*store_->queryCurrentPosition(), 0);
 }
 
+TEST_P(SyncStoreTest, SeveralEventsAreStoredTogetherInOrderSkippingOnesAlreadyStored) {
+  auto create = stateEvent("$c", "m.room.create", "", R"({"content":{}})");
+  ASSERT_TRUE(store_->storeRoomEvent(create).ok());
+  std::vector<RoomEventWrite> writes;
+  for (int i = 0; i < 5; ++i) {
+    RoomEventWrite w;
+    w.event.roomId = "!r:test";
+    w.event.eventId = "$m" + std::to_string(i);
+    w.event.type = "m.room.message";
+    w.event.sender = "@a:test";
+    w.event.json = R"({"content":{"body":"hi"}})";
+    NotificationWrite n;
+    n.userId = "@b:test";
+    n.ts = 7;
+    w.notifications.push_back(n);
+    writes.push_back(w);
+  }
+  writes.insert(writes.begin() + 2, create);  // a redelivered event among new ones
+  auto positions = store_->storeRoomEvents(writes);
+  ASSERT_TRUE(positions.ok()) << positions.error().message;
+  ASSERT_EQ(positions->size(), 6u);
+  EXPECT_FALSE((*positions)[2].has_value());
+  std::int64_t last = 0;
+  for (std::size_t i = 0; i < positions->size(); ++i) {
+    if (i == 2) continue;
+    ASSERT_TRUE((*positions)[i].has_value());
+    EXPECT_GT(*(*positions)[i], last);
+    last = *(*positions)[i];
+  }
+  EXPECT_EQ(*store_->queryCurrentPosition(), last);
+  auto events = store_->queryRoomEvents("!r:test", 0, last, 10, false);
+  ASSERT_TRUE(events.ok());
+  ASSERT_EQ(events->size(), 6u);
+  EXPECT_EQ(events->back().eventId, "$m4");
+  auto counts = store_->queryUnreadCounts("@b:test", "!r:test");
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(counts->notifications, 5);
+}
+
 TEST_P(SyncStoreTest, EventWritesAreIdempotentAndPositionsIncrease) {
   auto w = stateEvent("$1", "m.room.create", "", R"({"content":{}})");
   auto first = store_->storeRoomEvent(w);
@@ -65,9 +105,12 @@ TEST_P(SyncStoreTest, EventWritesAreIdempotentAndPositionsIncrease) {
 }
 
 TEST_P(SyncStoreTest, StateChangesUpdateCurrentStateDeltasAndMemberships) {
-  ASSERT_TRUE(store_->storeRoomEvent(stateEvent("$m1", "m.room.member", "@u:test",
-                                                R"({"content":{"membership":"join"}})")).ok());
-  auto leave = stateEvent("$m2", "m.room.member", "@u:test", R"({"content":{"membership":"leave"}})");
+  ASSERT_TRUE(store_
+                  ->storeRoomEvent(stateEvent("$m1", "m.room.member", "@u:test",
+                                              R"({"content":{"membership":"join"}})"))
+                  .ok());
+  auto leave =
+      stateEvent("$m2", "m.room.member", "@u:test", R"({"content":{"membership":"leave"}})");
   leave.removesStateEventIds = {"$m1"};
   ASSERT_TRUE(store_->storeRoomEvent(leave).ok());
   auto state = store_->queryCurrentState("!r:test");

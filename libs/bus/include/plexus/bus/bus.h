@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -17,13 +18,17 @@ namespace plexus::bus {
 
 struct Message {
   std::string topic;
-  std::string key;      // ordering key, e.g. a room ID or user ID
-  std::string payload;  // JSON produced by the topic's typed schema (see typed_topic.h)
+  std::string key;           // ordering key, e.g. a room ID or user ID
+  std::string payload;       // JSON produced by the topic's typed schema (see typed_topic.h)
   std::uint64_t offset = 0;  // assigned by the bus; increases within a topic
 };
 
 // Returns an error to have the message delivered again later (after a backoff).
 using Handler = std::function<Status(const Message&)>;
+
+// Handles a run of consecutive messages of one topic at once (for example to store them in one
+// transaction). An error has the whole run delivered again.
+using BatchHandler = std::function<Status(std::span<const Message>)>;
 
 // Ends its consumer when destroyed: no handler call is running or starts after that.
 class Subscription {
@@ -45,6 +50,17 @@ class Bus {
   virtual Result<std::unique_ptr<Subscription>> subscribe(std::string_view topic,
                                                           std::string_view group,
                                                           Handler handler) = 0;
+
+  // Like subscribe(), but hands the handler every message that is ready at once, in order. A
+  // bus without batches delivers runs of one.
+  virtual Result<std::unique_ptr<Subscription>> subscribeBatch(std::string_view topic,
+                                                               std::string_view group,
+                                                               BatchHandler handler) {
+    if (!handler) return fail(ErrorCode::kInvalidParam, "subscribe: no handler");
+    return subscribe(topic, group, [h = std::move(handler)](const Message& m) {
+      return h(std::span<const Message>(&m, 1));
+    });
+  }
 };
 
 }  // namespace plexus::bus

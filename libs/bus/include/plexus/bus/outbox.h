@@ -39,7 +39,7 @@ class Outbox final : public Bus, public OutputSink {
     // Rows committed without committed() (another process, a forgotten call) are seen after
     // at most this long.
     std::chrono::milliseconds pollInterval{500};
-    std::size_t batchSize = 256;   // rows read per query
+    std::size_t batchSize = 256;    // rows read per query
     std::size_t pruneBatch = 1000;  // rows deleted per statement
     // Offsets are written after each batch, but at most this often while more rows keep
     // arriving (each write is a write transaction on the producer's database); a crash
@@ -67,6 +67,10 @@ class Outbox final : public Bus, public OutputSink {
                                 std::string payload) override;
   Result<std::unique_ptr<Subscription>> subscribe(std::string_view topic, std::string_view group,
                                                   Handler handler) override;
+  // Hands each read of up to batchSize rows to the handler at once.
+  Result<std::unique_ptr<Subscription>> subscribeBatch(std::string_view topic,
+                                                       std::string_view group,
+                                                       BatchHandler handler) override;
 
   // Blocks until every current subscription has handled all rows of its topic that were
   // committed before the call, or until `limit` passed (then false). The node calls it at
@@ -84,6 +88,8 @@ class Outbox final : public Bus, public OutputSink {
  private:
   Outbox(storage::Database& db, Options options) : db_(db), options_(options) {}
   void detach(Consumer* consumer);
+  Result<std::unique_ptr<Subscription>> addConsumer(std::string_view topic, std::string_view group,
+                                                    Handler handler, BatchHandler batchHandler);
 
   storage::Database& db_;
   Options options_;

@@ -24,6 +24,9 @@ class RoutedBus final : public Bus {
                                 std::string payload) override;
   Result<std::unique_ptr<Subscription>> subscribe(std::string_view topic, std::string_view group,
                                                   Handler handler) override;
+  Result<std::unique_ptr<Subscription>> subscribeBatch(std::string_view topic,
+                                                       std::string_view group,
+                                                       BatchHandler handler) override;
 
  private:
   Bus& busFor(std::string_view topic);

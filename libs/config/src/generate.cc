@@ -81,7 +81,8 @@ std::string toYaml(const Config& c) {
   line("  max_body_bytes: " + std::to_string(c.clientApi.maxBodyBytes));
   line("  # base_url served in /.well-known/matrix/client; empty: no well-known answer.");
   line("  well_known_base_url: " + quote(c.clientApi.wellKnownBaseUrl));
-  line("  # Threads running request handlers, and threads doing network I/O.");
+  line("  # Threads running request handlers (they mostly wait on the database; more of them let");
+  line("  # SQLite group more concurrent writes into one commit), and threads doing network I/O.");
   line("  worker_threads: " + std::to_string(c.clientApi.workerThreads));
   line("  io_threads: " + std::to_string(c.clientApi.ioThreads));
   line("  rate_limits:");

@@ -5,6 +5,7 @@ pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 find_package(ZLIB REQUIRED)
 find_package(SQLite3 REQUIRED)      # SQLite::SQLite3
 find_package(PostgreSQL REQUIRED)   # PostgreSQL::PostgreSQL (libpq)
+find_package(OpenSSL 3 REQUIRED)   # OpenSSL::SSL, OpenSSL::Crypto: TLS in libs/http
 if(PLEXUS_BUILD_TESTS)
   find_package(GTest REQUIRED)
 endif()

@@ -1,16 +1,17 @@
-// Server: acceptor, io threads and graceful stop. Connections live in Session (session.cc).
+// Server: acceptor, io threads, TLS context and graceful stop. Connections live in Session
+// (session.cc).
 #include "plexus/http/server.h"
-
-#include <thread>
-#include <vector>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <thread>
+#include <vector>
 
 #include "session.h"
+#include "tls_context.h"
 
 namespace plexus::http {
 namespace asio = boost::asio;
@@ -33,8 +34,8 @@ struct Server::Impl {
     asio::steady_timer backoff(acceptStrand);
     while (acceptor.is_open()) {
       error_code ec;
-      tcp::socket socket = co_await acceptor.async_accept(asio::make_strand(ioc),
-                                                          asio::redirect_error(asio::use_awaitable, ec));
+      tcp::socket socket = co_await acceptor.async_accept(
+          asio::make_strand(ioc), asio::redirect_error(asio::use_awaitable, ec));
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
       if (ec) {
         // Out of descriptors or a transient error: back off instead of spinning.
@@ -58,6 +59,9 @@ Status Server::start() {
   Impl& m = *impl_;
   if (m.started) return fail(ErrorCode::kInternal, "server already started");
   const ServerOptions& options = m.state->options;
+  if (options.tls) {
+    PLEXUS_TRY(m.state->tls, detail::serverTlsContext(*options.tls));
+  }
   error_code ec;
   auto address = asio::ip::make_address(options.host, ec);
   if (ec) return fail(ErrorCode::kInvalidParam, "bad listen address: " + options.host);
@@ -123,7 +127,8 @@ void Server::stop() {
     // Sessions close themselves when idle, answered, or past the deadline; the extra second
     // covers writing the last responses.
     std::unique_lock lock(state.mu);
-    state.cv.wait_until(lock, deadline + std::chrono::seconds(1), [&] { return state.sessions.empty(); });
+    state.cv.wait_until(lock, deadline + std::chrono::seconds(1),
+                        [&] { return state.sessions.empty(); });
   }
   m.work.reset();
   m.ioc.stop();

@@ -9,6 +9,7 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <cstring>
 
 #include "response_writer.h"
 
@@ -18,7 +19,7 @@ using boost::system::error_code;
 
 namespace {
 
-constexpr std::size_t kMaxBacklogBytes = 64 * 1024;   // unparsed bytes held while a request waits
+constexpr std::size_t kMaxBacklogBytes = 64 * 1024;  // unparsed bytes held while a request waits
 constexpr std::size_t kReadChunk = 16 * 1024;
 constexpr std::size_t kMaxDrainBytes = 1024 * 1024;
 constexpr auto kLingerTime = std::chrono::seconds(2);
@@ -34,6 +35,10 @@ Session::Session(Socket socket, std::shared_ptr<ServerState> state)
       writeTimer_(socket_.get_executor()),
       expiryTimer_(socket_.get_executor()),
       parser_(state_->options.limits) {
+  if (state_->tls) {
+    tls_ = std::make_unique<asio::ssl::stream<Socket&>>(socket_, *state_->tls);
+    tlsReadBuffer_ = std::make_unique<char[]>(kReadChunk);
+  }
   error_code ec;
   auto endpoint = socket_.remote_endpoint(ec);
   if (!ec) {
@@ -68,6 +73,7 @@ void Session::beginStop(Clock::time_point deadline) {
   asio::post(socket_.get_executor(), [self = shared_from_this(), deadline]() {
     self->stopping_ = true;
     self->stopDeadline_ = std::min(self->stopDeadline_, deadline);
+    if (self->handshaking_) self->closeNow();  // nothing was asked yet: no grace needed
     self->wake();
   });
 }
@@ -94,10 +100,19 @@ Clock::time_point Session::effectiveDeadline(Clock::time_point deadline) const {
 }
 
 void Session::startReading() {
-  if (reading_ || readClosed_ || closed_) return;
+  if (reading_ || readClosed_ || closed_ || handshaking_) return;
   if (!draining_ && exchange_ && parser_.bufferedBytes() > kMaxBacklogBytes) return;
   reading_ = true;
-  socket_.async_wait(Socket::wait_read, [self = shared_from_this()](const error_code& ec) { self->onReadable(ec); });
+  if (tls_) {
+    // TLS records must be decrypted, so no readiness trick here: a pending read per chunk.
+    tls_->async_read_some(asio::buffer(tlsReadBuffer_.get(), kReadChunk),
+                          [self = shared_from_this()](const error_code& ec, std::size_t n) {
+                            self->onTlsRead(ec, n);
+                          });
+    return;
+  }
+  socket_.async_wait(Socket::wait_read,
+                     [self = shared_from_this()](const error_code& ec) { self->onReadable(ec); });
 }
 
 void Session::onReadable(const error_code& ec) {
@@ -135,6 +150,25 @@ void Session::onReadable(const error_code& ec) {
     if (n < want) break;
     if (exchange_ && parser_.bufferedBytes() > kMaxBacklogBytes) break;
   }
+  afterRead(eof);
+}
+
+void Session::onTlsRead(const error_code& ec, std::size_t n) {
+  reading_ = false;
+  if (closed_) return;
+  bool eof = static_cast<bool>(ec);
+  if (!eof && draining_) {
+    drainedBytes_ += n;
+    if (drainedBytes_ > kMaxDrainBytes) eof = true;
+  } else if (!eof) {
+    auto space = parser_.prepare(n);
+    std::memcpy(space.data(), tlsReadBuffer_.get(), n);
+    parser_.commit(n);
+  }
+  afterRead(eof);
+}
+
+void Session::afterRead(bool eof) {
   if (eof) {
     readClosed_ = true;
     // The client went away: a deferred request has nobody to answer to.
@@ -161,7 +195,13 @@ asio::awaitable<bool> Session::writeAll(std::string data) {
     if (auto self = weak.lock()) self->closeNow();
   });
   error_code ec;
-  co_await asio::async_write(socket_, asio::buffer(data), asio::redirect_error(asio::use_awaitable, ec));
+  if (tls_) {
+    co_await asio::async_write(*tls_, asio::buffer(data),
+                               asio::redirect_error(asio::use_awaitable, ec));
+  } else {
+    co_await asio::async_write(socket_, asio::buffer(data),
+                               asio::redirect_error(asio::use_awaitable, ec));
+  }
   writeTimer_.cancel();
   if (ec) {
     closeNow();
@@ -186,7 +226,8 @@ asio::awaitable<void> Session::lingerAndClose() {
   closeNow();
 }
 
-asio::awaitable<void> Session::respondAndClose(const Response& response, bool headRequest, int version) {
+asio::awaitable<void> Session::respondAndClose(const Response& response, bool headRequest,
+                                               int version) {
   WireOptions wire{headRequest, false, version};
   if (co_await writeAll(serializeResponse(response, wire))) co_await lingerAndClose();
   closeNow();
@@ -197,9 +238,9 @@ std::shared_ptr<Exchange> Session::newExchange() {
   // Application threads may keep a Responder after the server is gone, so the callbacks must
   // own neither the session nor its strand: they hop to the plain io_context executor (trivial
   // to destroy) and only there, on an io thread, look the session up and enter its strand.
-  auto io = static_cast<asio::io_context&>(
-                asio::query(socket_.get_executor(), asio::execution::context))
-                .get_executor();
+  auto io =
+      static_cast<asio::io_context&>(asio::query(socket_.get_executor(), asio::execution::context))
+          .get_executor();
   std::weak_ptr<Session> weak = weak_from_this();
   auto notify = [weak, io]() {
     asio::post(io, [weak]() {
@@ -209,7 +250,7 @@ std::shared_ptr<Exchange> Session::newExchange() {
     });
   };
   auto scheduler = [weak, io, generation](std::chrono::milliseconds delay,
-                                         std::function<void()> callback) {
+                                          std::function<void()> callback) {
     asio::post(io, [weak, generation, delay, callback = std::move(callback)]() mutable {
       if (auto self = weak.lock()) {
         asio::post(self->socket_.get_executor(),
@@ -222,7 +263,8 @@ std::shared_ptr<Exchange> Session::newExchange() {
   return std::make_shared<Exchange>(std::move(notify), std::move(scheduler));
 }
 
-void Session::armExpiry(std::uint64_t generation, std::chrono::milliseconds delay, std::function<void()> callback) {
+void Session::armExpiry(std::uint64_t generation, std::chrono::milliseconds delay,
+                        std::function<void()> callback) {
   if (generation != generation_ || !exchange_ || closed_) return;
   expiryTimer_.expires_after(delay);
   std::weak_ptr<Exchange> weakExchange = exchange_;
@@ -238,9 +280,30 @@ void Session::armExpiry(std::uint64_t generation, std::chrono::milliseconds dela
   });
 }
 
+asio::awaitable<bool> Session::handshake() {
+  handshaking_ = true;
+  // Bounded so a peer that connects and stays silent cannot hold the connection forever.
+  writeTimer_.expires_after(state_->options.tls->handshakeTimeout);
+  writeTimer_.async_wait([weak = weak_from_this()](const error_code& ec) {
+    if (ec) return;
+    if (auto self = weak.lock()) self->closeNow();
+  });
+  error_code ec;
+  co_await tls_->async_handshake(asio::ssl::stream_base::server,
+                                 asio::redirect_error(asio::use_awaitable, ec));
+  writeTimer_.cancel();
+  handshaking_ = false;
+  if (ec || closed_ || stopping_) {
+    closeNow();  // plain HTTP, a bad ClientHello, a timeout or a stop: nothing to answer
+    co_return false;
+  }
+  co_return true;
+}
+
 asio::awaitable<void> Session::run(std::shared_ptr<Session> self) {
   (void)self;  // keeps the session alive for the coroutine's lifetime
   const ServerOptions& options = state_->options;
+  if (tls_ && !co_await handshake()) co_return;
   startReading();
   while (!closed_) {
     // 1. Wait for the next complete request.
@@ -274,7 +337,8 @@ asio::awaitable<void> Session::run(std::shared_ptr<Session> self) {
         if (parser_.idle() || stopping_) {
           closeNow();
         } else {
-          co_await respondAndClose(Response::matrixError(408, "M_UNKNOWN", "Request timed out"), false, 11);
+          co_await respondAndClose(Response::matrixError(408, "M_UNKNOWN", "Request timed out"),
+                                   false, 11);
         }
         co_return;
       }
@@ -313,7 +377,8 @@ asio::awaitable<void> Session::run(std::shared_ptr<Session> self) {
       response = exchange->take();
       exchange_.reset();
       expiryTimer_.cancel();
-      if (!response) response = errorResponse(makeError(ErrorCode::kInternal, "Internal server error"));
+      if (!response)
+        response = errorResponse(makeError(ErrorCode::kInternal, "Internal server error"));
     }
 
     // 3. Write it, in request order.
@@ -322,7 +387,8 @@ asio::awaitable<void> Session::run(std::shared_ptr<Session> self) {
       co_await respondAndClose(*response, head, version);
       co_return;
     }
-    if (!co_await writeAll(serializeResponse(*response, WireOptions{head, true, version}))) co_return;
+    if (!co_await writeAll(serializeResponse(*response, WireOptions{head, true, version})))
+      co_return;
   }
 }
 

@@ -22,6 +22,10 @@ struct SyncServiceOptions {
   // either. Checked on the notifier's shared timer thread.
   std::int64_t presenceIdleAfterMs = 5 * 60 * 1000;
   std::int64_t presenceOfflineAfterMs = 30 * 60 * 1000;
+  // https push gateways: a PEM file of trusted CAs instead of the system store, and (test
+  // networks only) accepting any gateway certificate. Copied into PushDeliveryOptions.
+  std::string pushGatewayCaFile;
+  bool pushGatewayInsecureTls = false;
   // Bus consumer group names (one per service instance group).
   std::string busGroup = "syncapi";
 };

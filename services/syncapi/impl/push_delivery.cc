@@ -3,7 +3,6 @@
 #include "syncapi/impl/push_delivery.h"
 
 #include <algorithm>
-#include <charconv>
 
 #include "plexus/json/canonical.h"
 #include "plexus/json/parse.h"
@@ -55,50 +54,13 @@ Status AccountSyncPushers::removePusher(const std::string& userId, const std::st
 }
 
 Result<GatewayUrl> parseGatewayUrl(std::string_view url) {
-  constexpr std::string_view kScheme = "http://";
-  if (url.substr(0, kScheme.size()) != kScheme) {
-    return fail(ErrorCode::kInvalidParam, "push gateway URL is not http:// (no TLS client yet)");
-  }
-  url.remove_prefix(kScheme.size());
-  const std::size_t slash = url.find('/');
-  if (slash == std::string_view::npos) return fail(ErrorCode::kInvalidParam, "no path in URL");
-  std::string_view authority = url.substr(0, slash);
-  GatewayUrl out;
-  out.target = std::string(url.substr(slash));
+  PLEXUS_TRY(http::Url parsed, http::parseUrl(url));
   // SPEC: client-server push "POST /pushers/set" — data.url MUST have the path
   // /_matrix/push/v1/notify (a prefix before it is tolerated for proxied gateways).
-  if (!endsWith(out.target, kNotifyPath) || out.target.find_first_of("?# ") != std::string::npos) {
+  if (!endsWith(parsed.target, kNotifyPath) || parsed.target.find('?') != std::string::npos) {
     return fail(ErrorCode::kInvalidParam, "push gateway URL must end in /_matrix/push/v1/notify");
   }
-  if (authority.find('@') != std::string_view::npos) {
-    return fail(ErrorCode::kInvalidParam, "credentials in push gateway URL");
-  }
-  std::string_view host = authority;
-  std::string_view port;
-  if (!authority.empty() && authority.front() == '[') {  // IPv6 literal
-    const std::size_t close = authority.find(']');
-    if (close == std::string_view::npos) return fail(ErrorCode::kInvalidParam, "bad IPv6 host");
-    host = authority.substr(1, close - 1);
-    std::string_view rest = authority.substr(close + 1);
-    if (!rest.empty()) {
-      if (rest.front() != ':') return fail(ErrorCode::kInvalidParam, "bad host");
-      port = rest.substr(1);
-    }
-  } else if (const std::size_t colon = authority.rfind(':'); colon != std::string_view::npos) {
-    host = authority.substr(0, colon);
-    port = authority.substr(colon + 1);
-  }
-  if (host.empty()) return fail(ErrorCode::kInvalidParam, "no host in push gateway URL");
-  out.host = std::string(host);
-  if (!port.empty()) {
-    unsigned value = 0;
-    auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-    if (ec != std::errc() || end != port.data() + port.size() || value == 0 || value > 65535) {
-      return fail(ErrorCode::kInvalidParam, "bad port in push gateway URL");
-    }
-    out.port = static_cast<std::uint16_t>(value);
-  }
-  return out;
+  return GatewayUrl{parsed.scheme, std::move(parsed.host), parsed.port, std::move(parsed.target)};
 }
 
 json::Object buildNotifyBody(const PushNotification& n, const PushRoomDetails& details,
@@ -221,8 +183,9 @@ void PushDeliverer::expand(const PushNotification& n) {
   for (const auto& pusher : *pushers) {
     if (pusher.kind != "http") continue;  // TODO(#3): email pushers
     const json::Value* url = pusher.data.find("url");
-    auto parsed = url && url->getString() ? parseGatewayUrl(*url->getString())
-                                          : Result<GatewayUrl>(fail(ErrorCode::kInvalidParam, "no url"));
+    auto parsed = url && url->getString()
+                      ? parseGatewayUrl(*url->getString())
+                      : Result<GatewayUrl>(fail(ErrorCode::kInvalidParam, "no url"));
     if (!parsed.ok()) {
       ++failed_;
       continue;
@@ -240,7 +203,7 @@ void PushDeliverer::expand(const PushNotification& n) {
 }
 
 void PushDeliverer::send(Attempt a) {
-  http::Client client(a.url.host, a.url.port, options_.client);
+  http::Client client(a.url.scheme, a.url.host, a.url.port, options_.client);
   auto response = client.send("POST", a.url.target, a.body);
   const bool transient = !response.ok() || response->status >= 500 || response->status == 429;
   if (transient) {

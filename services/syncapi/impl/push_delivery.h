@@ -3,8 +3,9 @@
 // behind a bounded queue, so neither the bus consumer nor /sync ever waits on a gateway;
 // failed attempts (connection errors, 5xx, 429) are retried with exponential backoff up to a
 // bounded number of attempts; pushkeys the gateway rejects lose their pusher.
-// Only plain http:// gateways are reached: libs/http has no TLS client yet, so https:// pushers
-// are counted as failed (TODO(#3): TLS).
+// Gateways are reached over http:// or https://; with https the gateway's certificate chain and
+// host name are verified (system CA store or options.client.tls.caFile) unless the options
+// say otherwise (test networks). A failed verification counts as a failed attempt.
 #pragma once
 
 #include <atomic>
@@ -74,17 +75,26 @@ struct PushDeliveryOptions {
   int maxAttempts = 6;
   std::chrono::milliseconds firstRetryDelay{2'000};
   std::chrono::milliseconds maxRetryDelay{std::chrono::minutes(5)};
-  http::ClientOptions client{std::chrono::milliseconds(5'000), std::chrono::milliseconds(15'000),
-                             1024 * 1024};
+  // Timeouts, response size, TLS verification (on by default) and resolver overrides.
+  http::ClientOptions client = defaultClientOptions();
+
+  static http::ClientOptions defaultClientOptions() {
+    http::ClientOptions o;
+    o.connectTimeout = std::chrono::milliseconds(5'000);
+    o.requestTimeout = std::chrono::milliseconds(15'000);
+    o.maxResponseBytes = 1024 * 1024;
+    return o;
+  }
 };
 
-// A parsed pusher URL: http://host[:port]/path.../_matrix/push/v1/notify
+// A parsed pusher URL: http[s]://host[:port]/path.../_matrix/push/v1/notify
 struct GatewayUrl {
+  http::Scheme scheme = http::Scheme::kHttp;
   std::string host;
-  std::uint16_t port = 80;
+  std::uint16_t port = 80;  // 443 by default for https
   std::string target;
 };
-// Errors: kInvalidParam for anything else (https:// included, for now).
+// Errors: kInvalidParam for anything else.
 Result<GatewayUrl> parseGatewayUrl(std::string_view url);
 
 // The POST body for one pusher. SPEC: push-gateway-api POST /_matrix/push/v1/notify.

@@ -117,6 +117,8 @@ SyncService::SyncService(std::unique_ptr<SyncStore> store, bus::Bus& bus, Device
     ownedPushers_ = std::make_unique<AccountSyncPushers>(*accountSync);
     pushers = ownedPushers_.get();
   }
+  if (!options_.pushGatewayCaFile.empty()) pushOptions.client.tls.caFile = options_.pushGatewayCaFile;
+  if (options_.pushGatewayInsecureTls) pushOptions.client.tls.verifyPeer = false;
   if (pushers) {
     pushes_ = std::make_unique<PushDeliverer>(
         *pushers,

@@ -1,9 +1,14 @@
 // Push delivery: notifications reach a real HTTP push gateway (an http::Server on loopback)
-// with the Push Gateway API body; retries, rejected pushkeys and unreachable gateways. The
-// last cases run through the real SyncService on SQLite and PostgreSQL.
+// with the Push Gateway API body; retries, rejected pushkeys and unreachable gateways; https
+// gateways with certificate verification (a CA made at test time). The last cases run through
+// the real SyncService on SQLite and PostgreSQL.
+#include "syncapi/impl/push_delivery.h"
+
 #include <gtest/gtest.h>
+#include <stdlib.h>
 
 #include <condition_variable>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -11,9 +16,9 @@
 
 #include "plexus/http/response.h"
 #include "plexus/http/server.h"
+#include "plexus/http/testing/test_certificates.h"
 #include "plexus/json/parse.h"
 #include "service_fixture.h"
-#include "syncapi/impl/push_delivery.h"
 
 namespace plexus::syncapi::testing {
 namespace {
@@ -24,9 +29,13 @@ constexpr auto kWait = 10s;
 // A push gateway that records every notify body; `respond` picks the answer per request.
 class FakeGateway {
  public:
-  FakeGateway() {
+  // Plain HTTP, or https with `tls`.
+  explicit FakeGateway(std::optional<http::ServerTlsOptions> tls = std::nullopt)
+      : tls_(tls.has_value()) {
+    http::ServerOptions options;
+    options.tls = std::move(tls);
     server_ = std::make_unique<http::Server>(
-        http::ServerOptions{}, [this](http::Request request, http::Responder responder) {
+        options, [this](http::Request request, http::Responder responder) {
           auto body = json::parseObject(request.body);
           std::function<http::Response(int)> respond;
           int n = 0;
@@ -38,15 +47,21 @@ class FakeGateway {
             respond = respond_;
           }
           cv_.notify_all();
-          responder.send(respond ? respond(n) : http::Response::json(json::Object{
-                                                    {"rejected", json::Array{}}}));
+          responder.send(respond ? respond(n)
+                                 : http::Response::json(json::Object{{"rejected", json::Array{}}}));
         });
     EXPECT_TRUE(server_->start().ok());
   }
   ~FakeGateway() { server_->stop(); }
 
-  std::string url() const {
-    return "http://127.0.0.1:" + std::to_string(server_->port()) + "/_matrix/push/v1/notify";
+  std::string url(const std::string& host = "127.0.0.1") const {
+    return (tls_ ? "https://" : "http://") + host + ":" + std::to_string(server_->port()) +
+           "/_matrix/push/v1/notify";
+  }
+  std::uint16_t port() const { return server_->port(); }
+  std::size_t received() {
+    std::lock_guard lock(mutex_);
+    return bodies_.size();
   }
   void setResponder(std::function<http::Response(int)> respond) {
     std::lock_guard lock(mutex_);
@@ -69,7 +84,43 @@ class FakeGateway {
   std::vector<json::Object> bodies_;
   std::vector<std::string> paths_;
   std::function<http::Response(int)> respond_;
+  bool tls_;
   std::unique_ptr<http::Server> server_;
+};
+
+// A CA and a gateway certificate for localhost, 127.0.0.1 and push.test, in a temp dir.
+class GatewayCertificates {
+ public:
+  GatewayCertificates() {
+    char pattern[] = "/tmp/plexus-push-tls-XXXXXX";
+    EXPECT_NE(::mkdtemp(pattern), nullptr);
+    dir_ = pattern;
+    auto ca = http::testing::TestCertificateAuthority::create(dir_);
+    EXPECT_TRUE(ca.ok());
+    if (!ca.ok()) return;
+    ca_.emplace(std::move(ca).value());
+    http::testing::CertificateSpec spec;
+    spec.names = {"localhost", "127.0.0.1", "push.test"};
+    auto files = ca_->issue("gateway", spec);
+    EXPECT_TRUE(files.ok());
+    if (files.ok()) files_ = *files;
+  }
+  ~GatewayCertificates() {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+  http::ServerTlsOptions serverTls() const {
+    http::ServerTlsOptions o;
+    o.certificateChainFile = files_.chain.string();
+    o.privateKeyFile = files_.key.string();
+    return o;
+  }
+  std::string caFile() const { return ca_ ? ca_->caFile().string() : ""; }
+
+ private:
+  std::filesystem::path dir_;
+  std::optional<http::testing::TestCertificateAuthority> ca_;
+  http::testing::CertificateFiles files_;
 };
 
 class FakePushers final : public PusherDirectory {
@@ -137,7 +188,7 @@ bool waitUntil(Pred pred) {
   return true;
 }
 
-TEST(PushGatewayUrlTest, AcceptsHttpNotifyUrlsOnly) {
+TEST(PushGatewayUrlTest, AcceptsHttpAndHttpsNotifyUrlsOnly) {
   auto ok = parseGatewayUrl("http://127.0.0.1:8090/_matrix/push/v1/notify");
   ASSERT_TRUE(ok.ok());
   EXPECT_EQ(ok->host, "127.0.0.1");
@@ -147,7 +198,12 @@ TEST(PushGatewayUrlTest, AcceptsHttpNotifyUrlsOnly) {
   ASSERT_TRUE(v6.ok());
   EXPECT_EQ(v6->host, "::1");
   EXPECT_EQ(v6->port, 80);
-  EXPECT_FALSE(parseGatewayUrl("https://push.example/_matrix/push/v1/notify").ok());
+  auto tls = parseGatewayUrl("https://push.example/_matrix/push/v1/notify");
+  ASSERT_TRUE(tls.ok());
+  EXPECT_EQ(tls->scheme, http::Scheme::kHttps);
+  EXPECT_EQ(tls->port, 443);
+  EXPECT_FALSE(parseGatewayUrl("ftp://push.example/_matrix/push/v1/notify").ok());
+  EXPECT_FALSE(parseGatewayUrl("https://push.example/_matrix/push/v1/notify?x=1").ok());
   EXPECT_FALSE(parseGatewayUrl("http://push.example/other").ok());
   EXPECT_FALSE(parseGatewayUrl("http://push.example:99999/_matrix/push/v1/notify").ok());
   EXPECT_FALSE(parseGatewayUrl("http://:80/_matrix/push/v1/notify").ok());
@@ -300,6 +356,53 @@ TEST(PushDelivererTest, UnreachableGatewayDoesNotBlockOtherDeliveries) {
   EXPECT_TRUE(waitUntil([&] { return deliverer.stats().retried == 1; }));
 }
 
+TEST(PushDelivererTlsTest, DeliversToAnHttpsGatewayVerifiedAgainstTheConfiguredCa) {
+  GatewayCertificates certs;
+  FakeGateway gateway(certs.serverTls());
+  FakePushers pushers;
+  pushers.add("@bob:test", "key-bob", "https://push.test/_matrix/push/v1/notify");
+  PushDeliveryOptions options;
+  options.client.tls.caFile = certs.caFile();
+  // The pusher names push.test on port 443; the test gateway listens on loopback.
+  options.client.resolveOverrides["push.test:443"] = "127.0.0.1:" + std::to_string(gateway.port());
+  PushDeliverer deliverer(pushers, {}, options);
+  deliverer.start();
+  ASSERT_TRUE(deliverer.enqueue(messageFor("@bob:test", "$e1")));
+  auto bodies = gateway.waitFor(1);
+  ASSERT_EQ(bodies.size(), 1u);
+  EXPECT_EQ(json::Value(notificationOf(bodies[0])).getStringAt("event_id"), "$e1");
+  EXPECT_TRUE(waitUntil([&] { return deliverer.stats().delivered == 1; }));
+}
+
+TEST(PushDelivererTlsTest, UntrustedGatewayCertificateIsNotSentTheNotification) {
+  GatewayCertificates certs;
+  FakeGateway gateway(certs.serverTls());
+  FakePushers pushers;
+  pushers.add("@bob:test", "key-bob", gateway.url("localhost"));
+  PushDeliveryOptions options;  // verification against the system store: the test CA is unknown
+  options.maxAttempts = 1;
+  PushDeliverer deliverer(pushers, {}, options);
+  deliverer.start();
+  ASSERT_TRUE(deliverer.enqueue(messageFor("@bob:test", "$e1")));
+  ASSERT_TRUE(waitUntil([&] { return deliverer.stats().failed == 1; }));
+  EXPECT_EQ(gateway.received(), 0u);
+  EXPECT_EQ(deliverer.stats().delivered, 0u);
+}
+
+TEST(PushDelivererTlsTest, InsecureOptionReachesAnUnverifiedGateway) {
+  GatewayCertificates certs;
+  FakeGateway gateway(certs.serverTls());
+  FakePushers pushers;
+  pushers.add("@bob:test", "key-bob", gateway.url("localhost"));
+  PushDeliveryOptions options;
+  options.client.tls.verifyPeer = false;  // test networks only
+  PushDeliverer deliverer(pushers, {}, options);
+  deliverer.start();
+  ASSERT_TRUE(deliverer.enqueue(messageFor("@bob:test", "$e1")));
+  EXPECT_EQ(gateway.waitFor(1).size(), 1u);
+  EXPECT_TRUE(waitUntil([&] { return deliverer.stats().delivered == 1; }));
+}
+
 // Through the real SyncService: push rules decide who is notified.
 class SyncPushTest : public SyncServiceTest {
  protected:
@@ -350,6 +453,42 @@ TEST_P(SyncPushTest, MessageNotifiesOtherMemberButNotSender) {
 }
 
 PLEXUS_INSTANTIATE_DATABASE_TESTS(SyncPushTest);
+
+// SyncServiceOptions::pushGatewayCaFile reaches the deliverer: an https gateway whose
+// certificate only that CA vouches for gets the push.
+class SyncPushTlsTest : public SyncServiceTest {
+ protected:
+  void SetUp() override {
+    SyncServiceTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    sync_->stop();
+    SyncServiceOptions options;
+    options.serverName = "test";
+    options.clock = [this] { return clockMs_.load(); };
+    options.pushGatewayCaFile = certs_.caFile();
+    auto made = SyncService::create(db(), bus_, &keys_, nullptr, &pushers_, options, {});
+    ASSERT_TRUE(made.ok()) << made.error().message;
+    sync_ = std::move(*made);
+    ASSERT_TRUE(sync_->start().ok());
+  }
+
+  GatewayCertificates certs_;
+  FakeGateway gateway_{certs_.serverTls()};
+  FakePushers pushers_;
+};
+
+TEST_P(SyncPushTlsTest, MessageIsPushedToAnHttpsGatewayTrustedThroughTheServiceOptions) {
+  TestRoom room = makeRoom("!pushtls:test", true);
+  pushers_.add("@bob:test", "key-bob", gateway_.url("localhost"));
+  auto fromAlice = room.message("@alice:test", "hi bob");
+  feed(fromAlice);
+  auto bodies = gateway_.waitFor(1);
+  ASSERT_EQ(bodies.size(), 1u);
+  EXPECT_EQ(json::Value(notificationOf(bodies[0])).getStringAt("event_id"), fromAlice.eventId);
+  EXPECT_TRUE(waitUntil([&] { return sync_->pushDeliverer()->stats().delivered == 1; }));
+}
+
+PLEXUS_INSTANTIATE_DATABASE_TESTS(SyncPushTlsTest);
 
 }  // namespace
 }  // namespace plexus::syncapi::testing

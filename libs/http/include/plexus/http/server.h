@@ -1,12 +1,15 @@
 // HTTP/1.0 and 1.1 server: keep-alive, pipelining (responses in request order), request size
 // limits, timeouts for slow clients, Matrix CORS headers on every response, graceful stop. Each
 // connection costs a few KB and no thread while idle or waiting on a deferred response.
+// Plain TCP or TLS (ServerOptions::tls); a process that wants both runs two Servers with the
+// same handler.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "plexus/core/result.h"
@@ -14,6 +17,14 @@
 #include "plexus/http/responder.h"
 
 namespace plexus::http {
+
+struct ServerTlsOptions {
+  // PEM files: the server's certificate followed by its intermediates, and its private key.
+  std::string certificateChainFile;
+  std::string privateKeyFile;
+  // From accept until the handshake is done; a peer that stays silent is dropped after it.
+  std::chrono::milliseconds handshakeTimeout{10'000};
+};
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
@@ -29,6 +40,8 @@ struct ServerOptions {
   std::chrono::milliseconds writeTimeout{30'000};
   // How long stop() lets in-flight requests finish before cancelling them.
   std::chrono::milliseconds stopGrace{5'000};
+  // Set: every connection starts with a TLS handshake (TLS 1.2 or newer).
+  std::optional<ServerTlsOptions> tls;
 };
 
 class Server {
@@ -39,7 +52,7 @@ class Server {
   Server& operator=(const Server&) = delete;
 
   // Binds, listens and starts the io threads. Errors: kUnavailable when the address cannot be
-  // bound, kInvalidParam for a bad host. Call once.
+  // bound, kInvalidParam for a bad host or unusable TLS files. Call once.
   Status start();
   // The bound port (after start()).
   std::uint16_t port() const;

@@ -269,8 +269,8 @@ Result<AccessTokenInfo> AccountSyncService::queryAccessToken(const CallContext& 
   if (!account || account->account.deactivated) {
     return fail(ErrorCode::kUnknownToken, "Unknown access token");
   }
-  if (account->account.locked) return fail(ErrorCode::kUserLocked, "This account has been locked");
   AccessTokenInfo info;
+  info.isLocked = account->account.locked;
   info.userId = token->userId;
   info.deviceId = token->deviceId;
   info.isGuest = account->account.kind == AccountKind::kGuest;

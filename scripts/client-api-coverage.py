@@ -55,7 +55,7 @@ NOTES = {
         "no application services registered: 403 M_FORBIDDEN for every caller (spec)",
     "POST /_matrix/client/v1/appservice/{appserviceId}/ping":
         "no application services registered: 403 M_FORBIDDEN for every caller (spec)",
-    "POST /_matrix/client/v1/login/get_token": "tokens held in account-sync memory (2 min)",
+    "POST /_matrix/client/v1/login/get_token": "single use, 2 min, stored hashed",
     "GET /_matrix/client/v1/rooms/{roomId}/hierarchy": "local rooms only (no federation yet)",
     "GET /_matrix/client/v3/events": "deprecated; on top of /sync",
     "GET /_matrix/client/v3/initialSync": "deprecated; on top of /sync",

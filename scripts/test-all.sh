@@ -83,14 +83,16 @@ if [ "${PLEXUS_SKIP_FUZZ:-0}" != 1 ]; then
   step "fuzz build (clang + libFuzzer) and ${fuzz_seconds}s per target"
   CC=clang CXX=clang++ cmake -S . -B build-fuzz "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DPLEXUS_BUILD_FUZZERS=ON -DPLEXUS_BUILD_TESTS=OFF -DPLEXUS_BUILD_BENCHMARKS=OFF >/dev/null
-  fuzzers=$(find libs -path '*/fuzz/*_fuzzer.cc' -printf '%f\n' | sed 's/\.cc$//' | sort)
+  # Library fuzzers (libs/*/fuzz/) and whole-path ones (services/*/fuzz/, e.g. the node's
+  # client-API fuzzer); each has a corpus/ folder beside it.
+  fuzzers=$(find libs services -path '*/fuzz/*_fuzzer.cc' -printf '%f\n' | sed 's/\.cc$//' | sort)
   targets=$(sed 's/^/plexus_/' <<<"$fuzzers" | tr '\n' ' ')
   cmake --build build-fuzz -j2 --target $targets
   status=$?
   record "fuzz build" $status
   if [ $status -eq 0 ]; then
     for f in $fuzzers; do
-      corpus=$(dirname "$(find libs -path "*/fuzz/$f.cc")")/corpus
+      corpus=$(dirname "$(find libs services -path "*/fuzz/$f.cc")")/corpus
       work=$(mktemp -d)
       build-fuzz/bin/plexus_$f -max_total_time="$fuzz_seconds" -max_len=65536 -timeout=10 \
         -rss_limit_mb=2048 -print_final_stats=1 "$work" "$corpus" >"$work.log" 2>&1

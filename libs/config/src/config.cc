@@ -122,6 +122,12 @@ std::vector<std::string> SyncApiSection::verify() const {
   std::vector<std::string> out;
   if (maxTimeoutMs < 0) out.push_back("max_timeout_ms: must not be negative");
   if (wakeThreads < 1 || wakeThreads > 64) out.push_back("wake_threads: must be between 1 and 64");
+  if (pushGatewayCaFile.find('\n') != std::string::npos)
+    out.push_back("push_gateway_ca_file: must be one line");
+  if (pushGatewayInsecureTls && !pushGatewayCaFile.empty())
+    out.push_back(
+        "push_gateway_ca_file, push_gateway_insecure_tls: a CA file has no effect "
+        "when certificates are not verified");
   return out;
 }
 

@@ -106,6 +106,10 @@ std::string toYaml(const Config& c) {
   line("  max_timeout_ms: " + std::to_string(c.syncApi.maxTimeoutMs));
   line("  # Threads that compute /sync responses for woken long-polls.");
   line("  wake_threads: " + std::to_string(c.syncApi.wakeThreads));
+  line("  # PEM file of the CAs trusted for https push gateways; empty: the system store.");
+  line("  push_gateway_ca_file: " + quote(c.syncApi.pushGatewayCaFile));
+  line("  # Accept any push gateway certificate. Test networks only: pushes can be read.");
+  line("  push_gateway_insecure_tls: " + boolText(c.syncApi.pushGatewayInsecureTls));
   line("");
   line("logging:");
   line("  # trace, debug, info, warn, error or off. One line per event on stderr.");

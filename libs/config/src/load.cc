@@ -79,6 +79,8 @@ Result<Config> parseYaml(std::string_view text, std::string_view source) {
       YamlSection s(root.child("sync_api"), "sync_api", problems);
       s.integer("max_timeout_ms", c.syncApi.maxTimeoutMs);
       s.integer("wake_threads", c.syncApi.wakeThreads);
+      s.str("push_gateway_ca_file", c.syncApi.pushGatewayCaFile);
+      s.boolean("push_gateway_insecure_tls", c.syncApi.pushGatewayInsecureTls);
     }
     {
       YamlSection s(root.child("logging"), "logging", problems);

@@ -145,6 +145,49 @@ TEST(ConfigTest, EveryValueSurvivesARoundTrip) {
   EXPECT_EQ(back->clientApi.turn.password, "p\"w\\");
 }
 
+TEST(ConfigTest, ReadsPushGatewayTlsSettings) {
+  Config defaults = Config::defaults();
+  EXPECT_TRUE(defaults.syncApi.pushGatewayCaFile.empty());
+  EXPECT_FALSE(defaults.syncApi.pushGatewayInsecureTls);
+
+  auto c = parseYaml("sync_api: {push_gateway_ca_file: /etc/plexus/push-ca.pem}\n");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->syncApi.pushGatewayCaFile, "/etc/plexus/push-ca.pem");
+  EXPECT_FALSE(c->syncApi.pushGatewayInsecureTls);
+  EXPECT_TRUE(c->verify().empty());
+
+  auto insecure = parseYaml("sync_api: {push_gateway_insecure_tls: true}\n");
+  ASSERT_TRUE(insecure.ok()) << insecure.error().message;
+  EXPECT_TRUE(insecure->syncApi.pushGatewayInsecureTls);
+  EXPECT_TRUE(insecure->verify().empty());
+
+  auto wrongType = parseYaml("sync_api: {push_gateway_insecure_tls: sometimes}\n");
+  ASSERT_FALSE(wrongType.ok());
+  EXPECT_NE(wrongType.error().message.find("sync_api.push_gateway_insecure_tls"),
+            std::string::npos);
+}
+
+TEST(ConfigTest, RejectsACaFileTogetherWithInsecurePushTls) {
+  Config c = Config::defaults();
+  c.syncApi.pushGatewayCaFile = "ca.pem";
+  c.syncApi.pushGatewayInsecureTls = true;
+  auto problems = c.verify();
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].find("sync_api.push_gateway_ca_file, push_gateway_insecure_tls"),
+            std::string::npos);
+}
+
+TEST(ConfigTest, GeneratedFileDocumentsPushGatewayTls) {
+  Config c = Config::defaults();
+  c.syncApi.pushGatewayCaFile = "/etc/ssl/push.pem";
+  std::string yaml = toYaml(c);
+  EXPECT_NE(yaml.find("push_gateway_ca_file: \"/etc/ssl/push.pem\""), std::string::npos);
+  EXPECT_NE(yaml.find("push_gateway_insecure_tls: false"), std::string::npos);
+  auto back = parseYaml(yaml);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->syncApi.pushGatewayCaFile, "/etc/ssl/push.pem");
+}
+
 TEST(ConfigTest, SplitsHostAndPort) {
   std::string host;
   std::uint16_t port = 0;

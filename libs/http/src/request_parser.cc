@@ -17,6 +17,7 @@ namespace beasthttp = boost::beast::http;
 
 struct RequestParser::Impl {
   ParserLimits limits;
+  BodyLimitFor bodyLimitFor;
   std::vector<char> buf;
   std::size_t begin = 0;  // first unconsumed byte
   std::size_t end = 0;    // one past the last received byte
@@ -24,6 +25,7 @@ struct RequestParser::Impl {
   std::optional<Error> error;
   bool continueChecked = false;
   bool continuePending = false;
+  bool limitChosen = false;
 
   void resetParser() {
     parser.emplace();
@@ -33,6 +35,27 @@ struct RequestParser::Impl {
     parser->eager(true);
     continueChecked = false;
     continuePending = false;
+    limitChosen = !bodyLimitFor;
+  }
+
+  // Beast checks a Content-Length against the limit as soon as the header is parsed, and
+  // parses a header only once all of it is buffered: so the limit is set from the request
+  // line, found in the buffer before the bytes go to Beast.
+  void chooseBodyLimit() {
+    std::string_view rest(buf.data() + begin, end - begin);
+    while (!rest.empty() && (rest.front() == '\r' || rest.front() == '\n')) rest.remove_prefix(1);
+    const std::size_t eol = rest.find('\n');
+    if (eol == std::string_view::npos) return;  // not all here yet
+    limitChosen = true;
+    const std::string_view line = rest.substr(0, eol);
+    const std::size_t sp1 = line.find(' ');
+    const std::size_t sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
+    if (sp2 == std::string_view::npos) return;  // malformed: Beast reports it
+    Request head;
+    head.method = std::string(line.substr(0, sp1));
+    head.target = std::string(line.substr(sp1 + 1, sp2 - sp1 - 1));
+    if (!parseTarget(head)) return;  // next() reports it once the request is parsed
+    parser->body_limit(static_cast<std::uint64_t>(bodyLimitFor(head)));
   }
 
   void compact() {
@@ -71,8 +94,10 @@ struct RequestParser::Impl {
   }
 };
 
-RequestParser::RequestParser(ParserLimits limits) : impl_(std::make_unique<Impl>()) {
+RequestParser::RequestParser(ParserLimits limits, BodyLimitFor bodyLimitFor)
+    : impl_(std::make_unique<Impl>()) {
   impl_->limits = limits;
+  impl_->bodyLimitFor = std::move(bodyLimitFor);
   impl_->resetParser();
 }
 
@@ -107,6 +132,7 @@ Result<std::optional<Request>> RequestParser::next() {
       return std::optional<Request>(std::move(request));
     }
     if (m.begin == m.end) return std::optional<Request>();
+    if (!m.limitChosen) m.chooseBodyLimit();
     boost::system::error_code ec;
     std::size_t used = m.parser->put(boost::asio::const_buffer(m.buf.data() + m.begin, m.end - m.begin), ec);
     m.begin += used;

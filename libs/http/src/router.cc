@@ -18,6 +18,7 @@ struct Route {
   std::string method;
   std::vector<Segment> segments;
   Handler handler;
+  std::optional<std::size_t> maxBodyBytes;  // set: this route's own body limit
 };
 
 std::vector<Segment> compilePattern(std::string_view pattern) {
@@ -47,6 +48,7 @@ struct Router::Impl {
   std::vector<Route> routes;
   std::map<std::string, std::vector<std::string>, std::less<>> restrictions;
   Handler fallback;
+  bool anyBodyLimit = false;
 
   bool segmentMatches(const Segment& seg, const std::string& value) const {
     if (!seg.isParam) return seg.text == value;
@@ -72,6 +74,26 @@ struct Router::Impl {
     }
     return false;
   }
+
+  // The route a request goes to (HEAD falls back to GET); nullptr when none. `allowed`, when
+  // given, collects the methods of every route whose path matches (for 405 answers).
+  const Route* select(const std::string& method, const std::vector<std::string>& segments,
+                      std::vector<std::string>* allowed) const {
+    const Route* best = nullptr;
+    const Route* bestGet = nullptr;
+    for (const Route& route : routes) {
+      if (!pathMatches(route, segments)) continue;
+      if (allowed && std::find(allowed->begin(), allowed->end(), route.method) == allowed->end()) {
+        allowed->push_back(route.method);
+      }
+      if (route.method == method) {
+        if (!best || moreSpecific(route, *best)) best = &route;
+      } else if (method == "HEAD" && route.method == "GET") {
+        if (!bestGet || moreSpecific(route, *bestGet)) bestGet = &route;
+      }
+    }
+    return best ? best : bestGet;
+  }
 };
 
 Router::Router() : impl_(std::make_unique<Impl>()) {}
@@ -84,7 +106,21 @@ void Router::restrictParam(std::string name, std::vector<std::string> values) {
 }
 
 void Router::add(std::string_view method, std::string_view pattern, Handler handler) {
-  impl_->routes.push_back({std::string(method), compilePattern(pattern), std::move(handler)});
+  impl_->routes.push_back(
+      {std::string(method), compilePattern(pattern), std::move(handler), std::nullopt});
+}
+
+void Router::add(std::string_view method, std::string_view pattern, Handler handler,
+                 std::size_t maxBodyBytes) {
+  impl_->routes.push_back(
+      {std::string(method), compilePattern(pattern), std::move(handler), maxBodyBytes});
+  impl_->anyBodyLimit = true;
+}
+
+std::optional<std::size_t> Router::bodyLimit(const Request& head) const {
+  if (!impl_->anyBodyLimit) return std::nullopt;
+  const Route* route = impl_->select(head.method, head.pathSegments, nullptr);
+  return route ? route->maxBodyBytes : std::nullopt;
 }
 
 void Router::addSync(std::string_view method, std::string_view pattern, SyncHandler handler) {
@@ -96,21 +132,8 @@ void Router::addSync(std::string_view method, std::string_view pattern, SyncHand
 void Router::setFallback(Handler handler) { impl_->fallback = std::move(handler); }
 
 void Router::dispatch(Request request, Responder responder) const {
-  const Route* best = nullptr;
-  const Route* bestGet = nullptr;  // HEAD falls back to GET
   std::vector<std::string> allowed;
-  for (const Route& route : impl_->routes) {
-    if (!impl_->pathMatches(route, request.pathSegments)) continue;
-    if (std::find(allowed.begin(), allowed.end(), route.method) == allowed.end()) {
-      allowed.push_back(route.method);
-    }
-    if (route.method == request.method) {
-      if (!best || Impl::moreSpecific(route, *best)) best = &route;
-    } else if (request.method == "HEAD" && route.method == "GET") {
-      if (!bestGet || Impl::moreSpecific(route, *bestGet)) bestGet = &route;
-    }
-  }
-  if (!best) best = bestGet;
+  const Route* best = impl_->select(request.method, request.pathSegments, &allowed);
   try {
     if (best) {
       for (std::size_t i = 0; i < best->segments.size(); ++i) {
@@ -140,9 +163,12 @@ void Router::dispatch(Request request, Responder responder) const {
 }
 
 Handler Router::toHandler() && {
-  auto shared = std::make_shared<Router>(std::move(*this));
-  return [shared](Request request, Responder responder) {
-    shared->dispatch(std::move(request), std::move(responder));
+  return sharedHandler(std::make_shared<Router>(std::move(*this)));
+}
+
+Handler Router::sharedHandler(std::shared_ptr<const Router> router) {
+  return [router = std::move(router)](Request request, Responder responder) {
+    router->dispatch(std::move(request), std::move(responder));
   };
 }
 

@@ -34,7 +34,7 @@ Session::Session(Socket socket, std::shared_ptr<ServerState> state)
       wakeTimer_(socket_.get_executor()),
       writeTimer_(socket_.get_executor()),
       expiryTimer_(socket_.get_executor()),
-      parser_(state_->options.limits) {
+      parser_(state_->options.limits, state_->options.bodyLimitFor) {
   if (state_->tls) {
     tls_ = std::make_unique<asio::ssl::stream<Socket&>>(socket_, *state_->tls);
     tlsReadBuffer_ = std::make_unique<char[]>(kReadChunk);

@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 namespace plexus::http {
 namespace {
 
@@ -55,6 +58,38 @@ TEST(RequestParserTest, DecodesChunkedBodies) {
 TEST(RequestParserTest, RejectsOversizedBodyFromContentLengthAlone) {
   RequestParser parser(ParserLimits{1024, 100});
   parser.feed("POST /x HTTP/1.1\r\nHost: h\r\nContent-Length: 101\r\n\r\n");
+  auto next = parser.next();
+  ASSERT_FALSE(next.ok());
+  EXPECT_EQ(next.error().code, ErrorCode::kTooLarge);
+}
+
+TEST(RequestParserTest, BodyLimitIsChosenPerRequestFromItsRequestLine) {
+  std::vector<std::string> seen;
+  RequestParser parser(ParserLimits{1024, 10}, [&seen](const Request& head) -> std::size_t {
+    seen.push_back(head.method + " " + head.path);
+    return head.path == "/upload" ? 100 : 10;
+  });
+  // Fed in pieces: the request line arrives before the rest of the header.
+  parser.feed("POST /upl");
+  parser.feed("oad?x=1 HTTP/1.1\r\nHost: h\r\nContent-Length: 50\r\n\r\n");
+  parser.feed(std::string(50, 'u'));
+  auto big = parser.next();
+  ASSERT_TRUE(big.ok()) << big.error().message;
+  ASSERT_TRUE(big->has_value());
+  EXPECT_EQ((*big)->body.size(), 50u);
+  // The next request on the connection gets its own limit again.
+  parser.feed("POST /json HTTP/1.1\r\nHost: h\r\nContent-Length: 50\r\n\r\n");
+  auto small = parser.next();
+  ASSERT_FALSE(small.ok());
+  EXPECT_EQ(small.error().code, ErrorCode::kTooLarge);
+  EXPECT_EQ(seen, (std::vector<std::string>{"POST /upload", "POST /json"}));
+}
+
+TEST(RequestParserTest, PerRequestLimitAppliesToChunkedBodies) {
+  RequestParser parser(ParserLimits{1024, 1000}, [](const Request&) -> std::size_t { return 10; });
+  parser.feed(
+      "POST /x HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "8\r\n12345678\r\n8\r\n12345678\r\n0\r\n\r\n");
   auto next = parser.next();
   ASSERT_FALSE(next.ok());
   EXPECT_EQ(next.error().code, ErrorCode::kTooLarge);

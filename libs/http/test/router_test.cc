@@ -95,6 +95,33 @@ TEST_F(RouterTest, TrailingSlashIsADifferentPath) {
   EXPECT_EQ(route(router_, "GET", "/_matrix/client/v3/sync/")->status, 404);
 }
 
+TEST(RouterBodyLimitTest, ReportsTheOwnLimitOfTheRouteARequestGoesTo) {
+  Router router;
+  router.restrictParam("version", {"r0", "v3"});
+  auto ok = [](Request, Responder responder) { responder.send(Response::text("ok")); };
+  router.add("POST", "/_matrix/media/{version}/upload", ok, 50'000'000);
+  router.add("PUT", "/_matrix/media/{version}/upload/{server}/{id}", ok, 40'000'000);
+  router.add("PUT", "/_matrix/media/{version}/upload/special/{id}", ok);  // more specific
+  router.add("GET", "/_matrix/media/{version}/upload", ok);
+  EXPECT_EQ(router.bodyLimit(makeRequest("POST", "/_matrix/media/v3/upload?filename=a")),
+            std::optional<std::size_t>(50'000'000));
+  EXPECT_EQ(router.bodyLimit(makeRequest("PUT", "/_matrix/media/r0/upload/s/i")),
+            std::optional<std::size_t>(40'000'000));
+  EXPECT_EQ(router.bodyLimit(makeRequest("PUT", "/_matrix/media/v3/upload/special/i")),
+            std::nullopt);
+  EXPECT_EQ(router.bodyLimit(makeRequest("GET", "/_matrix/media/v3/upload")), std::nullopt);
+  EXPECT_EQ(router.bodyLimit(makeRequest("POST", "/_matrix/media/v9/upload")), std::nullopt);
+  EXPECT_EQ(router.bodyLimit(makeRequest("POST", "/elsewhere")), std::nullopt);
+  // The limited route still routes like any other.
+  EXPECT_EQ(route(router, "POST", "/_matrix/media/v3/upload")->body, "ok");
+}
+
+TEST(RouterBodyLimitTest, RouterWithoutOwnLimitsReportsNone) {
+  Router router;
+  router.addSync("POST", "/x", [](const Request&) { return Response::text("x"); });
+  EXPECT_EQ(router.bodyLimit(makeRequest("POST", "/x")), std::nullopt);
+}
+
 TEST_F(RouterTest, HeadFallsBackToGet) {
   EXPECT_EQ(route(router_, "HEAD", "/_matrix/client/v3/sync")->body, "sync");
 }

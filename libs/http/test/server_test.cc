@@ -111,6 +111,47 @@ TEST_F(ServerTest, OversizedBodyGets413TooLargeAndClose) {
   EXPECT_TRUE(c.waitClosed());
 }
 
+// Uploads may be large while every other route keeps the small default limit.
+TEST(ServerBodyLimitTest, RouteWithItsOwnLimitTakesLargerBodiesThanTheRest) {
+  auto router = std::make_shared<Router>();
+  auto echo = [](Request r, Responder responder) {
+    responder.send(Response::text(std::to_string(r.body.size())));
+  };
+  router->add("POST", "/upload", echo, 200'000);
+  router->add("POST", "/json", echo);
+  ServerOptions options;
+  options.limits.maxBodyBytes = 1000;
+  options.bodyLimitFor = [router, fallback = options.limits.maxBodyBytes](const Request& head) {
+    return router->bodyLimit(head).value_or(fallback);
+  };
+  Server server(options, Router::sharedHandler(router));
+  ASSERT_TRUE(server.start().ok());
+
+  RawConnection upload(server.port());
+  ASSERT_TRUE(upload.send("POST /upload HTTP/1.1\r\nHost: h\r\nContent-Length: 150000\r\n\r\n" +
+                          std::string(150'000, 'u')));
+  auto ok = upload.readResponse();
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200);
+  EXPECT_EQ(ok->body, "150000");
+
+  RawConnection tooBig(server.port());
+  ASSERT_TRUE(tooBig.send("POST /upload HTTP/1.1\r\nHost: h\r\nContent-Length: 200001\r\n\r\n"));
+  auto refused = tooBig.readResponse();
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 413);
+  EXPECT_EQ(errcodeOf(*refused), "M_TOO_LARGE");
+
+  RawConnection json(server.port());
+  ASSERT_TRUE(json.send("POST /json HTTP/1.1\r\nHost: h\r\nContent-Length: 2000\r\n\r\n" +
+                        std::string(2000, 'j')));
+  auto small = json.readResponse();
+  ASSERT_TRUE(small);
+  EXPECT_EQ(small->status, 413);
+  EXPECT_EQ(errcodeOf(*small), "M_TOO_LARGE");
+  server.stop();
+}
+
 TEST_F(ServerTest, HugeHeadersGet413TooLarge) {
   ServerOptions options;
   options.limits.maxHeaderBytes = 4096;

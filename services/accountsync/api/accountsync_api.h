@@ -57,8 +57,9 @@ class AccountSyncApi {
   virtual Result<LoginResult> performRefresh(const CallContext& ctx,
                                              std::string_view refreshToken) = 0;
 
-  // Resolves an access token. Errors: kUnknownToken (expired tokens: the message starts with
-  // kSoftLogoutMarker, see isSoftLogout()).
+  // Resolves an access token; a locked account's tokens resolve with isLocked set. Errors:
+  // kUnknownToken (expired tokens: the message starts with kSoftLogoutMarker, see
+  // isSoftLogout()).
   virtual Result<AccessTokenInfo> queryAccessToken(const CallContext& ctx,
                                                    std::string_view accessToken) = 0;
 
@@ -111,9 +112,10 @@ class AccountSyncApi {
   // ---- Admin restrictions (SPEC: client-server "Account locking", "Account suspension") ----
 
   // Locks or unlocks the account. A locked account keeps its devices and tokens (unlocking
-  // gives them back), but queryAccessToken answers kUserLocked for its tokens and logins are
-  // refused with kUserLocked. The state is in the database (queryAccount().locked).
-  // Errors: kInvalidParam (not a local user), kNotFound (unknown or deactivated account).
+  // gives them back); queryAccessToken reports the lock (AccessTokenInfo.isLocked: client-api
+  // refuses all but logout with M_USER_LOCKED) and logins are refused with kUserLocked. The
+  // state is in the database (queryAccount().locked). Errors: kInvalidParam (not a local
+  // user), kNotFound (unknown or deactivated account).
   virtual Status performSetLocked(const CallContext& ctx, std::string_view userId, bool locked) {
     (void)ctx, (void)userId, (void)locked;
     return fail(ErrorCode::kUnrecognized, "account locking is not supported");

@@ -70,6 +70,9 @@ struct AccessTokenInfo {
   bool isAdmin = false;
   // An admin suspended the account: client-api refuses its writes with M_USER_SUSPENDED.
   bool isSuspended = false;
+  // An admin locked the account: client-api answers 401 M_USER_LOCKED to everything but
+  // logout (which the owner may still use).
+  bool isLocked = false;
   // When the token expires (ms since the epoch); absent for non-expiring tokens.
   std::optional<std::int64_t> expiresAtMs;
 };

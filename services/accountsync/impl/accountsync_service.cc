@@ -249,6 +249,12 @@ Result<LoginResult> AccountSyncService::performRefresh(const CallContext& ctx,
   ACCOUNTSYNC_TRY_TX(credentialsTransaction([&](storage::Transaction& tx) -> Status {
     PLEXUS_TRY(auto row, store_->takeRefreshToken(tx, hash));
     if (!row) return fail(ErrorCode::kUnknownToken, "Unknown refresh token");
+    PLEXUS_TRY(auto account, store_->getAccount(tx, row->userId));
+    if (!account || account->account.deactivated) {
+      return fail(ErrorCode::kUnknownToken, "Unknown refresh token");
+    }
+    // A locked account keeps its tokens (it may still log out) but gets no new ones.
+    if (account->account.locked) return fail(ErrorCode::kUserLocked, "This account has been locked");
     PLEXUS_TRY_VOID(store_->deleteAccessToken(tx, row->accessTokenHash));
     PLEXUS_TRY(result, issueSession(tx, row->userId, row->deviceId, /*withRefresh=*/true));
     return {};
@@ -272,8 +278,8 @@ Result<AccessTokenInfo> AccountSyncService::queryAccessToken(const CallContext& 
   if (!account || account->account.deactivated) {
     return fail(ErrorCode::kUnknownToken, "Unknown access token");
   }
-  if (account->account.locked) return fail(ErrorCode::kUserLocked, "This account has been locked");
   AccessTokenInfo info;
+  info.isLocked = account->account.locked;
   info.userId = token->userId;
   info.deviceId = token->deviceId;
   info.isGuest = account->account.kind == AccountKind::kGuest;

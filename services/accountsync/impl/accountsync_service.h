@@ -191,13 +191,6 @@ class AccountSyncService final : public AccountSyncApi {
   std::once_flag dummyHashOnce_;
   std::string dummyHash_;
 
-  struct LoginToken {
-    std::string userId;
-    std::int64_t expiresAtMs = 0;
-  };
-  std::mutex loginTokenMutex_;
-  std::map<std::string, LoginToken> loginTokens_;  // token hash -> owner (single use)
-
   std::mutex touchMutex_;
   std::map<std::pair<std::string, std::string>, Touch> touches_;  // (user, device) -> touch
 };

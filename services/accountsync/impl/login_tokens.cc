@@ -1,7 +1,7 @@
 // AccountSyncService, login tokens: single-use, short-lived m.login.token tokens made for a
 // logged-in user (POST /login/get_token) and redeemed by POST /login. Only their hashes are
-// kept, in memory: a restart forgets them, which costs a user at most one retry of a two-minute
-// token. A cluster with several account-sync instances would need them in the database.
+// kept, with their expiry, in the account store: they survive a restart, and any account-sync
+// process over the same database redeems them (the store's atomic take makes them single use).
 #include <vector>
 
 #include "accountsync/impl/accountsync_service.h"
@@ -28,11 +28,9 @@ Result<std::string> AccountSyncService::performCreateLoginToken(const CallContex
   }
   std::string token = newToken();
   const std::int64_t nowMs = now();
-  std::lock_guard lock(loginTokenMutex_);
-  // Expired tokens go whenever a new one is made: the map stays as small as the live tokens.
-  std::erase_if(loginTokens_,
-                [nowMs](const auto& entry) { return entry.second.expiresAtMs <= nowMs; });
-  loginTokens_[tokenHash(token)] = LoginToken{std::string(userId), nowMs + ttlMs};
+  // Expired tokens go whenever a new one is made: the table stays as small as the live tokens.
+  PLEXUS_TRY_VOID(store_->deleteExpiredLoginTokens(db_, nowMs));
+  PLEXUS_TRY_VOID(store_->insertLoginToken(db_, tokenHash(token), userId, nowMs + ttlMs));
   return token;
 }
 
@@ -48,17 +46,10 @@ Result<LoginResult> AccountSyncService::performTokenLogin(const CallContext& ctx
       return fail(ErrorCode::kInvalidParam, "device_id contains control characters");
     }
   }
-  std::string userId;
-  {
-    // SPEC: the token is valid for a single login, so it is taken out before anything else.
-    std::lock_guard lock(loginTokenMutex_);
-    auto it = loginTokens_.find(tokenHash(request.token));
-    if (it == loginTokens_.end()) return invalidToken();
-    LoginToken entry = std::move(it->second);
-    loginTokens_.erase(it);
-    if (entry.expiresAtMs <= now()) return invalidToken();
-    userId = std::move(entry.userId);
-  }
+  // SPEC: the token is valid for a single login, so it is taken out before anything else.
+  PLEXUS_TRY(auto taken, store_->takeLoginToken(db_, tokenHash(request.token)));
+  if (!taken || taken->expiresMs <= now()) return invalidToken();
+  const std::string userId = std::move(taken->userId);
   PLEXUS_TRY(auto account, store_->getAccount(db_, userId));
   if (!account) return invalidToken();
   if (account->account.deactivated) {

@@ -33,6 +33,11 @@ struct RefreshTokenRow {
   std::string accessTokenHash;  // the access token issued with it
 };
 
+struct LoginTokenRow {
+  std::string userId;
+  std::int64_t expiresMs = 0;
+};
+
 class AccountStore {
  public:
   using Executor = storage::Executor;
@@ -88,6 +93,14 @@ class AccountStore {
   // Deletes and returns the refresh token (single use); nullopt when unknown.
   virtual Result<std::optional<RefreshTokenRow>> takeRefreshToken(Executor& ex,
                                                                   std::string_view tokenHash) = 0;
+  // Login tokens (m.login.token), by hash with their expiry. takeLoginToken deletes and returns
+  // one (nullopt when unknown, expired or not): of concurrent takers, in any process, exactly
+  // one gets it. deleteExpiredLoginTokens drops those expiring at or before nowMs.
+  virtual Status insertLoginToken(Executor& ex, std::string_view tokenHash, std::string_view userId,
+                                  std::int64_t expiresMs) = 0;
+  virtual Result<std::optional<LoginTokenRow>> takeLoginToken(Executor& ex,
+                                                              std::string_view tokenHash) = 0;
+  virtual Status deleteExpiredLoginTokens(Executor& ex, std::int64_t nowMs) = 0;
 
   // Profiles (a missing row is an empty profile).
   virtual Result<Profile> getProfile(Executor& ex, std::string_view userId) = 0;

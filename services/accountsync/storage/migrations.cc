@@ -85,9 +85,21 @@ CREATE TABLE accountsync_account_restrictions (
 );
 )sql";
 
-constexpr std::array<storage::Migration, 2> kMigrations = {{
+// m.login.token tokens (POST /login/get_token), by hash: they outlive a restart and any
+// account-sync process can redeem them.
+constexpr std::string_view kV3 = R"sql(
+CREATE TABLE accountsync_login_tokens (
+  token_hash TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL,
+  expires_ms BIGINT NOT NULL
+);
+CREATE INDEX accountsync_login_tokens_expiry ON accountsync_login_tokens (expires_ms);
+)sql";
+
+constexpr std::array<storage::Migration, 3> kMigrations = {{
     {1, "accounts, devices, tokens, profiles, account data, pushers", kV1},
     {2, "admin lock and suspension flags", kV2},
+    {3, "login tokens", kV3},
 }};
 
 }  // namespace

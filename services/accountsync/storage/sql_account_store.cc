@@ -298,6 +298,34 @@ Result<std::optional<RefreshTokenRow>> SqlAccountStore::takeRefreshToken(
   return std::optional<RefreshTokenRow>(std::move(out));
 }
 
+Status SqlAccountStore::insertLoginToken(Executor& ex, std::string_view tokenHash,
+                                         std::string_view userId, std::int64_t expiresMs) {
+  PLEXUS_TRY_VOID(
+      ex.execute("INSERT INTO accountsync_login_tokens (token_hash, user_id, expires_ms) "
+                 "VALUES ($1, $2, $3)",
+                 {tokenHash, userId, expiresMs}));
+  return {};
+}
+
+Result<std::optional<LoginTokenRow>> SqlAccountStore::takeLoginToken(Executor& ex,
+                                                                     std::string_view tokenHash) {
+  PLEXUS_TRY(auto rows, ex.query("DELETE FROM accountsync_login_tokens WHERE token_hash = $1 "
+                                 "RETURNING user_id, expires_ms",
+                                 {tokenHash}));
+  if (rows.empty()) return std::optional<LoginTokenRow>();
+  LoginTokenRow out;
+  Row row = rows.front();
+  PLEXUS_TRY(out.userId, row.text(0));
+  PLEXUS_TRY(out.expiresMs, row.int64(1));
+  return std::optional<LoginTokenRow>(std::move(out));
+}
+
+Status SqlAccountStore::deleteExpiredLoginTokens(Executor& ex, std::int64_t nowMs) {
+  PLEXUS_TRY_VOID(
+      ex.execute("DELETE FROM accountsync_login_tokens WHERE expires_ms <= $1", {nowMs}));
+  return {};
+}
+
 // ---- Profiles ---------------------------------------------------------------------------
 
 Result<Profile> SqlAccountStore::getProfile(Executor& ex, std::string_view userId) {

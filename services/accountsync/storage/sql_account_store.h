@@ -43,6 +43,11 @@ class SqlAccountStore final : public AccountStore {
                             std::string_view deviceId, std::string_view accessTokenHash) override;
   Result<std::optional<RefreshTokenRow>> takeRefreshToken(Executor& ex,
                                                           std::string_view tokenHash) override;
+  Status insertLoginToken(Executor& ex, std::string_view tokenHash, std::string_view userId,
+                          std::int64_t expiresMs) override;
+  Result<std::optional<LoginTokenRow>> takeLoginToken(Executor& ex,
+                                                      std::string_view tokenHash) override;
+  Status deleteExpiredLoginTokens(Executor& ex, std::int64_t nowMs) override;
 
   Result<Profile> getProfile(Executor& ex, std::string_view userId) override;
   Status setProfile(Executor& ex, std::string_view userId, const Profile& profile) override;

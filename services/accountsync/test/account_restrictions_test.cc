@@ -1,6 +1,7 @@
-// Admin account restrictions through AccountSyncApi, on SQLite and PostgreSQL: locking refuses
-// the account's tokens and logins (and unlocking gives them back), suspension is reported on the
-// token, both survive a new service instance (they are in the database).
+// Admin account restrictions through AccountSyncApi, on SQLite and PostgreSQL: locking is
+// reported on the account's tokens and refuses its logins (unlocking gives them back),
+// suspension is reported on the token, both survive a new service instance (they are in the
+// database).
 #include "accountsync/api/accountsync_api.h"
 #include "service_fixture.h"
 
@@ -9,18 +10,18 @@ namespace {
 
 using AccountRestrictionsTest = AccountSyncServiceTest;
 
-TEST_P(AccountRestrictionsTest, LockRefusesTokensAndLoginsUntilUnlocked) {
+TEST_P(AccountRestrictionsTest, LockMarksTokensAndRefusesLoginsUntilUnlocked) {
   LoginResult alice = registerUser("alice", "pw");
   ASSERT_TRUE(api().performSetLocked(ctx(), alice.userId, true).ok());
   auto account = api().queryAccount(ctx(), alice.userId);
   ASSERT_TRUE(account.ok());
   EXPECT_TRUE(account->locked);
 
+  // The token still resolves (its owner may log out) and says the account is locked.
   auto token = api().queryAccessToken(ctx(), alice.accessToken);
-  ASSERT_FALSE(token.ok());
-  EXPECT_EQ(token.error().code, ErrorCode::kUserLocked);
-  EXPECT_EQ(token.error().errcode(), "M_USER_LOCKED");
-  EXPECT_EQ(token.error().httpStatus(), 401);
+  ASSERT_TRUE(token.ok());
+  EXPECT_TRUE(token->isLocked);
+  EXPECT_EQ(token->userId, alice.userId);
 
   PasswordLoginRequest login;
   login.user = "alice";
@@ -30,9 +31,22 @@ TEST_P(AccountRestrictionsTest, LockRefusesTokensAndLoginsUntilUnlocked) {
   EXPECT_EQ(api().performPasswordLogin(ctx(), login).error().code, ErrorCode::kForbidden);
 
   ASSERT_TRUE(api().performSetLocked(ctx(), alice.userId, false).ok());
-  EXPECT_TRUE(api().queryAccessToken(ctx(), alice.accessToken).ok());
+  auto unlocked = api().queryAccessToken(ctx(), alice.accessToken);
+  ASSERT_TRUE(unlocked.ok());
+  EXPECT_FALSE(unlocked->isLocked);
   login.password = "pw";
   EXPECT_TRUE(api().performPasswordLogin(ctx(), login).ok());
+}
+
+TEST_P(AccountRestrictionsTest, LockedAccountGetsNoNewTokensByRefresh) {
+  LoginResult alice = registerUser("alice", "pw", /*refresh=*/true);
+  ASSERT_TRUE(alice.refreshToken.has_value());
+  ASSERT_TRUE(api().performSetLocked(ctx(), alice.userId, true).ok());
+  auto refreshed = api().performRefresh(ctx(), *alice.refreshToken);
+  ASSERT_FALSE(refreshed.ok());
+  EXPECT_EQ(refreshed.error().code, ErrorCode::kUserLocked);
+  ASSERT_TRUE(api().performSetLocked(ctx(), alice.userId, false).ok());
+  EXPECT_TRUE(api().performRefresh(ctx(), *alice.refreshToken).ok()) << "the refresh token survives";
 }
 
 TEST_P(AccountRestrictionsTest, LockedAccountCannotRedeemLoginToken) {

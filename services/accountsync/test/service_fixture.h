@@ -51,8 +51,13 @@ class AccountSyncServiceTest : public storage::testing::DatabaseTest {
     return result.ok() ? *result : LoginResult{};
   }
 
+  // Appended piecewise: an operator+ chain here trips GCC 12's -Wrestrict when inlined.
   static std::string userId(std::string_view localpart) {
-    return "@" + std::string(localpart) + ":" + std::string(kServer);
+    std::string id = "@";
+    id.append(localpart);
+    id.push_back(':');
+    id.append(kServer);
+    return id;
   }
 
   std::unique_ptr<bus::Outbox> bus_;  // AccountDataOutput is durable: rows in db()

@@ -88,6 +88,18 @@ TEST_P(SqlAccountStoreTest, RefreshTokenIsSingleUse) {
   EXPECT_FALSE(store_.takeRefreshToken(db(), "r")->has_value());
 }
 
+TEST_P(SqlAccountStoreTest, LoginTokenIsSingleUseAndExpiredOnesAreDeleted) {
+  ASSERT_TRUE(store_.insertLoginToken(db(), "live", "@a:x", 5000).ok());
+  ASSERT_TRUE(store_.insertLoginToken(db(), "old", "@b:x", 1000).ok());
+  ASSERT_TRUE(store_.deleteExpiredLoginTokens(db(), 1000).ok());
+  EXPECT_FALSE(store_.takeLoginToken(db(), "old")->has_value());
+  auto first = store_.takeLoginToken(db(), "live");
+  ASSERT_TRUE(first.ok() && first->has_value());
+  EXPECT_EQ((*first)->userId, "@a:x");
+  EXPECT_EQ((*first)->expiresMs, 5000);
+  EXPECT_FALSE(store_.takeLoginToken(db(), "live")->has_value());
+}
+
 TEST_P(SqlAccountStoreTest, AccessTokenExpiryRoundTrips) {
   ASSERT_TRUE(store_.insertAccessToken(db(), "h", "@a:x", "D", 12345, 1).ok());
   auto t = store_.getAccessToken(db(), "h");

@@ -26,8 +26,7 @@ void registerClientRoutes(http::Router& router, ClientApiDeps& deps) {
   registerPushRoutes(router, deps);
   registerRoomRoutes(router, deps);
   registerGapRoutes(router, deps);
-  // Media needs a larger body limit: the composition root raises config.maxBodyBytes to the
-  // media service's upload limit (see media_routes.h).
+  // Uploads carry their own, larger body limit (see media_routes.h).
   if (deps.media) registerMediaRoutes(router, deps, *deps.media);
 }
 
@@ -52,10 +51,14 @@ ClientApiServer::ClientApiServer(ClientApiDeps& deps, http::ServerOptions option
   } else {
     deps.rateLimiter = nullptr;
   }
-  http::Router router;
-  registerClientRoutes(router, deps);
+  auto router = std::make_shared<http::Router>();
+  registerClientRoutes(*router, deps);
   options.limits.maxBodyBytes = deps.config.maxBodyBytes;
-  impl_->server = std::make_unique<http::Server>(std::move(options), std::move(router).toHandler());
+  // Routes with a limit of their own (uploads) take larger bodies; the rest keep the default.
+  options.bodyLimitFor = [router, fallback = deps.config.maxBodyBytes](const http::Request& head) {
+    return router->bodyLimit(head).value_or(fallback);
+  };
+  impl_->server = std::make_unique<http::Server>(std::move(options), http::Router::sharedHandler(router));
 }
 
 ClientApiServer::~ClientApiServer() { stop(); }

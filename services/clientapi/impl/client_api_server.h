@@ -20,7 +20,8 @@ class ClientApiServer {
  public:
   // `deps` must outlive the server. Its executor and rateLimiter are set here (worker pool of
   // config.workerThreads threads; a rate limiter when config.rateLimit.enabled).
-  // options.limits.maxBodyBytes is taken from config.maxBodyBytes.
+  // options.limits.maxBodyBytes is taken from config.maxBodyBytes, options.bodyLimitFor from
+  // the routes' own limits (uploads).
   ClientApiServer(ClientApiDeps& deps, http::ServerOptions options = {});
   ~ClientApiServer();  // stop()
   ClientApiServer(const ClientApiServer&) = delete;

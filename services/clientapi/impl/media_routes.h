@@ -2,9 +2,11 @@
 // download and thumbnails, config, preview_url), /_matrix/media/v1/create, and the
 // authenticated /_matrix/client/v1/media/... equivalents. Implemented in routes_media.cc.
 //
-// Uploads need a body limit above the server-wide default (1 MB): libs/http has one limit per
-// server, so the composition root sets ServerOptions.limits.maxBodyBytes to at least the media
-// service's maxUploadBytes; the media service then answers 413 M_TOO_LARGE itself.
+// Uploads need a body limit above the server-wide default (1 MB): their routes carry the media
+// service's maxUploadBytes as their own limit (RouteOptions::maxBodyBytes, Router::bodyLimit),
+// so larger uploads get 413 M_TOO_LARGE before their bytes are read while every other route
+// keeps the small limit. A server built without ClientApiServer must wire
+// Router::bodyLimit into ServerOptions::bodyLimitFor itself.
 #pragma once
 
 #include "clientapi/impl/route_context.h"

@@ -38,7 +38,8 @@ std::optional<std::string> accessTokenOf(const http::Request& request) {
   return std::nullopt;
 }
 
-Result<Requester> authenticate(const ClientApiDeps& deps, const http::Request& request) {
+Result<Requester> authenticate(const ClientApiDeps& deps, const http::Request& request,
+                               bool allowLocked) {
   std::optional<std::string> token = accessTokenOf(request);
   if (!token) return fail(ErrorCode::kMissingToken, "Missing access token");
   if (token->empty()) return fail(ErrorCode::kUnknownToken, "Unrecognised access token");
@@ -49,12 +50,16 @@ Result<Requester> authenticate(const ClientApiDeps& deps, const http::Request& r
     if (error.code == ErrorCode::kNotFound) error.code = ErrorCode::kUnknownToken;
     return error;
   }
+  if (info->isLocked && !allowLocked) {
+    return fail(ErrorCode::kUserLocked, "This account has been locked");
+  }
   Requester requester;
   requester.userId = std::move(info->userId);
   requester.deviceId = std::move(info->deviceId);
   requester.accessToken = std::move(*token);
   requester.isGuest = info->isGuest;
   requester.isAdmin = info->isAdmin;
+  requester.isSuspended = info->isSuspended;
   return requester;
 }
 
@@ -233,7 +238,19 @@ http::Response errorResponse(const Error& error) {
                       {"soft_logout", json::Value(true)}};
     return http::Response::json(body, 401);
   }
+  if (error.code == ErrorCode::kUserLocked) {
+    // SPEC: client-server-api "Account locking" — soft_logout: true, so the client keeps its
+    // session (and encryption state) for when the lock is lifted.
+    json::Object body{{"errcode", json::Value("M_USER_LOCKED")},
+                      {"error", json::Value(error.message)},
+                      {"soft_logout", json::Value(true)}};
+    return http::Response::json(body, 401);
+  }
   return http::Response::matrixError(error);
+}
+
+Error suspendedError() {
+  return makeError(ErrorCode::kUserSuspended, "You cannot perform this action while suspended");
 }
 
 http::Response toResponse(Result<json::Object> result) {
@@ -270,6 +287,43 @@ Status checkRate(ClientApiDeps& deps, const RouteOptions& options, const std::st
   return deps.rateLimiter->check(key);
 }
 
+// True for well-formed UTF-8 (RFC 3629: shortest forms only, no surrogates, at most U+10FFFF).
+bool isUtf8(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const std::size_t len =
+        c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (len == 0 || i + len > s.size()) return false;
+    std::uint32_t cp = len == 1 ? c : c & (0x7Fu >> len);
+    for (std::size_t k = 1; k < len; ++k) {
+      const auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    static constexpr std::uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += len;
+  }
+  return true;
+}
+
+// Path segments and query values reach stored JSON (tags, account data types, state keys,
+// transaction IDs...), which must stay UTF-8 like every Matrix string: refuse them up front.
+std::optional<Error> nonUtf8Input(const http::Request& request) {
+  for (const auto& [name, value] : request.pathParams) {
+    if (!isUtf8(value)) {
+      return makeError(ErrorCode::kInvalidParam, "Path segment " + name + " is not UTF-8");
+    }
+  }
+  for (const auto& [key, value] : request.query.params()) {
+    if (!isUtf8(key) || !isUtf8(value)) {
+      return makeError(ErrorCode::kInvalidParam, "Query parameter is not UTF-8");
+    }
+  }
+  return std::nullopt;
+}
+
 std::string ipKey(const http::Request& request) {
   return "ip:" + (request.remoteAddress.empty() ? std::string("unknown") : request.remoteAddress);
 }
@@ -279,13 +333,21 @@ void authedPipeline(ClientApiDeps& deps, const RouteOptions& options,
                     std::shared_ptr<http::Request> request, http::Responder responder,
                     std::function<void(const http::Request&, const Requester&, http::Responder)> next) {
   runGuarded(deps, responder, [&deps, options, request, responder, next = std::move(next)]() {
-    auto requester = authenticate(deps, *request);
+    if (auto bad = nonUtf8Input(*request)) {
+      responder.send(errorResponse(*bad));
+      return;
+    }
+    auto requester = authenticate(deps, *request, options.allowLocked);
     if (!requester.ok()) {
       responder.send(errorResponse(requester.error()));
       return;
     }
     if (requester->isGuest && !options.allowGuests) {
       responder.send(errorResponse(makeError(ErrorCode::kGuestAccessForbidden, "Guest access not allowed")));
+      return;
+    }
+    if (requester->isSuspended && options.refusedWhileSuspended) {
+      responder.send(errorResponse(suspendedError()));
       return;
     }
     if (Status rate = checkRate(deps, options, "user:" + requester->userId); !rate.ok()) {
@@ -304,13 +366,18 @@ void authedPipeline(ClientApiDeps& deps, const RouteOptions& options,
 
 void addAuthedRoute(http::Router& router, ClientApiDeps& deps, std::string_view method,
                     std::string_view pattern, AuthedRoute handler, RouteOptions options) {
-  router.add(method, pattern, [&deps, options, handler = std::move(handler)](http::Request request, http::Responder responder) {
+  http::Handler route = [&deps, options, handler = std::move(handler)](http::Request request, http::Responder responder) {
     auto shared = std::make_shared<http::Request>(std::move(request));
     authedPipeline(deps, options, shared, responder,
                    [handler](const http::Request& r, const Requester& who, http::Responder out) {
                      out.send(handler(r, who));
                    });
-  });
+  };
+  if (options.maxBodyBytes > 0) {
+    router.add(method, pattern, std::move(route), options.maxBodyBytes);
+  } else {
+    router.add(method, pattern, std::move(route));
+  }
 }
 
 void addAsyncAuthedRoute(http::Router& router, ClientApiDeps& deps, std::string_view method,
@@ -326,6 +393,10 @@ void addOpenRoute(http::Router& router, ClientApiDeps& deps, std::string_view me
   router.add(method, pattern, [&deps, options, handler = std::move(handler)](http::Request request, http::Responder responder) {
     auto shared = std::make_shared<http::Request>(std::move(request));
     runGuarded(deps, responder, [&deps, options, shared, responder, handler]() {
+      if (auto bad = nonUtf8Input(*shared)) {
+        responder.send(errorResponse(*bad));
+        return;
+      }
       if (Status rate = checkRate(deps, options, ipKey(*shared)); !rate.ok()) {
         responder.send(errorResponse(rate.error()));
         return;

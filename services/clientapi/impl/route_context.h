@@ -105,6 +105,9 @@ struct Requester {
   std::string accessToken;
   bool isGuest = false;
   bool isAdmin = false;
+  // An admin suspended the account: routes marked refusedWhileSuspended answer 403
+  // M_USER_SUSPENDED (SPEC: client-server "Account suspension").
+  bool isSuspended = false;
 };
 
 // ---- Authentication --------------------------------------------------------------------------
@@ -114,8 +117,11 @@ struct Requester {
 std::optional<std::string> accessTokenOf(const http::Request& request);
 
 // Resolves the request's token. Errors: kMissingToken (401 M_MISSING_TOKEN), kUnknownToken
-// (401 M_UNKNOWN_TOKEN; errorResponse adds "soft_logout": true for expired tokens).
-Result<Requester> authenticate(const ClientApiDeps& deps, const http::Request& request);
+// (401 M_UNKNOWN_TOKEN; errorResponse adds "soft_logout": true for expired tokens), kUserLocked
+// (401 M_USER_LOCKED with "soft_logout": true) for a locked account unless `allowLocked` (only
+// the logout routes: SPEC client-server "Account locking").
+Result<Requester> authenticate(const ClientApiDeps& deps, const http::Request& request,
+                               bool allowLocked = false);
 
 // A CallContext for service calls made on behalf of `request` (30 s deadline).
 CallContext callContext(const http::Request& request);
@@ -163,8 +169,12 @@ Status requireSelf(const Requester& requester, std::string_view userId);
 
 http::Response jsonOk(json::Object body);
 http::Response jsonOk(json::Value body);
-// {"errcode","error"[,"retry_after_ms"][,"soft_logout"]} with the status from the error table.
+// {"errcode","error"[,"retry_after_ms"][,"soft_logout"]} with the status from the error table
+// ("soft_logout": true for expired tokens and locked accounts).
 http::Response errorResponse(const Error& error);
+// 403 M_USER_SUSPENDED, for handlers whose refusal depends on the request (e.g. redacting
+// another user's event).
+Error suspendedError();
 // jsonOk for a value, errorResponse for an error.
 http::Response toResponse(Result<json::Object> result);
 
@@ -177,6 +187,12 @@ struct RouteOptions {
   // Counts against the caller's rate limit (429 M_LIMIT_EXCEEDED); off for /sync and friends
   // (SPEC: rate limiting is per endpoint; sync loops must not be limited).
   bool rateLimited = true;
+  // A locked account may call it (POST /logout and /logout/all only).
+  bool allowLocked = false;
+  // A suspended account gets 403 M_USER_SUSPENDED (joins, invites, sends, profile changes...).
+  bool refusedWhileSuspended = false;
+  // Set: request bodies up to this size instead of ClientApiConfig::maxBodyBytes (uploads).
+  std::size_t maxBodyBytes = 0;
 };
 
 using AuthedRoute = std::function<http::Response(const http::Request&, const Requester&)>;

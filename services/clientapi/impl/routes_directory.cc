@@ -215,8 +215,9 @@ Result<json::Value> postPublicRooms(ClientApiDeps& deps, const http::Request& ht
 }  // namespace
 
 void registerDirectoryRoutes(http::Router& router, ClientApiDeps& deps) {
+  // Suspended users publish nothing new (aliases, directory entries).
   addAuthedRoute(router, deps, "PUT", "/_matrix/client/{version}/directory/room/{roomAlias}",
-                 jsonRoute(deps, putAlias));
+                 jsonRoute(deps, putAlias), {.refusedWhileSuspended = true});
   addOpenRoute(router, deps, "GET", "/_matrix/client/{version}/directory/room/{roomAlias}",
                openJsonRoute(deps, getAlias));
   addAuthedRoute(router, deps, "DELETE", "/_matrix/client/{version}/directory/room/{roomAlias}",
@@ -226,7 +227,7 @@ void registerDirectoryRoutes(http::Router& router, ClientApiDeps& deps) {
   addOpenRoute(router, deps, "GET", "/_matrix/client/{version}/directory/list/room/{roomId}",
                openJsonRoute(deps, getVisibility));
   addAuthedRoute(router, deps, "PUT", "/_matrix/client/{version}/directory/list/room/{roomId}",
-                 jsonRoute(deps, putVisibility));
+                 jsonRoute(deps, putVisibility), {.refusedWhileSuspended = true});
   addOpenRoute(router, deps, "GET", "/_matrix/client/{version}/publicRooms",
                openJsonRoute(deps, getPublicRooms));
   addAuthedRoute(router, deps, "POST", "/_matrix/client/{version}/publicRooms",

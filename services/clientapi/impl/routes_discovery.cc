@@ -21,7 +21,7 @@ json::Object versionsBody() {
   return json::Object{{"versions", std::move(versions)}, {"unstable_features", json::Object{}}};
 }
 
-json::Object capabilitiesBody() {
+json::Object capabilitiesBody(bool isAdmin) {
   json::Object available;
   for (int v = 1; v <= 12; ++v) available.set(std::to_string(v), json::Value("stable"));
   auto enabled = [](bool on) { return json::Object{{"enabled", json::Value(on)}}; };
@@ -32,6 +32,10 @@ json::Object capabilitiesBody() {
       {"m.set_avatar_url", enabled(true)},
       {"m.3pid_changes", enabled(false)},
       {"m.get_login_token", enabled(true)},
+      // SPEC: client-server "m.account_moderation capability" — what this user may do to other
+      // accounts through /admin/lock and /admin/suspend.
+      {"m.account_moderation",
+       json::Object{{"lock", json::Value(isAdmin)}, {"suspend", json::Value(isAdmin)}}},
   };
   return json::Object{{"capabilities", std::move(caps)}};
 }
@@ -51,7 +55,9 @@ void registerDiscoveryRoutes(http::Router& router, ClientApiDeps& deps) {
   }, unlimited);
 
   addAuthedRoute(router, deps, "GET", "/_matrix/client/{version}/capabilities",
-                 [](const http::Request&, const Requester&) { return jsonOk(capabilitiesBody()); },
+                 [](const http::Request&, const Requester& who) {
+                   return jsonOk(capabilitiesBody(who.isAdmin));
+                 },
                  {.allowGuests = true});
 
   // Application-service bridges are not supported: no protocols, no lookups.

@@ -1,10 +1,9 @@
-// Admin account locking (SPEC: client-server "GET/PUT /_matrix/client/v1/admin/lock/{userId}",
-// "Account locking"): server admins lock and unlock local accounts. Account-sync keeps the flag
-// in the database and enforces it (a locked account's tokens answer 401 M_USER_LOCKED, its
-// logins are refused the same way; unlocking restores its sessions).
-//
-// Suspension (/admin/suspend) is not served yet: account-sync stores the flag and reports it on
-// AccessTokenInfo::isSuspended, but refusing the writes needs a check in authenticate().
+// Admin account locking and suspension (SPEC: client-server "GET/PUT
+// /_matrix/client/v1/admin/lock/{userId}" and ".../admin/suspend/{userId}", "Account
+// moderation"): server admins lock, suspend and restore local accounts. Account-sync keeps the
+// flags in the database and reports them on each token; client-api enforces them
+// (route_context.cc: a locked account gets 401 M_USER_LOCKED everywhere but logout, a
+// suspended one 403 M_USER_SUSPENDED on the routes marked refusedWhileSuspended).
 #include "accountsync/api/accountsync_api.h"
 #include "clientapi/impl/gap_routes.h"
 #include "clientapi/impl/routes_room_helpers.h"
@@ -24,7 +23,7 @@ Result<accountsync::Account> adminTarget(ClientApiDeps& deps, const http::Reques
     return fail(ErrorCode::kInvalidParam, "User does not belong to the local server");
   }
   if (changing && userId == who.userId)
-    return fail(ErrorCode::kForbidden, "Administrators cannot lock themselves");
+    return fail(ErrorCode::kForbidden, "Administrators cannot restrict their own account");
   auto account = deps.accounts->queryAccount(callContext(http), userId);
   if (!account.ok() || account->deactivated) return fail(ErrorCode::kNotFound, "User not found");
   if (account->isAdmin && userId != who.userId) {
@@ -33,27 +32,49 @@ Result<accountsync::Account> adminTarget(ClientApiDeps& deps, const http::Reques
   return std::move(*account);
 }
 
-Result<json::Value> getLock(ClientApiDeps& deps, const http::Request& http, const Requester& who) {
-  PLEXUS_TRY(accountsync::Account account, adminTarget(deps, http, who, false));
-  return json::Value(json::Object{{"locked", json::Value(account.locked)}});
+// One admin restriction: its JSON key and how it is read and set.
+struct Restriction {
+  const char* key;  // "locked" or "suspended"
+  bool accountsync::Account::*flag;
+  Status (accountsync::AccountSyncApi::*set)(const CallContext&, std::string_view, bool);
+};
+
+constexpr Restriction kLock{"locked", &accountsync::Account::locked,
+                            &accountsync::AccountSyncApi::performSetLocked};
+constexpr Restriction kSuspension{"suspended", &accountsync::Account::suspended,
+                                  &accountsync::AccountSyncApi::performSetSuspended};
+
+rooms::JsonHandler getRestriction(Restriction r) {
+  return [r](ClientApiDeps& deps, const http::Request& http,
+             const Requester& who) -> Result<json::Value> {
+    PLEXUS_TRY(accountsync::Account account, adminTarget(deps, http, who, false));
+    return json::Value(json::Object{{r.key, json::Value(account.*r.flag)}});
+  };
 }
 
-Result<json::Value> putLock(ClientApiDeps& deps, const http::Request& http, const Requester& who) {
-  PLEXUS_TRY(json::Object body, parseJsonObjectBody(http));
-  PLEXUS_TRY(std::optional<bool> locked, optionalBool(body, "locked"));
-  if (!locked) return fail(ErrorCode::kMissingParam, "locked is required");
-  PLEXUS_TRY(accountsync::Account account, adminTarget(deps, http, who, true));
-  PLEXUS_TRY_VOID(deps.accounts->performSetLocked(callContext(http), account.userId, *locked));
-  return json::Value(json::Object{{"locked", json::Value(*locked)}});
+rooms::JsonHandler putRestriction(Restriction r) {
+  return [r](ClientApiDeps& deps, const http::Request& http,
+             const Requester& who) -> Result<json::Value> {
+    PLEXUS_TRY(json::Object body, parseJsonObjectBody(http));
+    PLEXUS_TRY(std::optional<bool> value, optionalBool(body, r.key));
+    if (!value) return fail(ErrorCode::kMissingParam, std::string(r.key) + " is required");
+    PLEXUS_TRY(accountsync::Account account, adminTarget(deps, http, who, true));
+    PLEXUS_TRY_VOID(((*deps.accounts).*r.set)(callContext(http), account.userId, *value));
+    return json::Value(json::Object{{r.key, json::Value(*value)}});
+  };
 }
 
 }  // namespace
 
 void registerAdminGapRoutes(http::Router& router, ClientApiDeps& deps) {
   addAuthedRoute(router, deps, "GET", "/_matrix/client/v1/admin/lock/{userId}",
-                 rooms::jsonRoute(deps, getLock));
+                 rooms::jsonRoute(deps, getRestriction(kLock)));
   addAuthedRoute(router, deps, "PUT", "/_matrix/client/v1/admin/lock/{userId}",
-                 rooms::jsonRoute(deps, putLock));
+                 rooms::jsonRoute(deps, putRestriction(kLock)));
+  addAuthedRoute(router, deps, "GET", "/_matrix/client/v1/admin/suspend/{userId}",
+                 rooms::jsonRoute(deps, getRestriction(kSuspension)));
+  addAuthedRoute(router, deps, "PUT", "/_matrix/client/v1/admin/suspend/{userId}",
+                 rooms::jsonRoute(deps, putRestriction(kSuspension)));
 }
 
 }  // namespace plexus::clientapi::gaps

@@ -130,6 +130,7 @@ void registerLoginRoutes(http::Router& router, ClientApiDeps& deps) {
     return jsonOk(std::move(out));
   });
 
+  // SPEC: client-server "Account locking" — a locked account may still log out.
   addAuthedRoute(router, deps, "POST", "/_matrix/client/{version}/logout",
                  [&deps](const http::Request& request, const Requester& who) {
                    const CallContext ctx = callContext(request);
@@ -141,7 +142,7 @@ void registerLoginRoutes(http::Router& router, ClientApiDeps& deps) {
                    }
                    return jsonOk(json::Object{});
                  },
-                 {.allowGuests = true, .rateLimited = false});
+                 {.allowGuests = true, .rateLimited = false, .allowLocked = true});
 
   addAuthedRoute(router, deps, "POST", "/_matrix/client/{version}/logout/all",
                  [&deps](const http::Request& request, const Requester& who) {
@@ -155,7 +156,7 @@ void registerLoginRoutes(http::Router& router, ClientApiDeps& deps) {
                    if (deps.keys && !ids.empty()) (void)deps.keys->performDeleteDeviceKeys(ctx, who.userId, ids);
                    return jsonOk(json::Object{});
                  },
-                 {.allowGuests = true, .rateLimited = false});
+                 {.allowGuests = true, .rateLimited = false, .allowLocked = true});
 }
 
 }  // namespace plexus::clientapi

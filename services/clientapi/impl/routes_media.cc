@@ -178,13 +178,22 @@ void registerMediaRoutes(http::Router& router, ClientApiDeps& deps, media::Media
   const RouteOptions guests{.allowGuests = true};
   const RouteOptions reads{.allowGuests = true, .rateLimited = false};
 
-  // ---- Upload (still under /_matrix/media) ----
+  // ---- Upload (still under /_matrix/media; suspended users upload nothing) ----
+  // Bodies up to the media service's upload limit on these routes only; larger ones get 413
+  // M_TOO_LARGE from the HTTP server before they are read.
+  const std::int64_t maxUpload = media.queryConfig(CallContext{}).maxUploadBytes;
+  const RouteOptions uploads{
+      .refusedWhileSuspended = true,
+      .maxBodyBytes = static_cast<std::size_t>(std::max<std::int64_t>(maxUpload, 1))};
   addAuthedRoute(router, deps, "POST", "/_matrix/media/{version}/upload",
-                 [m](const http::Request& r, const Requester& who) { return upload(*m, r, who); });
+                 [m](const http::Request& r, const Requester& who) { return upload(*m, r, who); },
+                 uploads);
   addAuthedRoute(router, deps, "POST", "/_matrix/media/v1/create",
-                 [m](const http::Request& r, const Requester& who) { return create(*m, r, who); });
+                 [m](const http::Request& r, const Requester& who) { return create(*m, r, who); },
+                 {.refusedWhileSuspended = true});  // no content: the general body limit
   addAuthedRoute(router, deps, "PUT", "/_matrix/media/{version}/upload/{serverName}/{mediaId}",
-                 [m](const http::Request& r, const Requester& who) { return uploadTo(*m, r, who); });
+                 [m](const http::Request& r, const Requester& who) { return uploadTo(*m, r, who); },
+                 uploads);
 
   // ---- Authenticated media (SPEC: authed-content-repo.yaml, v1.11) ----
   auto authedDownload = [m](const http::Request& r, const Requester&) { return download(*m, r); };

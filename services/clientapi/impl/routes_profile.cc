@@ -127,9 +127,10 @@ void registerProfileRoutes(http::Router& router, ClientApiDeps& deps) {
                [&deps](const http::Request& request) { return getField(deps, request); });
   addAuthedRoute(router, deps, "PUT", "/_matrix/client/{version}/profile/{userId}/{keyName}",
                  [&deps](const http::Request& request, const Requester& who) { return putField(deps, request, who); },
-                 {.allowGuests = true});
+                 {.allowGuests = true, .refusedWhileSuspended = true});
   addAuthedRoute(router, deps, "DELETE", "/_matrix/client/{version}/profile/{userId}/{keyName}",
-                 [&deps](const http::Request& request, const Requester& who) { return deleteField(deps, request, who); });
+                 [&deps](const http::Request& request, const Requester& who) { return deleteField(deps, request, who); },
+                 {.refusedWhileSuspended = true});
 
   addAuthedRoute(router, deps, "POST", "/_matrix/client/{version}/user_directory/search",
                  [&deps](const http::Request& request, const Requester& who) {

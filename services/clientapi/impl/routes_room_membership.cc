@@ -140,24 +140,31 @@ Result<json::Value> joinedRooms(ClientApiDeps& deps, const http::Request& http,
 void registerMembershipRoutes(http::Router& router, ClientApiDeps& deps) {
   RouteOptions guests;
   guests.allowGuests = true;
+  // SPEC: client-server "Account suspension" — no joins, knocks, invites or moderation of
+  // others while suspended; leaving (and rejecting invites) stays possible.
+  const RouteOptions guestWrites{.allowGuests = true, .refusedWhileSuspended = true};
+  const RouteOptions writes{.refusedWhileSuspended = true};
   addAuthedRoute(router, deps, "POST", "/_matrix/client/{version}/rooms/{roomId}/join",
-                 jsonRoute(deps, joinRoomById), guests);
+                 jsonRoute(deps, joinRoomById), guestWrites);
   addAuthedRoute(router, deps, "POST", "/_matrix/client/{version}/join/{roomIdOrAlias}",
-                 jsonRoute(deps, joinRoomByIdOrAlias), guests);
+                 jsonRoute(deps, joinRoomByIdOrAlias), guestWrites);
   addAuthedRoute(router, deps, "POST", "/_matrix/client/{version}/knock/{roomIdOrAlias}",
-                 jsonRoute(deps, knockRoom));
+                 jsonRoute(deps, knockRoom), writes);
   addAuthedRoute(router, deps, "POST", "/_matrix/client/{version}/rooms/{roomId}/invite",
-                 jsonRoute(deps, invite));
+                 jsonRoute(deps, invite), writes);
   addAuthedRoute(router, deps, "POST", "/_matrix/client/{version}/rooms/{roomId}/leave",
                  jsonRoute(deps, leave), guests);
   addAuthedRoute(router, deps, "POST", "/_matrix/client/{version}/rooms/{roomId}/forget",
                  jsonRoute(deps, forget));
   addAuthedRoute(router, deps, "POST", "/_matrix/client/{version}/rooms/{roomId}/kick",
-                 jsonRoute(deps, membershipHandler(&roomserver::RoomserverApi::performKick)));
+                 jsonRoute(deps, membershipHandler(&roomserver::RoomserverApi::performKick)),
+                 writes);
   addAuthedRoute(router, deps, "POST", "/_matrix/client/{version}/rooms/{roomId}/ban",
-                 jsonRoute(deps, membershipHandler(&roomserver::RoomserverApi::performBan)));
+                 jsonRoute(deps, membershipHandler(&roomserver::RoomserverApi::performBan)),
+                 writes);
   addAuthedRoute(router, deps, "POST", "/_matrix/client/{version}/rooms/{roomId}/unban",
-                 jsonRoute(deps, membershipHandler(&roomserver::RoomserverApi::performUnban)));
+                 jsonRoute(deps, membershipHandler(&roomserver::RoomserverApi::performUnban)),
+                 writes);
   addAuthedRoute(router, deps, "GET", "/_matrix/client/{version}/joined_rooms",
                  jsonRoute(deps, joinedRooms), guests);
 }

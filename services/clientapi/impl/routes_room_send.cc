@@ -103,6 +103,12 @@ Result<json::Value> redact(ClientApiDeps& deps, const http::Request& http, const
   request.roomId = std::move(roomId);
   request.sender = who.userId;
   request.redactsEventId = std::move(eventId);
+  if (who.isSuspended) {
+    // SPEC: client-server "Account suspension" — own events only.
+    Result<roomserver::RoomEvent> target =
+        deps.roomserver->queryEvent(callContext(http), request.redactsEventId);
+    if (target.ok() && target->pdu.sender() != who.userId) return suspendedError();
+  }
   PLEXUS_TRY(request.reason, optionalString(body, "reason"));
   request.transaction = transactionOf(who, http);
   PLEXUS_TRY(roomserver::SendEventResponse sent,
@@ -126,19 +132,21 @@ AuthedRoute stateRoute(ClientApiDeps& deps) {
 }  // namespace
 
 void registerSendRoutes(http::Router& router, ClientApiDeps& deps) {
-  RouteOptions guests;
-  guests.allowGuests = true;
+  // SPEC: client-server "Account suspension" — suspended users send nothing to rooms (but may
+  // redact their own events, checked in redact()).
+  const RouteOptions guests{.allowGuests = true, .refusedWhileSuspended = true};
+  const RouteOptions writes{.refusedWhileSuspended = true};
   addAuthedRoute(router, deps, "PUT",
                  "/_matrix/client/{version}/rooms/{roomId}/send/{eventType}/{txnId}",
                  jsonRoute(deps, sendMessage), guests);
   addAuthedRoute(router, deps, "PUT",
                  "/_matrix/client/{version}/rooms/{roomId}/state/{eventType}/{stateKey}",
-                 stateRoute(deps));
+                 stateRoute(deps), writes);
   // SPEC: an empty state key may be left out, with or without the trailing slash.
   addAuthedRoute(router, deps, "PUT", "/_matrix/client/{version}/rooms/{roomId}/state/{eventType}",
-                 stateRoute(deps));
+                 stateRoute(deps), writes);
   addAuthedRoute(router, deps, "PUT", "/_matrix/client/{version}/rooms/{roomId}/state/{eventType}/",
-                 stateRoute(deps));
+                 stateRoute(deps), writes);
   addAuthedRoute(router, deps, "PUT",
                  "/_matrix/client/{version}/rooms/{roomId}/redact/{eventId}/{txnId}",
                  jsonRoute(deps, redact));

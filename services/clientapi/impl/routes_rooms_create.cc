@@ -131,9 +131,10 @@ void registerCreateRoomRoutes(http::Router& router, ClientApiDeps& deps) {
                                                         result.error().message);
                    }
                    return respond(result);
-                 });
+                 },
+                 {.refusedWhileSuspended = true});
   addAuthedRoute(router, deps, "POST", "/_matrix/client/{version}/rooms/{roomId}/upgrade",
-                 jsonRoute(deps, upgradeRoom));
+                 jsonRoute(deps, upgradeRoom), {.refusedWhileSuspended = true});
 }
 
 }  // namespace plexus::clientapi::rooms

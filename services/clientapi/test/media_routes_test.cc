@@ -1,6 +1,7 @@
-// The media routes through a real http::Server on 127.0.0.1 port 0, in front of the real
+// The media routes through the real ClientApiServer on 127.0.0.1 port 0, in front of the real
 // account-sync service (tokens) and media service on SQLite: upload → mxc, downloads on the
-// authenticated and legacy paths with their headers, thumbnails, config, errors.
+// authenticated and legacy paths with their headers, thumbnails, config, errors, and uploads
+// larger than the server's general body limit (which still holds on the other routes).
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -8,6 +9,7 @@
 #include <random>
 
 #include "accountsync/impl/accountsync_service.h"
+#include "clientapi/impl/client_api_server.h"
 #include "clientapi/impl/media_routes.h"
 #include "media/impl/image_codec.h"
 #include "media/impl/media_service.h"
@@ -22,6 +24,7 @@ namespace {
 
 constexpr std::string_view kServer = "media.test";
 constexpr std::int64_t kMaxUpload = 64 * 1024;
+constexpr std::size_t kGeneralBodyLimit = 4 * 1024;  // JSON routes: far below the upload limit
 
 std::string gradientPng(int w, int h) {
   media::Image img;
@@ -58,12 +61,9 @@ class MediaRoutesTest : public ::testing::Test {
     deps_.media = media_.get();
     deps_.config.serverName = std::string(kServer);
     deps_.config.rateLimit.enabled = false;
-    http::Router router;
-    registerMediaRoutes(router, deps_, *media_);
-    http::ServerOptions serverOptions;
-    // The server-wide limit sits above the media limit so the service answers 413 itself.
-    serverOptions.limits.maxBodyBytes = kMaxUpload * 2;
-    server_ = std::make_unique<http::Server>(serverOptions, std::move(router).toHandler());
+    deps_.config.maxBodyBytes = kGeneralBodyLimit;
+    deps_.config.workerThreads = 2;
+    server_ = std::make_unique<ClientApiServer>(deps_);
     ASSERT_TRUE(server_->start().ok());
     client_ = std::make_unique<http::Client>("127.0.0.1", server_->port());
 
@@ -132,7 +132,7 @@ class MediaRoutesTest : public ::testing::Test {
   std::unique_ptr<media::MediaService> media_;
   std::filesystem::path dir_;
   ClientApiDeps deps_;
-  std::unique_ptr<http::Server> server_;
+  std::unique_ptr<ClientApiServer> server_;
   std::unique_ptr<http::Client> client_;
   std::string token_;
 };
@@ -192,10 +192,64 @@ TEST_F(MediaRoutesTest, UploadOverLimitIs413TooLarge) {
                 "application/octet-stream");
   EXPECT_EQ(r.status, 413);
   EXPECT_EQ(errcode(r), "M_TOO_LARGE");
-  // Over the server-wide body limit the http server itself answers 413.
   auto huge = send("POST", "/_matrix/media/v3/upload", std::string(kMaxUpload * 2 + 1, 'x'),
                    "application/octet-stream");
   EXPECT_EQ(huge.status, 413);
+  EXPECT_EQ(errcode(huge), "M_TOO_LARGE");
+}
+
+TEST_F(MediaRoutesTest, UploadsUpToTheMediaLimitPassTheSmallerGeneralBodyLimit) {
+  // Exactly the upload limit, 16 times the general limit, on every upload route.
+  const std::string bytes(kMaxUpload, 'b');
+  auto r =
+      send("POST", "/_matrix/media/v3/upload?filename=big.bin", bytes, "application/octet-stream");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const std::string uri(jsonOf(r).getStringAt("content_uri").value_or(""));
+  const std::string id = uri.substr(uri.rfind('/') + 1);
+  auto back = send("GET", "/_matrix/client/v1/media/download/media.test/" + id);
+  ASSERT_EQ(back.status, 200);
+  EXPECT_EQ(back.body, bytes);
+  EXPECT_EQ(send("POST", "/_matrix/media/r0/upload", bytes, "application/octet-stream").status,
+            200);
+
+  auto created = send("POST", "/_matrix/media/v1/create");
+  ASSERT_EQ(created.status, 200) << created.body;
+  const std::string pending(jsonOf(created).getStringAt("content_uri").value_or(""));
+  const std::string pendingId = pending.substr(pending.rfind('/') + 1);
+  auto put = send("PUT", "/_matrix/media/v3/upload/media.test/" + pendingId, bytes,
+                  "application/octet-stream");
+  EXPECT_EQ(put.status, 200) << put.body;
+  auto tooBig = send("PUT", "/_matrix/media/v3/upload/media.test/" + pendingId,
+                     std::string(kMaxUpload + 1, 'b'), "application/octet-stream");
+  EXPECT_EQ(tooBig.status, 413);
+  EXPECT_EQ(errcode(tooBig), "M_TOO_LARGE");
+}
+
+TEST_F(MediaRoutesTest, OtherRoutesKeepTheGeneralBodyLimit) {
+  // A JSON body just over the general limit is refused before any handler runs, even on a
+  // media path (create takes no upload).
+  std::string body = "{\"pad\":\"" + std::string(kGeneralBodyLimit, 'p') + "\"}";
+  auto create = send("POST", "/_matrix/media/v1/create", body, "application/json");
+  EXPECT_EQ(create.status, 413);
+  EXPECT_EQ(errcode(create), "M_TOO_LARGE");
+  auto login = send("POST", "/_matrix/client/v3/login", body, "application/json", false);
+  EXPECT_EQ(login.status, 413);
+  EXPECT_EQ(errcode(login), "M_TOO_LARGE");
+}
+
+TEST_F(MediaRoutesTest, SuspendedUserDownloadsButUploadsNothing) {
+  std::string id = uploadMedia("before", "text/plain");
+  auto alice = accounts_->queryAccessToken(CallContext{}, token_);
+  ASSERT_TRUE(alice.ok());
+  ASSERT_TRUE(accounts_->performSetSuspended(CallContext{}, alice->userId, true).ok());
+  auto upload = send("POST", "/_matrix/media/v3/upload", "after", "text/plain");
+  EXPECT_EQ(upload.status, 403);
+  EXPECT_EQ(errcode(upload), "M_USER_SUSPENDED");
+  auto create = send("POST", "/_matrix/media/v1/create");
+  EXPECT_EQ(errcode(create), "M_USER_SUSPENDED");
+  auto download = send("GET", "/_matrix/client/v1/media/download/media.test/" + id);
+  EXPECT_EQ(download.status, 200);
+  EXPECT_EQ(download.body, "before");
 }
 
 TEST_F(MediaRoutesTest, ConfigReportsUploadSizeOnBothPaths) {

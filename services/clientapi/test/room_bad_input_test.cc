@@ -106,5 +106,28 @@ TEST_F(RoomBadInputTest, OddPathParametersAreRejected) {
   }
 }
 
+// Found by the client-API fuzzer: a tag that is not UTF-8 was stored inside the tags JSON and
+// every later read of the user's tags failed with 500 "stored JSON is corrupt".
+TEST_F(RoomBadInputTest, PathAndQueryValuesThatAreNotUtf8AreRejectedBeforeTheyAreStored) {
+  TestUser alice = registerUser("alice");
+  std::string roomId = createRoom(alice);
+  std::string user = v3("/user/" + enc(alice.userId));
+  std::string tags = user + "/rooms/" + enc(roomId) + "/tags";
+  for (const auto& [method, path] : std::vector<std::pair<std::string, std::string>>{
+           {"PUT", tags + "/u.%90work"},
+           {"PUT", user + "/account_data/im.%FF"},
+           {"PUT", room(roomId, "/send/m.%C0%AE/t1")},       // overlong '.'
+           {"PUT", room(roomId, "/state/m.topic/%ED%A0%80")},  // a surrogate
+           {"GET", room(roomId, "/messages?dir=b&from=%E2%82")},
+       }) {
+    Reply r = call(method, path, "{}", alice.accessToken);
+    EXPECT_EQ(r.status, 400) << method << " " << path << " -> " << r.raw;
+    EXPECT_EQ(r.errcode(), "M_INVALID_PARAM") << method << " " << path;
+  }
+  Reply after = get(tags, alice);
+  EXPECT_EQ(after.status, 200) << after.raw;
+  EXPECT_EQ(call("PUT", tags + "/u.%E2%9C%93", "{}", alice.accessToken).status, 200);
+}
+
 }  // namespace
 }  // namespace plexus::clientapi::roomtest

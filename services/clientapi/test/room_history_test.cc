@@ -151,6 +151,24 @@ TEST_F(RoomHistoryTest, ListsRelationsAndThreads) {
       404);
 }
 
+// Found by the client-API fuzzer: a thread relation without an event_id made /threads read a
+// NULL thread root and answer 500.
+TEST_F(RoomHistoryTest, ThreadRelationWithoutATargetStartsNoThread) {
+  TestUser alice = registerUser("alice");
+  std::string roomId = createRoom(alice);
+  json::Object rootless{{"msgtype", "m.text"},
+                        {"body", "no root"},
+                        {"m.relates_to", json::Object{{"rel_type", "m.thread"}}}};
+  Reply sent = call("PUT", room(roomId, "/send/m.room.message/rootless"), rootless, alice);
+  ASSERT_EQ(sent.status, 200) << sent.raw;
+  waitForEvent(alice, sent.str("event_id"));
+  Reply threads = get("/_matrix/client/v1/rooms/" + enc(roomId) + "/threads", alice);
+  EXPECT_EQ(threads.status, 200) << threads.raw;
+  ASSERT_NE(threads.get("chunk"), nullptr);
+  ASSERT_NE(threads.get("chunk")->getArray(), nullptr);
+  EXPECT_TRUE(threads.get("chunk")->getArray()->empty());
+}
+
 TEST_F(RoomHistoryTest, SearchFindsMessagesInJoinedRooms) {
   TestUser alice = registerUser("alice");
   TestUser bob = registerUser("bob");

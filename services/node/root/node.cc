@@ -120,6 +120,11 @@ struct Node::Impl {
     accountsync::AccountSyncOptions accountOptions = accountsync::AccountSyncOptions::defaults();
     accountOptions.accessTokenLifetimeMs = config.accountSync.accessTokenLifetimeMs;
     accountOptions.allowGuests = config.clientApi.guestAccessEnabled;
+    if (info.minimalPasswordHashing) {
+      const accountsync::AccountSyncOptions cheap = accountsync::AccountSyncOptions::forTests();
+      accountOptions.pwhashOpsLimit = cheap.pwhashOpsLimit;
+      accountOptions.pwhashMemLimit = cheap.pwhashMemLimit;
+    }
     PLEXUS_TRY(bus::Outbox * accountsOut,
                outboxFor("accountsync", *accountsDb, accountsync::AccountDataOutput::kTopic));
     accounts = std::make_unique<accountsync::AccountSyncService>(
@@ -152,6 +157,8 @@ struct Node::Impl {
     syncOptions.serverName = config.global.serverName;
     syncOptions.wakeThreads = config.syncApi.wakeThreads;
     syncOptions.maxTimeoutMs = config.syncApi.maxTimeoutMs;
+    syncOptions.pushGatewayCaFile = config.syncApi.pushGatewayCaFile;
+    syncOptions.pushGatewayInsecureTls = config.syncApi.pushGatewayInsecureTls;
     auto created = syncapi::SyncService::create(*syncDb, bus, deviceKeys.get(),
                                                 accounts.get(), syncOptions);
     if (!created.ok()) return migrated("syncapi", t, created.error());
@@ -283,6 +290,14 @@ std::uint16_t Node::clientPort() const {
 
 void Node::stop() {
   if (impl_) impl_->stop();
+}
+
+clientapi::ClientApiDeps* Node::clientApiDeps() {
+#if PLEXUS_NODE_WITH_CLIENTAPI
+  return impl_->server ? &impl_->deps : nullptr;
+#else
+  return nullptr;
+#endif
 }
 
 std::string Node::wiredServices() {

@@ -13,11 +13,19 @@
 #include "plexus/core/result.h"
 #include "plexus/events/server_identity.h"
 
+namespace plexus::clientapi {
+struct ClientApiDeps;
+}
+
 namespace plexus::node {
 
 struct NodeStartInfo {
   // When the process started, for the "first request" log line.
   std::chrono::steady_clock::time_point processStart = std::chrono::steady_clock::now();
+  // In-process harnesses (the client-API fuzzer): argon2id at libsodium's minimum cost, so a
+  // login costs microseconds instead of 64 MiB and a noticeable fraction of a second. Never
+  // for a node that serves real accounts.
+  bool minimalPasswordHashing = false;
 };
 
 class Node {
@@ -34,6 +42,11 @@ class Node {
   std::uint16_t clientPort() const;
   // Stops listening, lets in-flight requests finish, then stops the services. Idempotent.
   void stop();
+
+  // The services behind the client routes, for in-process callers that build their own Router
+  // with clientapi::registerClientRoutes (the client-API fuzzer dispatches without a socket).
+  // Valid until stop(); nullptr when the client API is not built into this binary.
+  clientapi::ClientApiDeps* clientApiDeps();
 
   // The services this build wires, e.g. "accountsync keyserver roomserver syncapi clientapi".
   static std::string wiredServices();

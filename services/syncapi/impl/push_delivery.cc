@@ -1,8 +1,10 @@
 // PushDeliverer: expands notifications into one POST per HTTP pusher and sends them from the
-// worker threads, retrying transient failures with exponential backoff.
+// worker threads, retrying transient failures with exponential backoff; pushes are kept in the
+// PendingPushStore (when there is one) until sent or given up.
 #include "syncapi/impl/push_delivery.h"
 
 #include <algorithm>
+#include <chrono>
 
 #include "plexus/json/canonical.h"
 #include "plexus/json/parse.h"
@@ -38,6 +40,12 @@ bool hasNotify(const json::Array& actions) {
     if (const std::string* s = action.getString(); s && *s == "notify") return true;
   }
   return false;
+}
+
+std::int64_t systemNowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 }  // namespace
@@ -109,9 +117,13 @@ PushDeliverer::PushDeliverer(PusherDirectory& directory, PushDetailsSource detai
 PushDeliverer::~PushDeliverer() { stop(); }
 
 void PushDeliverer::start() {
+  {
+    std::lock_guard lock(mutex_);
+    if (!workers_.empty()) return;
+    stopping_ = false;
+  }
+  resumeStored();
   std::lock_guard lock(mutex_);
-  if (!workers_.empty()) return;
-  stopping_ = false;
   for (int i = 0; i < std::max(1, options_.workers); ++i) workers_.emplace_back([this] { run(); });
 }
 
@@ -145,9 +157,74 @@ bool PushDeliverer::schedule(Clock::time_point due, Job job) {
   return true;
 }
 
+void PushDeliverer::queueAttempt(Clock::time_point due, Attempt a) {
+  const std::int64_t pendingId = a.pendingId;
+  if (schedule(due, Job{std::nullopt, std::move(a)}) || pendingId == 0) return;
+  bool stopping = false;
+  {
+    std::lock_guard lock(mutex_);
+    stopping = stopping_;
+  }
+  // Dropped by a stop: the stored row is resumed by the next start(). Dropped by a full
+  // queue: maxQueued bounds the pushes kept anywhere, so the row goes too.
+  if (!stopping) forget(pendingId);
+}
+
+void PushDeliverer::resumeStored() {
+  if (!options_.pendingStore) return;
+  auto stored =
+      options_.pendingStore->queryPendingPushes(static_cast<std::int64_t>(options_.maxQueued));
+  if (!stored.ok()) {
+    ++storeErrors_;
+    return;
+  }
+  const std::int64_t now = nowMs();
+  for (PendingPush& p : *stored) {
+    auto url = parseGatewayUrl(p.url);
+    if (!url.ok()) {
+      ++failed_;
+      forget(p.id);
+      continue;
+    }
+    Attempt a;
+    a.userId = std::move(p.userId);
+    a.appId = std::move(p.appId);
+    a.pushkey = std::move(p.pushkey);
+    a.url = std::move(*url);
+    a.urlText = std::move(p.url);
+    a.body = std::move(p.body);
+    a.attempt = std::max(1, p.attempt);
+    a.pendingId = p.id;
+    a.resumed = true;
+    // Due times are wall-clock ms; a clock that jumped back cannot delay a push beyond the
+    // longest retry delay.
+    const auto wait = std::chrono::milliseconds(
+        std::clamp<std::int64_t>(p.dueMs - now, 0, options_.maxRetryDelay.count()));
+    ++resumed_;
+    queueAttempt(Clock::now() + wait, std::move(a));
+  }
+}
+
+bool PushDeliverer::pusherExists(const Attempt& a) {
+  auto pushers = directory_.queryPushers(a.userId);
+  if (!pushers.ok()) return true;  // cannot tell: let the attempt decide
+  return std::any_of(pushers->begin(), pushers->end(), [&](const accountsync::Pusher& p) {
+    return p.appId == a.appId && p.pushkey == a.pushkey;
+  });
+}
+
+void PushDeliverer::forget(std::int64_t pendingId) {
+  if (pendingId == 0 || !options_.pendingStore) return;
+  if (!options_.pendingStore->removePendingPush(pendingId).ok()) ++storeErrors_;
+}
+
+std::int64_t PushDeliverer::nowMs() const {
+  return options_.clock ? options_.clock() : systemNowMs();
+}
+
 PushDeliverer::Stats PushDeliverer::stats() const {
-  return Stats{delivered_.load(), retried_.load(), failed_.load(), dropped_.load(),
-               rejected_.load()};
+  return Stats{delivered_.load(), retried_.load(), failed_.load(),     dropped_.load(),
+               rejected_.load(),  resumed_.load(), storeErrors_.load()};
 }
 
 void PushDeliverer::run() {
@@ -196,28 +273,53 @@ void PushDeliverer::expand(const PushNotification& n) {
     a.appId = pusher.appId;
     a.pushkey = pusher.pushkey;
     a.url = std::move(*parsed);
+    a.urlText = *url->getString();
     a.body = json::canonical(buildNotifyBody(n, *details, pusher));
+    if (options_.pendingStore) {
+      PendingPush stored{0, a.userId, a.appId, a.pushkey, a.urlText, a.body, 1, nowMs()};
+      auto id = options_.pendingStore->addPendingPush(stored);
+      if (id.ok()) {
+        a.pendingId = *id;
+      } else {
+        ++storeErrors_;  // still sent, but not kept across a restart
+      }
+    }
     // Each pusher is its own job: a slow gateway holds one worker, not the others' pushes.
-    schedule(Clock::now(), Job{std::nullopt, std::move(a)});
+    queueAttempt(Clock::now(), std::move(a));
   }
 }
 
 void PushDeliverer::send(Attempt a) {
+  if (a.resumed) {
+    // Stored by a previous run: the user may have removed the pusher since.
+    if (!pusherExists(a)) {
+      forget(a.pendingId);
+      return;
+    }
+    a.resumed = false;
+  }
   http::Client client(a.url.scheme, a.url.host, a.url.port, options_.client);
   auto response = client.send("POST", a.url.target, a.body);
   const bool transient = !response.ok() || response->status >= 500 || response->status == 429;
   if (transient) {
     if (a.attempt >= options_.maxAttempts) {
       ++failed_;
+      forget(a.pendingId);
       return;
     }
     auto delay = options_.firstRetryDelay * (std::int64_t{1} << std::min(a.attempt - 1, 20));
     delay = std::min<std::chrono::milliseconds>(delay, options_.maxRetryDelay);
     ++a.attempt;
     ++retried_;
-    schedule(Clock::now() + delay, Job{std::nullopt, std::move(a)});
+    if (a.pendingId != 0 &&
+        !options_.pendingStore->updatePendingPush(a.pendingId, a.attempt, nowMs() + delay.count())
+             .ok()) {
+      ++storeErrors_;
+    }
+    queueAttempt(Clock::now() + delay, std::move(a));
     return;
   }
+  forget(a.pendingId);  // answered: sent, or refused for good
   if (response->status < 200 || response->status >= 300) {
     ++failed_;  // the gateway refuses this request: sending it again would not help
     return;

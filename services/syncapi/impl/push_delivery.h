@@ -6,6 +6,10 @@
 // Gateways are reached over http:// or https://; with https the gateway's certificate chain and
 // host name are verified (system CA store or options.client.tls.caFile) unless the options
 // say otherwise (test networks). A failed verification counts as a failed attempt.
+// With a PendingPushStore each push (one per pusher) is written down before its first attempt,
+// updated on retry and deleted once sent or given up; start() resumes the stored ones, so a
+// restart loses only notifications not yet expanded into pushes. Delivery is at least once: a
+// push sent just before a crash may be sent again.
 #pragma once
 
 #include <atomic>
@@ -25,6 +29,7 @@
 #include "plexus/core/result.h"
 #include "plexus/http/client.h"
 #include "plexus/json/value.h"
+#include "syncapi/storage/pending_push_store.h"
 
 namespace plexus::syncapi {
 
@@ -77,6 +82,10 @@ struct PushDeliveryOptions {
   std::chrono::milliseconds maxRetryDelay{std::chrono::minutes(5)};
   // Timeouts, response size, TLS verification (on by default) and resolver overrides.
   http::ClientOptions client = defaultClientOptions();
+  // Where pushes wait across restarts; null: in memory only.
+  std::shared_ptr<PendingPushStore> pendingStore;
+  // ms since the epoch, for the stored due times; default: the system clock.
+  std::function<std::int64_t()> clock;
 
   static http::ClientOptions defaultClientOptions() {
     http::ClientOptions o;
@@ -110,8 +119,10 @@ class PushDeliverer {
   PushDeliverer(const PushDeliverer&) = delete;
   PushDeliverer& operator=(const PushDeliverer&) = delete;
 
+  // Starts the workers and queues the stored pending pushes (each at its due time).
   void start();
-  // Joins the workers (an attempt in flight finishes first); queued work is dropped.
+  // Joins the workers (an attempt in flight finishes first); queued work is dropped from
+  // memory (stored pending pushes stay for the next start()).
   void stop();
 
   // Queues a notification (only ones whose actions include "notify" are sent). Never blocks.
@@ -119,11 +130,13 @@ class PushDeliverer {
   bool enqueue(PushNotification n);
 
   struct Stats {
-    std::uint64_t delivered = 0;  // 2xx answers
-    std::uint64_t retried = 0;    // attempts scheduled again
-    std::uint64_t failed = 0;     // gave up (attempts exhausted, 4xx, bad URL)
-    std::uint64_t dropped = 0;    // queue full
-    std::uint64_t rejected = 0;   // pushers removed because the gateway rejected them
+    std::uint64_t delivered = 0;    // 2xx answers
+    std::uint64_t retried = 0;      // attempts scheduled again
+    std::uint64_t failed = 0;       // gave up (attempts exhausted, 4xx, bad URL)
+    std::uint64_t dropped = 0;      // queue full
+    std::uint64_t rejected = 0;     // pushers removed because the gateway rejected them
+    std::uint64_t resumed = 0;      // stored pending pushes queued by start()
+    std::uint64_t storeErrors = 0;  // pending-push writes that failed (delivery went on)
   };
   Stats stats() const;
 
@@ -132,8 +145,11 @@ class PushDeliverer {
   struct Attempt {
     std::string userId, appId, pushkey;
     GatewayUrl url;
+    std::string urlText;  // as the pusher gave it (stored with a pending push)
     std::string body;
     int attempt = 1;
+    std::int64_t pendingId = 0;  // its PendingPushStore row; 0: not stored
+    bool resumed = false;        // from a previous run: check the pusher still exists
   };
   struct Job {
     std::optional<PushNotification> notification;
@@ -143,6 +159,11 @@ class PushDeliverer {
   void expand(const PushNotification& n);
   void send(Attempt a);
   bool schedule(Clock::time_point due, Job job);
+  void queueAttempt(Clock::time_point due, Attempt a);
+  void resumeStored();
+  bool pusherExists(const Attempt& a);
+  void forget(std::int64_t pendingId);
+  std::int64_t nowMs() const;
 
   PusherDirectory& directory_;
   PushDetailsSource details_;
@@ -152,7 +173,8 @@ class PushDeliverer {
   std::multimap<Clock::time_point, Job> jobs_;  // by due time, FIFO among equals
   bool stopping_ = false;
   std::vector<std::thread> workers_;
-  std::atomic<std::uint64_t> delivered_{0}, retried_{0}, failed_{0}, dropped_{0}, rejected_{0};
+  std::atomic<std::uint64_t> delivered_{0}, retried_{0}, failed_{0}, dropped_{0}, rejected_{0},
+      resumed_{0}, storeErrors_{0};
 };
 
 }  // namespace plexus::syncapi

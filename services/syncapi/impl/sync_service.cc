@@ -99,6 +99,10 @@ Result<std::unique_ptr<SyncService>> SyncService::create(storage::Database& db, 
                                                          PushDeliveryOptions pushOptions) {
   PLEXUS_TRY(auto store, makeSqlSyncStore(db));
   if (!options.clock) options.clock = systemNowMs;
+  if (!pushOptions.clock) pushOptions.clock = options.clock;
+  if (!pushOptions.pendingStore) {
+    PLEXUS_TRY(pushOptions.pendingStore, makeSqlPendingPushStore(db));
+  }
   return std::unique_ptr<SyncService>(new SyncService(std::move(store), bus, keys, accountSync,
                                                       pushers, std::move(options),
                                                       std::move(pushOptions)));

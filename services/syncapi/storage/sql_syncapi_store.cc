@@ -361,8 +361,10 @@ Result<std::vector<StoredEvent>> SqlSyncStore::queryRelations(
 
 Result<std::vector<std::pair<std::string, std::int64_t>>> SqlSyncStore::queryThreadRoots(
     const std::string& roomId, std::int64_t beforePos, int limit) {
+  // A client may send rel_type m.thread without an event_id: no thread root, no row.
   PLEXUS_TRY(Rows rows, db_.query("SELECT relates_to, MAX(pos) AS latest FROM syncapi_events "
                                   "WHERE room_id = $1 AND rel_type = 'm.thread' "
+                                  "AND relates_to IS NOT NULL "
                                   "GROUP BY relates_to HAVING MAX(pos) < $2 "
                                   "ORDER BY latest DESC LIMIT $3",
                                   {roomId, beforePos, limit}));

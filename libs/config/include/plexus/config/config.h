@@ -80,6 +80,10 @@ struct AccountSyncSection {
 struct SyncApiSection {
   std::int64_t maxTimeoutMs = 5 * 60 * 1000;  // upper bound of a /sync long-poll
   int wakeThreads = 2;
+  // https push gateways: a PEM file of trusted CAs (empty: the system store), and accepting
+  // any gateway certificate (test networks only).
+  std::string pushGatewayCaFile;
+  bool pushGatewayInsecureTls = false;
 
   static SyncApiSection defaults() { return {}; }
   std::vector<std::string> verify() const;

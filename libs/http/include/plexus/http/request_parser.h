@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -19,9 +20,15 @@ struct ParserLimits {
   std::size_t maxBodyBytes = 1024 * 1024;
 };
 
+// The body limit of one request, chosen from its request line before the body is read (`head`
+// has method, target, path, pathSegments and query; no headers, no body). Lets a server take
+// large uploads on a few routes and keep the small limit everywhere else (Router::bodyLimit).
+using BodyLimitFor = std::function<std::size_t(const Request& head)>;
+
 class RequestParser {
  public:
-  explicit RequestParser(ParserLimits limits = {});
+  // Without `bodyLimitFor`, limits.maxBodyBytes holds for every request.
+  explicit RequestParser(ParserLimits limits = {}, BodyLimitFor bodyLimitFor = {});
   ~RequestParser();
   RequestParser(const RequestParser&) = delete;
   RequestParser& operator=(const RequestParser&) = delete;

@@ -6,8 +6,10 @@
 // — unknown endpoints are 404 M_UNRECOGNIZED, unsupported methods 405 M_UNRECOGNIZED).
 #pragma once
 
+#include <cstddef>
 #include <initializer_list>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,6 +33,15 @@ class Router {
   // fall back to GET routes.
   void add(std::string_view method, std::string_view pattern, Handler handler);
   void addSync(std::string_view method, std::string_view pattern, SyncHandler handler);
+  // A route whose request bodies may be up to `maxBodyBytes` rather than the server's limit
+  // (uploads): wire bodyLimit() into ServerOptions::bodyLimitFor.
+  void add(std::string_view method, std::string_view pattern, Handler handler,
+           std::size_t maxBodyBytes);
+
+  // The body limit of the route `head` (method and path; see BodyLimitFor) is
+  // dispatched to, when that route has its own; nullopt otherwise. Thread-safe once routes are
+  // added. Cheap when no route has a limit of its own.
+  std::optional<std::size_t> bodyLimit(const Request& head) const;
 
   // Replaces the 404 answer for paths no route matches.
   void setFallback(Handler handler);
@@ -40,6 +51,8 @@ class Router {
 
   // Moves the router into a Handler for the Server.
   Handler toHandler() &&;
+  // A Handler that routes through `router` (shared with bodyLimitFor, for instance).
+  static Handler sharedHandler(std::shared_ptr<const Router> router);
 
  private:
   struct Impl;

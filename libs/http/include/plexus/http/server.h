@@ -31,6 +31,9 @@ struct ServerOptions {
   std::uint16_t port = 0;  // 0 picks a free port; Server::port() tells which
   int ioThreads = 2;
   ParserLimits limits;
+  // Set: each request's body limit (e.g. Router::bodyLimit with limits.maxBodyBytes as the
+  // fallback), so uploads may exceed the general limit on their routes only.
+  BodyLimitFor bodyLimitFor;
   // From the end of the previous response (or accept) until a request's header is complete.
   // Also the keep-alive idle timeout.
   std::chrono::milliseconds headerTimeout{30'000};

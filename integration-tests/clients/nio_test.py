@@ -5,19 +5,23 @@ Usage: nio_test.py HOMESERVER_URL
 
 Two users register (nio's r0 paths, query-string token, dummy auth), one creates a room and
 invites the other, both exchange messages seen through /sync and /messages, a display name is
-set and read back, and a Megolm round trip runs in an encrypted room (keys upload, query and
+set and read back, an image is uploaded, sent as m.image, downloaded and thumbnailed (r0
+media paths), and a Megolm round trip runs in an encrypted room (keys upload, query and
 claim, to-device room keys, decryption by the other user). Prints one PASS/FAIL line per step
 and "N passed, N failed"; exits 1 when any step failed. Every wait is bounded.
 """
 import asyncio
 import secrets
+import struct
 import sys
 import tempfile
 import time
+import zlib
 
-from nio import (AsyncClient, AsyncClientConfig, InviteMemberEvent, JoinResponse,
-                 KeysUploadResponse, MegolmEvent, RegisterResponse, RoomCreateResponse, RoomMessagesResponse,
-                 RoomMessageText, RoomSendResponse)
+from nio import (AsyncClient, AsyncClientConfig, DownloadError, DownloadResponse,
+                 InviteMemberEvent, JoinResponse, KeysUploadResponse, MegolmEvent, RegisterResponse,
+                 RoomCreateResponse, RoomMessagesResponse, RoomMessageText, RoomSendResponse,
+                 ThumbnailResponse, UploadResponse)
 
 STEP_TIMEOUT = 30.0
 results = []
@@ -140,6 +144,42 @@ async def read_history(bob, room_id, bodies):
     check(all(b in seen for b in bodies), f"/messages lacks messages: saw {sorted(seen)}")
 
 
+def tiny_png(width, height):
+    """A valid RGB PNG of width x height (a gradient), built with zlib alone."""
+    rows = b"".join(b"\x00" + bytes((x * 7 + y * 3) % 256 for x in range(width) for _ in range(3))
+                    for y in range(height))
+
+    def chunk(kind, data):
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows))
+            + chunk(b"IEND", b""))
+
+
+async def media_round_trip(alice, bob, room_id):
+    png = tiny_png(64, 48)
+    resp, _ = await alice.client.upload(lambda *_: png, content_type="image/png",
+                                        filename="gradient.png", filesize=len(png))
+    check(isinstance(resp, UploadResponse), f"upload: {resp}")
+    check(resp.content_uri.startswith("mxc://"), f"content_uri {resp.content_uri}")
+    sent = await alice.client.room_send(room_id, "m.room.message", {
+        "msgtype": "m.image", "body": "gradient.png", "url": resp.content_uri,
+        "info": {"mimetype": "image/png", "size": len(png), "w": 64, "h": 48}})
+    check(isinstance(sent, RoomSendResponse), f"send m.image: {sent}")
+    server, media_id = resp.content_uri[len("mxc://"):].split("/", 1)
+    got = await bob.client.download(server_name=server, media_id=media_id)
+    check(isinstance(got, DownloadResponse), f"download: {got}")
+    check(got.body == png, "downloaded bytes differ from the upload")
+    check(got.content_type.startswith("image/png"), f"content type {got.content_type}")
+    thumb = await bob.client.thumbnail(server, media_id, 32, 32)
+    check(isinstance(thumb, ThumbnailResponse), f"thumbnail: {thumb}")
+    check(thumb.body[:8] == b"\x89PNG\r\n\x1a\n" or thumb.body[:2] == b"\xff\xd8",
+          "the thumbnail is not an image")
+    missing = await bob.client.download(server_name=server, media_id="doesnotexist")
+    check(isinstance(missing, DownloadError), f"unknown media: {missing}")
+
+
 async def megolm_round_trip(alice, bob, room_id):
     secret = "secret " + secrets.token_hex(8)
     # Alice needs bob's device keys before she can share the room key with him.
@@ -178,6 +218,8 @@ async def main(homeserver):
                 bodies = await step("messages seen via /sync", exchange_messages(alice, bob, room, 3))
                 if bodies:
                     await step("messages seen via /messages", read_history(bob, room, bodies))
+                await step("media upload, m.image, download and thumbnail (r0 media paths)",
+                           media_round_trip(alice, bob, room))
             enc_room = await step("create encrypted room, invite, join",
                                   create_and_join(alice, bob, True))
             if enc_room:

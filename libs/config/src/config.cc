@@ -131,8 +131,17 @@ std::vector<std::string> SyncApiSection::verify() const {
   return out;
 }
 
+std::vector<std::string> MediaSection::verify() const {
+  std::vector<std::string> out;
+  if (maxUploadBytes < 1) out.push_back("max_upload_bytes: must be at least 1");
+  if (maxImagePixels < 1) out.push_back("max_image_pixels: must be at least 1");
+  if (mediaDir.find('\n') != std::string::npos) out.push_back("media_dir: must be one line");
+  return out;
+}
+
 std::vector<std::string> LoggingSection::verify() const {
-  static const char* const kLevels[] = {"trace", "debug", "info", "warn", "warning", "error", "off"};
+  static const char* const kLevels[] = {"trace",   "debug", "info", "warn",
+                                        "warning", "error", "off"};
   for (const char* l : kLevels)
     if (level == l) return {};
   return {"level: \"" + level + "\" is not one of trace, debug, info, warn, error, off"};
@@ -141,8 +150,7 @@ std::vector<std::string> LoggingSection::verify() const {
 std::vector<std::string> FederationSection::verify() const {
   std::vector<std::string> out;
   checkAddress(out, "listen", listen, true);
-  if (tlsCert.empty() != tlsKey.empty())
-    out.push_back("tls_cert, tls_key: give both or neither");
+  if (tlsCert.empty() != tlsKey.empty()) out.push_back("tls_cert, tls_key: give both or neither");
   return out;
 }
 
@@ -160,6 +168,7 @@ std::vector<std::string> Config::verify() const {
   add(out, "client_api", clientApi.verify());
   add(out, "account_sync", accountSync.verify());
   add(out, "sync_api", syncApi.verify());
+  add(out, "media", media.verify());
   add(out, "logging", logging.verify());
   add(out, "federation", federation.verify());
   add(out, "p2p", p2p.verify());

@@ -111,6 +111,14 @@ std::string toYaml(const Config& c) {
   line("  # Accept any push gateway certificate. Test networks only: pushes can be read.");
   line("  push_gateway_insecure_tls: " + boolText(c.syncApi.pushGatewayInsecureTls));
   line("");
+  line("media:");
+  line("  # Uploads larger than this get 413 M_TOO_LARGE (also advertised as m.upload.size).");
+  line("  max_upload_bytes: " + std::to_string(c.media.maxUploadBytes));
+  line("  # Images declaring more pixels than this are served without thumbnails.");
+  line("  max_image_pixels: " + std::to_string(c.media.maxImagePixels));
+  line("  # Where uploaded files are kept; empty: <data_dir>/media.");
+  line("  media_dir: " + quote(c.media.mediaDir));
+  line("");
   line("logging:");
   line("  # trace, debug, info, warn, error or off. One line per event on stderr.");
   line("  level: " + quote(c.logging.level));

@@ -49,8 +49,7 @@ Result<Config> parseYaml(std::string_view text, std::string_view source) {
   try {
     doc = YAML::Load(std::string(text));
   } catch (const YAML::Exception& e) {
-    return fail(ErrorCode::kInvalidParam,
-                std::string(source) + ": not valid YAML: " + e.what());
+    return fail(ErrorCode::kInvalidParam, std::string(source) + ": not valid YAML: " + e.what());
   }
   Config c = Config::defaults();
   std::vector<std::string> problems;
@@ -81,6 +80,12 @@ Result<Config> parseYaml(std::string_view text, std::string_view source) {
       s.integer("wake_threads", c.syncApi.wakeThreads);
       s.str("push_gateway_ca_file", c.syncApi.pushGatewayCaFile);
       s.boolean("push_gateway_insecure_tls", c.syncApi.pushGatewayInsecureTls);
+    }
+    {
+      YamlSection s(root.child("media"), "media", problems);
+      s.integer("max_upload_bytes", c.media.maxUploadBytes);
+      s.integer("max_image_pixels", c.media.maxImagePixels);
+      s.str("media_dir", c.media.mediaDir);
     }
     {
       YamlSection s(root.child("logging"), "logging", problems);

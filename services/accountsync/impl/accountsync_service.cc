@@ -52,8 +52,7 @@ Status AccountSyncService::migrate(storage::Database& db) {
 }
 
 AccountSyncService::AccountSyncService(std::string serverName, storage::Database& db,
-                                       bus::OutputSink& outputs,
-                                       AccountSyncOptions options)
+                                       bus::OutputSink& outputs, AccountSyncOptions options)
     : serverName_(std::move(serverName)),
       db_(db),
       outputs_(outputs),
@@ -254,7 +253,8 @@ Result<LoginResult> AccountSyncService::performRefresh(const CallContext& ctx,
       return fail(ErrorCode::kUnknownToken, "Unknown refresh token");
     }
     // A locked account keeps its tokens (it may still log out) but gets no new ones.
-    if (account->account.locked) return fail(ErrorCode::kUserLocked, "This account has been locked");
+    if (account->account.locked)
+      return fail(ErrorCode::kUserLocked, "This account has been locked");
     PLEXUS_TRY_VOID(store_->deleteAccessToken(tx, row->accessTokenHash));
     PLEXUS_TRY(result, issueSession(tx, row->userId, row->deviceId, /*withRefresh=*/true));
     return {};

@@ -46,7 +46,8 @@ TEST_P(AccountRestrictionsTest, LockedAccountGetsNoNewTokensByRefresh) {
   ASSERT_FALSE(refreshed.ok());
   EXPECT_EQ(refreshed.error().code, ErrorCode::kUserLocked);
   ASSERT_TRUE(api().performSetLocked(ctx(), alice.userId, false).ok());
-  EXPECT_TRUE(api().performRefresh(ctx(), *alice.refreshToken).ok()) << "the refresh token survives";
+  EXPECT_TRUE(api().performRefresh(ctx(), *alice.refreshToken).ok())
+      << "the refresh token survives";
 }
 
 TEST_P(AccountRestrictionsTest, LockedAccountCannotRedeemLoginToken) {

@@ -4,6 +4,7 @@
 #include "root/node.h"
 
 #include <atomic>
+#include <filesystem>
 #include <map>
 #include <vector>
 
@@ -11,6 +12,7 @@
 #include "accountsync/impl/accountsync_service.h"
 #include "keyserver/api/output.h"
 #include "keyserver/impl/keyserver_service.h"
+#include "media/impl/media_service.h"
 #include "plexus/bus/in_process_bus.h"
 #include "plexus/bus/outbox.h"
 #include "plexus/bus/routed_bus.h"
@@ -38,7 +40,7 @@ std::int64_t msSince(Clock::time_point t) {
 }
 
 const std::vector<std::string>& serviceNames() {
-  static const std::vector<std::string> kNames = {"accountsync", "keyserver", "roomserver",
+  static const std::vector<std::string> kNames = {"accountsync", "keyserver", "media", "roomserver",
                                                   "syncapi"};
   return kNames;
 }
@@ -63,6 +65,7 @@ struct Node::Impl {
 #if PLEXUS_NODE_WITH_ROOMSERVER
   std::unique_ptr<roomserver::RoomserverService> rooms;
 #endif
+  std::unique_ptr<media::MediaService> media;
   std::unique_ptr<syncapi::DeviceKeySource> deviceKeys;
 #if PLEXUS_NODE_WITH_SYNCAPI
   std::unique_ptr<syncapi::SyncService> sync;
@@ -116,7 +119,8 @@ struct Node::Impl {
 
     auto t = Clock::now();
     PLEXUS_TRY(auto accountsDb, openDatabase("accountsync"));
-    PLEXUS_TRY_VOID(migrated("accountsync", t, accountsync::AccountSyncService::migrate(*accountsDb)));
+    PLEXUS_TRY_VOID(
+        migrated("accountsync", t, accountsync::AccountSyncService::migrate(*accountsDb)));
     accountsync::AccountSyncOptions accountOptions = accountsync::AccountSyncOptions::defaults();
     accountOptions.accessTokenLifetimeMs = config.accountSync.accessTokenLifetimeMs;
     accountOptions.allowGuests = config.clientApi.guestAccessEnabled;
@@ -136,6 +140,19 @@ struct Node::Impl {
                outboxFor("keyserver", *keysDb, keyserver::DeviceListUpdate::kTopic));
     keys = std::make_unique<keyserver::KeyserverService>(*keysDb, *keysOut);
     PLEXUS_TRY_VOID(migrated("keyserver", t, keys->migrate()));
+
+    t = Clock::now();
+    PLEXUS_TRY(auto mediaDb, openDatabase("media"));
+    PLEXUS_TRY_VOID(migrated("media", t, media::MediaService::migrate(*mediaDb)));
+    media::MediaServiceOptions mediaOptions;
+    mediaOptions.maxUploadBytes = config.media.maxUploadBytes;
+    mediaOptions.maxImagePixels = config.media.maxImagePixels;
+    const std::string mediaDir =
+        config.media.mediaDir.empty()
+            ? (std::filesystem::path(config.global.dataDir) / "media").string()
+            : config.media.mediaDir;
+    media = std::make_unique<media::MediaService>(config.global.serverName, *mediaDb, mediaDir,
+                                                  mediaOptions);
 
 #if PLEXUS_NODE_WITH_ROOMSERVER
     t = Clock::now();
@@ -159,8 +176,8 @@ struct Node::Impl {
     syncOptions.maxTimeoutMs = config.syncApi.maxTimeoutMs;
     syncOptions.pushGatewayCaFile = config.syncApi.pushGatewayCaFile;
     syncOptions.pushGatewayInsecureTls = config.syncApi.pushGatewayInsecureTls;
-    auto created = syncapi::SyncService::create(*syncDb, bus, deviceKeys.get(),
-                                                accounts.get(), syncOptions);
+    auto created =
+        syncapi::SyncService::create(*syncDb, bus, deviceKeys.get(), accounts.get(), syncOptions);
     if (!created.ok()) return migrated("syncapi", t, created.error());
     PLEXUS_TRY_VOID(migrated("syncapi", t, {}));
     sync = std::move(created).value();
@@ -192,6 +209,7 @@ struct Node::Impl {
   Status startClientApi() {
     deps.accounts = accounts.get();
     deps.keys = keys.get();
+    deps.media = media.get();
 #if PLEXUS_NODE_WITH_ROOMSERVER
     deps.roomserver = rooms.get();
 #endif
@@ -232,8 +250,8 @@ struct Node::Impl {
       log::error("cannot listen", {{"address", c.listen}, {"error", started.error().message}});
       return started;
     }
-    std::string host = options.host.find(':') != std::string::npos ? "[" + options.host + "]"
-                                                                    : options.host;
+    std::string host =
+        options.host.find(':') != std::string::npos ? "[" + options.host + "]" : options.host;
     log::info("listening on http://" + host + ":" + std::to_string(server->port()),
               {{"ms_since_start", msSince(info.processStart)}});
     return {};
@@ -301,7 +319,7 @@ clientapi::ClientApiDeps* Node::clientApiDeps() {
 }
 
 std::string Node::wiredServices() {
-  std::string s = "accountsync keyserver";
+  std::string s = "accountsync keyserver media";
 #if PLEXUS_NODE_WITH_ROOMSERVER
   s += " roomserver";
 #endif

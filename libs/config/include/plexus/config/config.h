@@ -89,6 +89,15 @@ struct SyncApiSection {
   std::vector<std::string> verify() const;
 };
 
+struct MediaSection {
+  std::int64_t maxUploadBytes = 50 * 1024 * 1024;  // larger uploads get 413 M_TOO_LARGE
+  std::int64_t maxImagePixels = 32 * 1000 * 1000;  // larger images get no thumbnail
+  std::string mediaDir;  // where uploaded files live; empty: <data_dir>/media
+
+  static MediaSection defaults() { return {}; }
+  std::vector<std::string> verify() const;
+};
+
 struct LoggingSection {
   std::string level = "info";  // trace, debug, info, warn, error, off
 
@@ -124,6 +133,7 @@ struct Config {
   ClientApiSection clientApi;
   AccountSyncSection accountSync;
   SyncApiSection syncApi;
+  MediaSection media;
   LoggingSection logging;
   FederationSection federation;
   P2pSection p2p;

@@ -76,6 +76,16 @@ StoredEvent storedFromOutput(const roomserver::OutputRoomEvent& output) {
   return e;
 }
 
+// While a run of bus outputs is handled, the bus thread collects what it would make visible
+// (the stream position, the rooms to wake) and publishes it once the whole run is applied: a
+// redaction arrives as the redaction event followed by the change to its target, and a client
+// woken by the first must not read the target before the second.
+struct DeferredWakes {
+  std::int64_t pos = 0;
+  std::vector<std::pair<std::string, std::vector<std::string>>> rooms;
+};
+thread_local DeferredWakes* t_deferred = nullptr;
+
 }  // namespace
 
 Result<std::unique_ptr<SyncService>> SyncService::create(storage::Database& db, bus::Bus& bus,
@@ -121,7 +131,8 @@ SyncService::SyncService(std::unique_ptr<SyncStore> store, bus::Bus& bus, Device
     ownedPushers_ = std::make_unique<AccountSyncPushers>(*accountSync);
     pushers = ownedPushers_.get();
   }
-  if (!options_.pushGatewayCaFile.empty()) pushOptions.client.tls.caFile = options_.pushGatewayCaFile;
+  if (!options_.pushGatewayCaFile.empty())
+    pushOptions.client.tls.caFile = options_.pushGatewayCaFile;
   if (options_.pushGatewayInsecureTls) pushOptions.client.tls.verifyPeer = false;
   if (pushers) {
     pushes_ = std::make_unique<PushDeliverer>(
@@ -142,8 +153,8 @@ StreamToken SyncService::currentToken() const {
 bool SyncService::isLocal(const std::string& userId) const {
   if (options_.serverName.empty()) return true;
   auto colon = userId.find(':');
-  return colon != std::string::npos && userId.compare(colon + 1, std::string::npos,
-                                                      options_.serverName) == 0;
+  return colon != std::string::npos &&
+         userId.compare(colon + 1, std::string::npos, options_.serverName) == 0;
 }
 
 Status SyncService::start() {
@@ -224,8 +235,8 @@ Status SyncService::pullAccountData(const std::string& userId) {
   std::int64_t& since = accountSyncPos_[userId];
   PLEXUS_TRY(auto changes, accountSync_->queryAccountData(CallContext{}, userId, since));
   for (const auto& entry : changes.entries) {
-    PLEXUS_TRY_VOID(inputAccountData(CallContext{}, userId, entry.roomId, entry.type,
-                                     entry.content));
+    PLEXUS_TRY_VOID(
+        inputAccountData(CallContext{}, userId, entry.roomId, entry.type, entry.content));
   }
   since = std::max(since, changes.latestPosition);
   return {};
@@ -238,6 +249,10 @@ void SyncService::stop() {
 }
 
 void SyncService::advance(std::int64_t pos) {
+  if (t_deferred) {
+    t_deferred->pos = std::max(t_deferred->pos, pos);
+    return;
+  }
   std::int64_t cur = currentPos_.load();
   while (pos > cur && !currentPos_.compare_exchange_weak(cur, pos)) {
   }
@@ -248,6 +263,10 @@ void SyncService::wakeUsers(const std::vector<std::string>& users) {
 }
 
 void SyncService::wakeRoom(const std::string& roomId, const std::vector<std::string>& extra) {
+  if (t_deferred) {
+    t_deferred->rooms.emplace_back(roomId, extra);
+    return;
+  }
   auto users = rooms_.interestedUsers(roomId);
   users.insert(users.end(), extra.begin(), extra.end());
   wakeUsers(users);
@@ -380,8 +399,8 @@ Status SyncService::inputRoomEvent(const roomserver::OutputRoomEvent& output) {
     opts.nowMs = now();
     json::Object because = toClientEvent(*redaction, opts);
     because.erase("unsigned");
-    PLEXUS_TRY_VOID(store_->redactEvent(target->eventId, json::canonical(redacted),
-                                        json::canonical(because)));
+    PLEXUS_TRY_VOID(
+        store_->redactEvent(target->eventId, json::canonical(redacted), json::canonical(because)));
     return {};
   }
   if (output.kind != Kind::kNewRoomEvent) return {};  // TODO(#3): purge rooms
@@ -410,6 +429,21 @@ Status SyncService::inputRoomEvent(const roomserver::OutputRoomEvent& output) {
 }
 
 Status SyncService::inputRoomEvents(const std::vector<roomserver::OutputRoomEvent>& outputs) {
+  DeferredWakes deferred;
+  t_deferred = &deferred;
+  Status applied = applyRoomEvents(outputs);
+  t_deferred = nullptr;
+  // Also after a failure: what was committed before it is visible (the rest is redelivered).
+  if (deferred.pos > 0) advance(deferred.pos);
+  std::set<std::string> woken;
+  for (const auto& [room, extra] : deferred.rooms) {
+    if (extra.empty() && !woken.insert(room).second) continue;
+    wakeRoom(room, extra);
+  }
+  return applied;
+}
+
+Status SyncService::applyRoomEvents(const std::vector<roomserver::OutputRoomEvent>& outputs) {
   using Kind = roomserver::OutputRoomEvent::Kind;
   std::vector<const roomserver::OutputRoomEvent*> pending;
   std::vector<RoomEventWrite> writes;

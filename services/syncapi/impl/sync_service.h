@@ -27,9 +27,9 @@
 #include "syncapi/impl/push_delivery.h"
 #include "syncapi/impl/room_index.h"
 #include "syncapi/impl/stream_watermarks.h"
-#include "syncapi/impl/unread_counts_cache.h"
 #include "syncapi/impl/tokens.h"
 #include "syncapi/impl/typing_state.h"
+#include "syncapi/impl/unread_counts_cache.h"
 #include "syncapi/storage/syncapi_store.h"
 
 namespace plexus::syncapi {
@@ -79,8 +79,7 @@ class SyncService final : public SyncApi {
                                    const std::string& filterId) override;
   Result<json::Object> queryMessages(const CallContext& ctx,
                                      const MessagesRequest& request) override;
-  Result<json::Object> queryContext(const CallContext& ctx,
-                                    const ContextRequest& request) override;
+  Result<json::Object> queryContext(const CallContext& ctx, const ContextRequest& request) override;
   Result<json::Object> queryEventForUser(const CallContext& ctx, const std::string& userId,
                                          const std::string& roomId,
                                          const std::string& eventId) override;
@@ -145,9 +144,9 @@ class SyncService final : public SyncApi {
   Result<json::Object> leftRoom(const SyncPlan& plan, const Membership& m, StreamToken now);
   Result<json::Object> invitedRoom(const Membership& m, const char* stateKey);
   // Timeline + state of a room for (after, upTo]; shared by join and leave sections.
-  Status roomTimelineAndState(const SyncPlan& plan, const std::string& roomId,
-                              std::int64_t after, std::int64_t upTo, bool fullState,
-                              json::Object& out, bool* hasTimeline);
+  Status roomTimelineAndState(const SyncPlan& plan, const std::string& roomId, std::int64_t after,
+                              std::int64_t upTo, bool fullState, json::Object& out,
+                              bool* hasTimeline);
   struct AsyncSync;  // one pending querySyncAsync, defined in sync_builder.cc
   void runAsync(const std::shared_ptr<AsyncSync>& state, bool timedOut);
 
@@ -171,6 +170,8 @@ class SyncService final : public SyncApi {
                              const std::optional<std::string>& statusMsg,
                              std::int64_t lastActiveTs);
   bool isLocal(const std::string& userId) const;
+  // inputRoomEvents without publishing: stores and applies each output in order.
+  Status applyRoomEvents(const std::vector<roomserver::OutputRoomEvent>& outputs);
   // The user's unread counts in the room as of stream position upTo (unread_counts_cache.h).
   Result<UnreadCounts> unreadCounts(const std::string& userId, const std::string& roomId,
                                     std::int64_t upTo);

@@ -123,11 +123,17 @@ std::string toYaml(const Config& c) {
   line("  # trace, debug, info, warn, error or off. One line per event on stderr.");
   line("  level: " + quote(c.logging.level));
   line("");
-  line("# Federation (not available yet: accepted and checked only).");
+  line("# Federation: the Server-Server API (signing keys, key queries and the notary, version");
+  line("# so far; rooms over federation come later).");
   line("federation:");
+  line("  # HOST:PORT of the federation listener; empty: no federation.");
   line("  listen: " + quote(c.federation.listen));
+  line("  # PEM certificate chain and private key of the listener (give both). Without them it");
+  line("  # serves plain HTTP, which other servers refuse: loopback tests only.");
   line("  tls_cert: " + quote(c.federation.tlsCert));
   line("  tls_key: " + quote(c.federation.tlsKey));
+  line("  # Accept any certificate from other servers when fetching their keys. Test networks");
+  line("  # only.");
   line("  skip_tls_verify: " + boolText(c.federation.skipTlsVerify));
   line("");
   line("# Peer-to-peer overlay (not available yet: accepted and checked only).");

@@ -1,6 +1,5 @@
 // `plexus node`: the client-side node. Flags override the config file; flags for features of
-// later issues (federation, gRPC loopback, the overlay) are accepted and logged as not yet
-// available. Runs until SIGINT or SIGTERM, then shuts down gracefully.
+// later issues (gRPC loopback, the overlay) are accepted and logged as not yet available. Runs until SIGINT or SIGTERM, then shuts down gracefully.
 #include <pthread.h>
 #include <signal.h>
 
@@ -96,11 +95,10 @@ void applyFlags(const NodeFlags& f, config::Config& c) {
 }
 
 void logLaterFeatures(const config::Config& c) {
-  // TODO(#4+): federation, gRPC loopback and the overlay come with later issues.
+  // TODO(#5, #6): gRPC loopback and the overlay.
   if (c.loopbackGrpc) log::warn("not yet available, ignored", {{"feature", "loopback-grpc"}});
-  if (!c.federation.listen.empty() || !c.federation.tlsCert.empty() || c.federation.skipTlsVerify)
-    log::warn("not yet available, ignored",
-              {{"feature", "federation"}, {"listen", c.federation.listen}});
+  if (c.federation.listen.empty() && (!c.federation.tlsCert.empty() || c.federation.skipTlsVerify))
+    log::warn("federation settings without federation.listen are unused");
   if (c.p2p.enabled || !c.p2p.overlayListen.empty() || !c.p2p.peers.empty())
     log::warn("not yet available, ignored",
               {{"feature", "p2p"}, {"peers", c.p2p.peers.size()}});

@@ -18,6 +18,7 @@
 #include "plexus/bus/routed_bus.h"
 #include "plexus/log/log.h"
 #include "root/adapters.h"
+#include "root/federation_listener.h"
 #include "root/service_databases.h"
 #if PLEXUS_NODE_WITH_ROOMSERVER
 #include "roomserver/api/output.h"
@@ -39,10 +40,11 @@ std::int64_t msSince(Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
 }
 
-const std::vector<std::string>& serviceNames() {
-  static const std::vector<std::string> kNames = {"accountsync", "keyserver", "media", "roomserver",
-                                                  "syncapi"};
-  return kNames;
+// The services with a database of their own; federationapi only with a federation listener.
+std::vector<std::string> serviceNames(const config::Config& config) {
+  std::vector<std::string> names = {"accountsync", "keyserver", "media", "roomserver", "syncapi"};
+  if (!config.federation.listen.empty()) names.push_back("federationapi");
+  return names;
 }
 
 }  // namespace
@@ -74,6 +76,7 @@ struct Node::Impl {
   clientapi::ClientApiDeps deps;
   std::unique_ptr<clientapi::ClientApiServer> server;
 #endif
+  std::unique_ptr<FederationListener> federation;
   std::atomic<bool> firstRequestLogged{false};
   bool stopped = false;
 
@@ -113,8 +116,9 @@ struct Node::Impl {
 
   Status build() {
     if (config.database.usesPostgres()) {
-      log::info("creating PostgreSQL schemas", {{"count", serviceNames().size()}});
-      PLEXUS_TRY_VOID(createPostgresSchemas(config, serviceNames()));
+      const std::vector<std::string> names = serviceNames(config);
+      log::info("creating PostgreSQL schemas", {{"count", names.size()}});
+      PLEXUS_TRY_VOID(createPostgresSchemas(config, names));
     }
 
     auto t = Clock::now();
@@ -197,12 +201,31 @@ struct Node::Impl {
     log::warn("service not built into this binary", {{"service", "syncapi"}});
 #endif
 
+    if (!config.federation.listen.empty()) {
+      PLEXUS_TRY_VOID(startFederation());
+    } else {
+      log::info("no federation listener (federation.listen is not set)");
+    }
+
 #if PLEXUS_NODE_WITH_CLIENTAPI
     return startClientApi();
 #else
     log::error("the client API is not built into this binary: nothing to listen with");
     return fail(ErrorCode::kUnavailable, "client API not built");
 #endif
+  }
+
+  Status startFederation() {
+    auto t = Clock::now();
+    PLEXUS_TRY(auto db, openDatabase("federationapi"));
+    auto started = FederationListener::start(config, identity, *db);
+    if (!started.ok()) {
+      log::error("federation failed to start", {{"error", started.error().message}});
+      return std::move(started).takeError();
+    }
+    federation = std::move(started).value();
+    log::debug("federation ready", {{"ms", msSince(t)}});
+    return {};
   }
 
 #if PLEXUS_NODE_WITH_CLIENTAPI
@@ -262,6 +285,8 @@ struct Node::Impl {
     if (stopped) return;
     stopped = true;
     log::info("stopping");
+    if (federation) federation->stop();
+    federation.reset();
 #if PLEXUS_NODE_WITH_CLIENTAPI
     if (server) server->stop();
     server.reset();
@@ -304,6 +329,10 @@ std::uint16_t Node::clientPort() const {
 #else
   return 0;
 #endif
+}
+
+std::uint16_t Node::federationPort() const {
+  return impl_->federation ? impl_->federation->port() : 0;
 }
 
 void Node::stop() {

@@ -1,5 +1,7 @@
 // The client-side node: every service in one process over the in-process bus, each on its own
 // database (SQLite file or PostgreSQL schema), behind the Client-Server API on libs/http.
+// With federation.listen set, a second listener serves the Server-Server API (key and version
+// routes so far) from its own "federationapi" database.
 // start() opens and migrates the databases (logging progress), wires the services and listens;
 // stop() (or the destructor) shuts down in reverse order.
 #pragma once
@@ -30,7 +32,8 @@ struct NodeStartInfo {
 
 class Node {
  public:
-  // Errors: storage errors (open, migrate), kUnavailable when the client address cannot be bound.
+  // Errors: storage errors (open, migrate), kUnavailable when the client or federation address
+  // cannot be bound, kInvalidParam for unusable federation TLS settings.
   static Result<std::unique_ptr<Node>> start(const config::Config& config,
                                              events::ServerIdentity identity,
                                              NodeStartInfo info = {});
@@ -40,6 +43,8 @@ class Node {
 
   // The bound Client-Server API port (useful with port 0).
   std::uint16_t clientPort() const;
+  // The bound Server-Server API port; 0 without a federation listener (federation.listen).
+  std::uint16_t federationPort() const;
   // Stops listening, lets in-flight requests finish, then stops the services. Idempotent.
   void stop();
 

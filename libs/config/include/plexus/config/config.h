@@ -105,7 +105,7 @@ struct LoggingSection {
   std::vector<std::string> verify() const;
 };
 
-// Federation (a later issue): accepted and checked now so that config files stay valid.
+// Federation: the Server-Server listener of `plexus node`.
 struct FederationSection {
   std::string listen;  // HOST:PORT; empty: no federation listener
   std::string tlsCert;

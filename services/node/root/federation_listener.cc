@@ -1,0 +1,210 @@
+// FederationListener: builds the federationapi objects in dependency order (store, own keys,
+// resolver and fetchers, remote key cache, routes) and serves them on their own http::Server.
+// Members are declared in construction order, so destruction stops the server before anything
+// its handlers use goes away.
+#include "root/federation_listener.h"
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <limits>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "federationapi/impl/https_fetchers.h"
+#include "federationapi/impl/key_routes.h"
+#include "federationapi/impl/own_signing_keys.h"
+#include "federationapi/impl/remote_key_cache.h"
+#include "federationapi/storage/sql_server_key_store.h"
+#include "plexus/federation/dns_resolver.h"
+#include "plexus/federation/server_resolver.h"
+#include "plexus/federation/well_known.h"
+#include "plexus/http/router.h"
+#include "plexus/http/server.h"
+#include "plexus/log/log.h"
+
+namespace plexus::node {
+namespace {
+
+// Outbound fetches a notary query may start at once; more queries wait in the queue.
+constexpr int kWorkerThreads = 2;
+
+// A fixed pool for the blocking work of federation handlers (key fetches).
+class BlockingPool {
+ public:
+  explicit BlockingPool(int threads) {
+    for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
+  }
+  ~BlockingPool() { stop(); }
+  BlockingPool(const BlockingPool&) = delete;
+  BlockingPool& operator=(const BlockingPool&) = delete;
+
+  // After stop() the task runs on the caller's thread, so a late request still gets an answer.
+  void post(std::function<void()> task) {
+    {
+      std::lock_guard lock(mutex_);
+      if (!stopping_) {
+        tasks_.push_back(std::move(task));
+        wake_.notify_one();
+        return;
+      }
+    }
+    task();
+  }
+
+  void stop() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    for (auto& t : threads_)
+      if (t.joinable()) t.join();
+    threads_.clear();
+  }
+
+ private:
+  void run() {
+    for (;;) {
+      std::function<void()> task;
+      {
+        std::unique_lock lock(mutex_);
+        wake_.wait(lock, [this] { return stopping_ || !tasks_.empty(); });
+        if (tasks_.empty()) return;  // stopping, queue drained
+        task = std::move(tasks_.front());
+        tasks_.pop_front();
+      }
+      task();
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<std::function<void()>> tasks_;
+  bool stopping_ = false;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace
+
+struct FederationListener::Impl {
+  Impl(const config::Config& config, storage::Database& database)
+      : db(database),
+        httpOptions(fetcherOptions(config)),
+        wellKnown(httpOptions),
+        resolver(dns, wellKnown, wellKnownCache),
+        fetcher(resolver, httpOptions) {}
+
+  static federationapi::FederationHttpOptions fetcherOptions(const config::Config& config) {
+    federationapi::FederationHttpOptions options;
+    options.tls.verifyPeer = !config.federation.skipTlsVerify;
+    return options;
+  }
+
+  storage::Database& db;
+  federationapi::SqlServerKeyStore store;
+  std::unique_ptr<federationapi::OwnSigningKeys> ownKeys;
+  federationapi::FederationHttpOptions httpOptions;
+  federation::SystemDnsResolver dns;
+  federationapi::HttpsWellKnownFetcher wellKnown;
+  federation::WellKnownCache wellKnownCache;
+  federation::ServerResolver resolver;
+  federationapi::HttpsKeyFetcher fetcher;
+  std::unique_ptr<federationapi::RemoteKeyCache> remoteKeys;
+  BlockingPool pool{kWorkerThreads};
+  federationapi::KeyRoutesContext routes;
+  http::Router router;
+  std::unique_ptr<http::Server> server;
+  bool stopped = false;
+
+  Status build(const config::Config& config, const events::ServerIdentity& identity) {
+    const config::FederationSection& f = config.federation;
+    http::ServerOptions options;
+    if (!config::splitHostPort(f.listen, options.host, options.port))
+      return fail(ErrorCode::kInvalidParam, "federation.listen: bad address " + f.listen);
+    if (f.tlsCert.empty() != f.tlsKey.empty())
+      return fail(ErrorCode::kInvalidParam, "federation: tls_cert and tls_key go together");
+
+    PLEXUS_TRY_VOID(store.migrate(db));
+    ownKeys = std::make_unique<federationapi::OwnSigningKeys>(db, store, config.global.serverName);
+    PLEXUS_TRY_VOID(
+        ownKeys->load(federation::SigningKeyEntry{identity.keyId, identity.signingKey}));
+    const federation::SigningKeyEntry current = ownKeys->signingKey();
+    // The roomserver signs events with the node's key file; after a rotation the two differ
+    // until the node signs with the federation key too.
+    if (current.keyId != identity.keyId)
+      log::warn("federation signing key differs from the node's key file",
+                {{"federation_key_id", current.keyId}, {"node_key_id", identity.keyId}});
+
+    remoteKeys = std::make_unique<federationapi::RemoteKeyCache>(db, store, fetcher);
+    PLEXUS_TRY_VOID(remoteKeys->load());
+    // Our own keys are never fetched over the network.
+    remoteKeys->addTrustedKey(
+        config.global.serverName, current.keyId,
+        {current.key.publicKey(), std::numeric_limits<std::int64_t>::max() / 2, std::nullopt});
+    for (const auto& old : ownKeys->oldKeys())
+      remoteKeys->addTrustedKey(config.global.serverName, old.keyId,
+                                {old.key, old.expiredTs, old.expiredTs});
+
+    routes.ownKeys = ownKeys.get();
+    routes.remoteKeys = remoteKeys.get();
+    routes.runBlocking = [this](std::function<void()> work) { pool.post(std::move(work)); };
+    federationapi::registerKeyRoutes(router, routes);
+
+    if (!f.tlsCert.empty()) {
+      options.tls = http::ServerTlsOptions{f.tlsCert, f.tlsKey};
+    } else {
+      log::warn(
+          "federation listener without TLS: other servers cannot reach it (loopback tests only)",
+          {{"address", f.listen}});
+    }
+    if (f.skipTlsVerify)
+      log::warn("federation: TLS certificates of other servers are not verified",
+                {{"option", "skip_tls_verify"}});
+    server = std::make_unique<http::Server>(options, [this](http::Request r, http::Responder s) {
+      router.dispatch(std::move(r), std::move(s));
+    });
+    Status started = server->start();
+    if (!started.ok()) {
+      log::error("cannot listen for federation",
+                 {{"address", f.listen}, {"error", started.error().message}});
+      return started;
+    }
+    std::string host =
+        options.host.find(':') != std::string::npos ? "[" + options.host + "]" : options.host;
+    log::info(std::string("federation listening on ") + (options.tls ? "https://" : "http://") +
+                  host + ":" + std::to_string(server->port()),
+              {{"key_id", current.keyId}});
+    return {};
+  }
+
+  void stop() {
+    if (stopped) return;
+    stopped = true;
+    if (server) server->stop();
+    pool.stop();
+  }
+};
+
+Result<std::unique_ptr<FederationListener>> FederationListener::start(
+    const config::Config& config, const events::ServerIdentity& identity, storage::Database& db) {
+  auto impl = std::make_unique<Impl>(config, db);
+  Status built = impl->build(config, identity);
+  if (!built.ok()) {
+    impl->stop();
+    return std::move(built).takeError();
+  }
+  return std::unique_ptr<FederationListener>(new FederationListener(std::move(impl)));
+}
+
+FederationListener::FederationListener(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+FederationListener::~FederationListener() { stop(); }
+
+std::uint16_t FederationListener::port() const { return impl_->server ? impl_->server->port() : 0; }
+
+void FederationListener::stop() {
+  if (impl_) impl_->stop();
+}
+
+}  // namespace plexus::node

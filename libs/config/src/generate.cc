@@ -81,8 +81,9 @@ std::string toYaml(const Config& c) {
   line("  max_body_bytes: " + std::to_string(c.clientApi.maxBodyBytes));
   line("  # base_url served in /.well-known/matrix/client; empty: no well-known answer.");
   line("  well_known_base_url: " + quote(c.clientApi.wellKnownBaseUrl));
-  line("  # Threads running request handlers (they mostly wait on the database; more of them let");
-  line("  # SQLite group more concurrent writes into one commit), and threads doing network I/O.");
+  line("  # Most threads running request handlers (the pool starts with 4 and grows while all are");
+  line("  # busy: they mostly wait on the database, and the more writes wait at once the more of");
+  line("  # them SQLite puts in one commit), and threads doing network I/O.");
   line("  worker_threads: " + std::to_string(c.clientApi.workerThreads));
   line("  io_threads: " + std::to_string(c.clientApi.ioThreads));
   line("  rate_limits:");

@@ -61,7 +61,7 @@ struct ClientApiSection {
   bool guestAccessEnabled = false;
   std::int64_t maxBodyBytes = 1024 * 1024;  // larger bodies get 413 M_TOO_LARGE
   std::string wellKnownBaseUrl;             // base_url in /.well-known/matrix/client
-  int workerThreads = 8;
+  int workerThreads = 32;                   // at most; the pool starts with 4 and grows under load
   int ioThreads = 2;
   RateLimitsConfig rateLimits;
   TurnSection turn;

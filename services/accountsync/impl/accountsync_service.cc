@@ -95,6 +95,21 @@ Result<std::string> AccountSyncService::hashPassword(std::string_view password) 
   return accountsync::hashPassword(password, options_.pwhashOpsLimit, options_.pwhashMemLimit);
 }
 
+Result<LoginResult> AccountSyncService::loginOnDevice(storage::Executor& ex,
+                                                      const std::string& userId,
+                                                      const std::string& deviceId,
+                                                      const std::optional<std::string>& displayName,
+                                                      bool withRefresh) {
+  Device device;
+  device.userId = userId;
+  device.deviceId = deviceId;
+  device.displayName = displayName;
+  PLEXUS_TRY(bool created, store_->insertDeviceIfAbsent(ex, device, now()));
+  // SPEC: logging in with a known device ID invalidates that device's previous tokens.
+  if (!created) PLEXUS_TRY_VOID(store_->deleteDeviceTokens(ex, userId, deviceId));
+  return issueSession(ex, userId, deviceId, withRefresh);
+}
+
 Result<LoginResult> AccountSyncService::issueSession(storage::Executor& ex,
                                                      const std::string& userId,
                                                      const std::string& deviceId,
@@ -227,14 +242,8 @@ Result<LoginResult> AccountSyncService::performPasswordLogin(const CallContext& 
   ACCOUNTSYNC_TRY_TX(credentialsTransaction([&](storage::Transaction& tx) -> Status {
     PLEXUS_TRY(bool exists, store_->lockAccount(tx, userId));
     if (!exists) return invalidLogin();
-    Device device;
-    device.userId = userId;
-    device.deviceId = deviceId;
-    device.displayName = request.initialDeviceDisplayName;
-    PLEXUS_TRY(bool created, store_->insertDeviceIfAbsent(tx, device, now()));
-    // SPEC: logging in with a known device ID invalidates that device's previous tokens.
-    if (!created) PLEXUS_TRY_VOID(store_->deleteDeviceTokens(tx, userId, deviceId));
-    PLEXUS_TRY(result, issueSession(tx, userId, deviceId, request.refreshToken));
+    PLEXUS_TRY(result, loginOnDevice(tx, userId, deviceId, request.initialDeviceDisplayName,
+                                     request.refreshToken));
     return {};
   }));
   return result;

@@ -1,6 +1,6 @@
 // AccountSyncService: the in-process implementation of AccountSyncApi over an AccountStore on
-// a plexus::storage::Database, putting account-data changes on the bus through the outbox. Built by the
-// composition root (services/node); it reads no config itself.
+// a plexus::storage::Database, putting account-data changes on the bus through the outbox. Built by
+// the composition root (services/node); it reads no config itself.
 #pragma once
 
 #include <cstdint>
@@ -155,9 +155,15 @@ class AccountSyncService final : public AccountSyncApi {
   std::string userIdFor(std::string_view localpart) const;
   Result<LoginResult> issueSession(storage::Executor& ex, const std::string& userId,
                                    const std::string& deviceId, bool withRefresh);
+  // A login's writes: the device (created when new; a known one loses its old tokens) and a
+  // new session on it.
+  Result<LoginResult> loginOnDevice(storage::Executor& ex, const std::string& userId,
+                                    const std::string& deviceId,
+                                    const std::optional<std::string>& displayName,
+                                    bool withRefresh);
   Result<std::string> hashPassword(std::string_view password) const;
-  Status setRestriction(const CallContext& ctx, std::string_view userId,
-                        std::string_view column, bool on);
+  Status setRestriction(const CallContext& ctx, std::string_view userId, std::string_view column,
+                        bool on);
   Result<std::int64_t> writeAccountData(storage::Executor& ex, std::string_view userId,
                                         std::string_view roomId, std::string_view type,
                                         const json::Object& content);

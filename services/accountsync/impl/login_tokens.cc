@@ -60,14 +60,8 @@ Result<LoginResult> AccountSyncService::performTokenLogin(const CallContext& ctx
   ACCOUNTSYNC_TRY_TX(credentialsTransaction([&](storage::Transaction& tx) -> Status {
     PLEXUS_TRY(bool exists, store_->lockAccount(tx, userId));
     if (!exists) return invalidToken();
-    Device device;
-    device.userId = userId;
-    device.deviceId = deviceId;
-    device.displayName = request.initialDeviceDisplayName;
-    PLEXUS_TRY(bool created, store_->insertDeviceIfAbsent(tx, device, now()));
-    // SPEC: logging in with a known device ID invalidates that device's previous tokens.
-    if (!created) PLEXUS_TRY_VOID(store_->deleteDeviceTokens(tx, userId, deviceId));
-    PLEXUS_TRY(result, issueSession(tx, userId, deviceId, request.refreshToken));
+    PLEXUS_TRY(result, loginOnDevice(tx, userId, deviceId, request.initialDeviceDisplayName,
+                                     request.refreshToken));
     return {};
   }));
   return result;

@@ -74,13 +74,15 @@ Result<std::string> matchClause(storage::Dialect dialect, const SearchQuery& q, 
     std::string match = fts5Query(q.term);
     *empty = match.empty();
     params.emplace_back(std::move(match));
-    sql = "FROM (SELECT rowid AS hit, bm25(syncapi_events_fts) AS score FROM syncapi_events_fts "
-          "WHERE syncapi_events_fts MATCH $1) f JOIN syncapi_events e ON e.pos = f.hit ";
+    sql =
+        "FROM (SELECT rowid AS hit, bm25(syncapi_events_fts) AS score FROM syncapi_events_fts "
+        "WHERE syncapi_events_fts MATCH $1) f JOIN syncapi_events e ON e.pos = f.hit ";
   } else {
     *empty = fts5Query(q.term).empty();
     params.emplace_back(q.term);
-    sql = "FROM syncapi_events e, websearch_to_tsquery('simple', $1) q "
-          "WHERE e.body IS NOT NULL AND to_tsvector('simple', e.body) @@ q ";
+    sql =
+        "FROM syncapi_events e, websearch_to_tsquery('simple', $1) q "
+        "WHERE e.body IS NOT NULL AND to_tsvector('simple', e.body) @@ q ";
   }
   sql += dialect == storage::Dialect::kSqlite ? "WHERE e.room_id IN " : "AND e.room_id IN ";
   appendList(sql, params, q.roomIds);

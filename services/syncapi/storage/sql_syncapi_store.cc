@@ -269,19 +269,6 @@ Result<std::vector<StoredEvent>> SqlSyncStore::queryRoomEvents(const std::string
   return readEvents(rows);
 }
 
-Result<std::set<std::string>> SqlSyncStore::queryRoomsWithEvents(std::int64_t afterPos,
-                                                                 std::int64_t upToPos) {
-  PLEXUS_TRY(Rows rows, db_.query("SELECT DISTINCT room_id FROM syncapi_events "
-                                  "WHERE pos > $1 AND pos <= $2",
-                                  {afterPos, upToPos}));
-  std::set<std::string> out;
-  for (const Row r : rows) {
-    PLEXUS_TRY(auto id, r.text(0));
-    out.insert(std::move(id));
-  }
-  return out;
-}
-
 Result<std::map<StateKeyRef, std::string>> SqlSyncStore::queryCurrentState(
     const std::string& roomId) {
   PLEXUS_TRY(Rows rows, db_.query("SELECT type, state_key, event_id FROM syncapi_current_state "

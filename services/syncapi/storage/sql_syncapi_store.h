@@ -1,7 +1,7 @@
 // SqlSyncStore: SyncStore over plexus::storage::Database (SQLite and PostgreSQL). Split over
 // sql_syncapi_store.cc (room events, state, memberships, relations, notifications),
-// sql_syncapi_search.cc (full-text search) and sql_syncapi_streams.cc (receipts, account data, to-device, filters, presence, device lists,
-// unread counts, lazy-loading).
+// sql_syncapi_search.cc (full-text search) and sql_syncapi_streams.cc (receipts, account data,
+// to-device, filters, presence, device lists, unread counts, lazy-loading).
 #pragma once
 
 #include "plexus/storage/database.h"
@@ -22,19 +22,15 @@ class SqlSyncStore final : public SyncStore {
                      const std::string& redactionJson) override;
   Result<std::optional<StoredEvent>> queryEvent(const std::string& eventId) override;
   Result<std::vector<StoredEvent>> queryEvents(const std::vector<std::string>& ids) override;
-  Result<std::vector<StoredEvent>> queryRoomEvents(const std::string& roomId,
-                                                   std::int64_t afterPos, std::int64_t upToPos,
-                                                   int limit, bool backwards) override;
-  Result<std::set<std::string>> queryRoomsWithEvents(std::int64_t afterPos,
-                                                     std::int64_t upToPos) override;
+  Result<std::vector<StoredEvent>> queryRoomEvents(const std::string& roomId, std::int64_t afterPos,
+                                                   std::int64_t upToPos, int limit,
+                                                   bool backwards) override;
   Result<std::map<StateKeyRef, std::string>> queryCurrentState(const std::string& roomId) override;
   Result<std::vector<StateDelta>> queryStateDeltas(const std::string& roomId,
                                                    std::int64_t upToPos) override;
   Result<std::vector<Membership>> queryMembershipsOfUser(const std::string& userId) override;
   Result<std::vector<Membership>> queryActiveMemberships() override;
   Result<std::int64_t> storeReceipt(const Receipt& receipt, bool clearsNotifications) override;
-  Result<std::set<std::string>> queryRoomsWithReceipts(std::int64_t afterPos,
-                                                       std::int64_t upToPos) override;
   Result<std::vector<Receipt>> queryReceipts(const std::string& roomId, std::int64_t afterPos,
                                              std::int64_t upToPos) override;
   Result<std::int64_t> storeAccountData(const std::string& userId, const std::string& roomId,
@@ -60,8 +56,8 @@ class SqlSyncStore final : public SyncStore {
   Result<std::vector<PresenceRow>> queryPresenceChanges(std::int64_t afterPos,
                                                         std::int64_t upToPos) override;
   Result<std::int64_t> storeDeviceListChange(const std::string& userId) override;
-  Result<std::map<std::string, std::int64_t>> queryDeviceListChanges(
-      std::int64_t afterPos, std::int64_t upToPos) override;
+  Result<std::map<std::string, std::int64_t>> queryDeviceListChanges(std::int64_t afterPos,
+                                                                     std::int64_t upToPos) override;
   Result<UnreadCounts> queryUnreadCounts(const std::string& userId,
                                          const std::string& roomId) override;
   Result<UnreadCounts> queryUnreadCountsBetween(const std::string& userId,

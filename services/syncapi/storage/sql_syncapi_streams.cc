@@ -1,5 +1,7 @@
 // SqlSyncStore, part 2: receipts, account data, to-device, filters, presence, device lists,
 // unread counts and lazy-loaded member tracking.
+#include <limits>
+
 #include "syncapi/storage/sql_syncapi_store.h"
 
 namespace plexus::syncapi {
@@ -44,19 +46,6 @@ Result<std::int64_t> SqlSyncStore::storeReceipt(const Receipt& r, bool clearsNot
   });
   if (!s.ok()) return std::move(s).takeError();
   return pos;
-}
-
-Result<std::set<std::string>> SqlSyncStore::queryRoomsWithReceipts(std::int64_t afterPos,
-                                                                   std::int64_t upToPos) {
-  PLEXUS_TRY(Rows rows, db_.query("SELECT DISTINCT room_id FROM syncapi_receipts "
-                                  "WHERE pos > $1 AND pos <= $2",
-                                  {afterPos, upToPos}));
-  std::set<std::string> out;
-  for (const Row row : rows) {
-    PLEXUS_TRY(auto id, row.text(0));
-    out.insert(std::move(id));
-  }
-  return out;
 }
 
 Result<std::vector<Receipt>> SqlSyncStore::queryReceipts(const std::string& roomId,
@@ -271,15 +260,7 @@ Result<std::map<std::string, std::int64_t>> SqlSyncStore::queryDeviceListChanges
 
 Result<UnreadCounts> SqlSyncStore::queryUnreadCounts(const std::string& userId,
                                                      const std::string& roomId) {
-  PLEXUS_TRY(Rows rows, db_.query("SELECT COUNT(*), COALESCE(SUM(highlight), 0) FROM "
-                                  "syncapi_notifications WHERE user_id = $1 AND room_id = $2 "
-                                  "AND is_read = 0",
-                                  {userId, roomId}));
-  UnreadCounts c;
-  if (rows.empty()) return c;
-  PLEXUS_TRY(c.notifications, rows.front().int64(0));
-  PLEXUS_TRY(c.highlights, rows.front().int64(1));
-  return c;
+  return queryUnreadCountsBetween(userId, roomId, 0, std::numeric_limits<std::int64_t>::max());
 }
 
 Result<UnreadCounts> SqlSyncStore::queryUnreadCountsBetween(const std::string& userId,

@@ -59,9 +59,9 @@ struct Membership {
 struct NotificationWrite {
   std::string userId;
   bool highlight = false;
-  std::string threadId;  // "" for the main timeline
+  std::string threadId;                  // "" for the main timeline
   std::string actions = "[\"notify\"]";  // JSON array text: the matched rule's actions
-  std::int64_t ts = 0;                    // when the notification was made (ms)
+  std::int64_t ts = 0;                   // when the notification was made (ms)
 };
 
 // POST /search over the full-text index (SQLite FTS5, PostgreSQL tsvector).
@@ -141,9 +141,6 @@ class SyncStore {
                                                            std::int64_t afterPos,
                                                            std::int64_t upToPos, int limit,
                                                            bool backwards) = 0;
-  // Rooms with any event in (afterPos, upToPos].
-  virtual Result<std::set<std::string>> queryRoomsWithEvents(std::int64_t afterPos,
-                                                             std::int64_t upToPos) = 0;
 
   // ---- state ----
   virtual Result<std::map<StateKeyRef, std::string>> queryCurrentState(
@@ -159,17 +156,13 @@ class SyncStore {
   // Upserts the receipt and, for read receipts, marks the user's notifications in the room
   // at or before the receipted event as read. Returns the new position.
   virtual Result<std::int64_t> storeReceipt(const Receipt& receipt, bool clearsNotifications) = 0;
-  // Rooms with a receipt change in (afterPos, upToPos].
-  virtual Result<std::set<std::string>> queryRoomsWithReceipts(std::int64_t afterPos,
-                                                               std::int64_t upToPos) = 0;
   virtual Result<std::vector<Receipt>> queryReceipts(const std::string& roomId,
                                                      std::int64_t afterPos,
                                                      std::int64_t upToPos) = 0;
 
   // ---- account data ----
   virtual Result<std::int64_t> storeAccountData(const std::string& userId,
-                                                const std::string& roomId,
-                                                const std::string& type,
+                                                const std::string& roomId, const std::string& type,
                                                 const std::string& content) = 0;
   virtual Result<std::vector<AccountDataItem>> queryAccountData(const std::string& userId,
                                                                 std::int64_t afterPos,
@@ -182,8 +175,7 @@ class SyncStore {
       const std::vector<ToDeviceMessage>& messages) = 0;
   virtual Result<std::vector<ToDeviceMessage>> queryToDevice(const std::string& userId,
                                                              const std::string& deviceId,
-                                                             std::int64_t upToPos,
-                                                             int limit) = 0;
+                                                             std::int64_t upToPos, int limit) = 0;
   virtual Status deleteToDevice(const std::string& userId, const std::string& deviceId,
                                 std::int64_t upToPos) = 0;
 
@@ -248,13 +240,10 @@ class SyncStore {
   virtual Status clearLazyMembersSent(const std::string& userId, const std::string& deviceId) = 0;
 
   // ---- relations and search ----
-  virtual Result<std::vector<StoredEvent>> queryRelations(const std::string& roomId,
-                                                          const std::string& eventId,
-                                                          const std::string& relType,
-                                                          const std::string& eventType,
-                                                          std::int64_t afterPos,
-                                                          std::int64_t beforePos, int limit,
-                                                          bool backwards) = 0;
+  virtual Result<std::vector<StoredEvent>> queryRelations(
+      const std::string& roomId, const std::string& eventId, const std::string& relType,
+      const std::string& eventType, std::int64_t afterPos, std::int64_t beforePos, int limit,
+      bool backwards) = 0;
   // Thread roots of a room by latest reply position, newest first, before `beforePos`:
   // (root event ID, latest reply pos).
   virtual Result<std::vector<std::pair<std::string, std::int64_t>>> queryThreadRoots(

@@ -130,7 +130,7 @@ std::string toYaml(const Config& c) {
   line("  # HOST:PORT of the federation listener; empty: no federation.");
   line("  listen: " + quote(c.federation.listen));
   line("  # PEM certificate chain and private key of the listener (give both). Without them it");
-  line("  # serves plain HTTP, which other servers refuse: loopback tests only.");
+  line("  # makes a self-signed certificate in data_dir, which verifying servers refuse.");
   line("  tls_cert: " + quote(c.federation.tlsCert));
   line("  tls_key: " + quote(c.federation.tlsKey));
   line("  # Accept any certificate from other servers when fetching their keys. Test networks");

@@ -23,6 +23,7 @@
 #include "plexus/http/router.h"
 #include "plexus/http/server.h"
 #include "plexus/log/log.h"
+#include "root/self_signed_certificate.h"
 
 namespace plexus::node {
 namespace {
@@ -155,9 +156,13 @@ struct FederationListener::Impl {
     if (!f.tlsCert.empty()) {
       options.tls = http::ServerTlsOptions{f.tlsCert, f.tlsKey};
     } else {
+      PLEXUS_TRY(SelfSignedCertificate self, loadOrCreateSelfSignedCertificate(
+                                                 config.global.dataDir, config.global.serverName));
       log::warn(
-          "federation listener without TLS: other servers cannot reach it (loopback tests only)",
-          {{"address", f.listen}});
+          "federation serves a self-signed certificate: servers that verify certificates refuse "
+          "it; set federation.tls_cert and tls_key",
+          {{"certificate", self.certificateFile.string()}, {"created", self.created}});
+      options.tls = http::ServerTlsOptions{self.certificateFile.string(), self.keyFile.string()};
     }
     if (f.skipTlsVerify)
       log::warn("federation: TLS certificates of other servers are not verified",
@@ -173,8 +178,7 @@ struct FederationListener::Impl {
     }
     std::string host =
         options.host.find(':') != std::string::npos ? "[" + options.host + "]" : options.host;
-    log::info(std::string("federation listening on ") + (options.tls ? "https://" : "http://") +
-                  host + ":" + std::to_string(server->port()),
+    log::info("federation listening on https://" + host + ":" + std::to_string(server->port()),
               {{"key_id", current.keyId}});
     return {};
   }

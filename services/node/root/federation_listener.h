@@ -1,7 +1,8 @@
 // The node's Server-Server API listener (issue 4): the federationapi pieces (our signing keys,
 // the remote key cache with its HTTPS fetchers, the key and version routes) on a second
-// http::Server, TLS with the configured certificate. Notary fetches run on a small worker pool
-// of its own so that they never block the io threads or the client API's workers.
+// http::Server, TLS with the configured certificate or a self-signed one from the data dir.
+// Notary fetches run on a small worker pool of its own so that they never block the io threads
+// or the client API's workers.
 #pragma once
 
 #include <cstdint>
@@ -17,10 +18,12 @@ namespace plexus::node {
 class FederationListener {
  public:
   // Migrates the federationapi tables in `db`, loads our signing keys (importing `identity`'s
-  // key on first start) and listens on config.federation.listen: TLS with tls_cert/tls_key,
-  // plain HTTP (with a warning) when neither is set. `db` must outlive the listener.
+  // key on first start) and listens on config.federation.listen with TLS: tls_cert/tls_key, or
+  // when neither is set a self-signed certificate kept in the data dir (made on first start;
+  // see self_signed_certificate.h). `db` must outlive the listener.
   // Errors: storage errors; kInvalidParam for a bad address, only one of tls_cert/tls_key, or
-  // unusable TLS files; kUnavailable when the address cannot be bound.
+  // unusable TLS files; kInternal when the self-signed certificate cannot be written;
+  // kUnavailable when the address cannot be bound.
   static Result<std::unique_ptr<FederationListener>> start(const config::Config& config,
                                                            const events::ServerIdentity& identity,
                                                            storage::Database& db);

@@ -1,11 +1,15 @@
 // A whole node with its federation listener: the Server-Server key and version routes over TLS
-// with a certificate from a throwaway CA (verified by the client), and a node without a
-// federation section that still starts. Loopback only.
+// with a certificate from a throwaway CA (verified by the client), with a self-signed one it
+// makes in its data dir when none is configured, and a node without a federation section that
+// still starts. Loopback only.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <memory>
+#include <sstream>
 
 #include "plexus/federation/server_keys.h"
 #include "plexus/http/client.h"
@@ -161,13 +165,45 @@ TEST_F(NodeFederationTest, StartsWithoutAFederationSection) {
   EXPECT_EQ(response->status, 200);
 }
 
-TEST_F(NodeFederationTest, ServesPlainHttpWhenNoCertificateIsConfigured) {
+TEST_F(NodeFederationTest, ServesTlsWithAGeneratedCertificateWhenNoneIsConfigured) {
   config_.federation.listen = "127.0.0.1:0";
+  const fs::path certFile = fs::path(config_.global.dataDir) / "federation-tls.crt";
+  const fs::path keyFile = fs::path(config_.global.dataDir) / "federation-tls.key";
+  auto fetchVersion = [this] {
+    http::ClientOptions options;
+    options.tls.verifyPeer = false;  // self-signed: no CA vouches for it
+    http::Client client(http::Scheme::kHttps, "127.0.0.1", node_->federationPort(), options);
+    auto response = client.get("/_matrix/federation/v1/version");
+    ASSERT_TRUE(response.ok()) << response.error().message;
+    EXPECT_EQ(response->status, 200);
+  };
+  auto readFile = [](const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+  };
+
   startNode();
-  http::Client client("127.0.0.1", node_->federationPort());
-  auto response = client.get("/_matrix/federation/v1/version");
-  ASSERT_TRUE(response.ok()) << response.error().message;
-  EXPECT_EQ(response->status, 200);
+  fetchVersion();
+  ASSERT_TRUE(fs::exists(certFile));
+  ASSERT_TRUE(fs::exists(keyFile));
+  EXPECT_EQ(fs::status(keyFile).permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+  const std::string cert = readFile(certFile);
+
+  // Plain HTTP gets no answer from a TLS listener.
+  http::ClientOptions quick;
+  quick.requestTimeout = std::chrono::milliseconds(2'000);
+  http::Client plain("127.0.0.1", node_->federationPort(), quick);
+  auto plainResponse = plain.get("/_matrix/federation/v1/version");
+  EXPECT_FALSE(plainResponse.ok() && plainResponse->status == 200);
+
+  node_->stop();
+  node_.reset();
+  startNode();
+  fetchVersion();
+  EXPECT_EQ(readFile(certFile), cert);
 }
 
 TEST_F(NodeFederationTest, RefusesACertificateWithoutItsKey) {

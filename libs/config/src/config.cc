@@ -151,6 +151,14 @@ std::vector<std::string> FederationSection::verify() const {
   std::vector<std::string> out;
   checkAddress(out, "listen", listen, true);
   if (tlsCert.empty() != tlsKey.empty()) out.push_back("tls_cert, tls_key: give both or neither");
+  for (const auto& r : resolve) {
+    auto eq = r.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      out.push_back("resolve: '" + r + "' is not NAME=HOST:PORT");
+      continue;
+    }
+    checkAddress(out, "resolve", r.substr(eq + 1), false);
+  }
   return out;
 }
 

@@ -124,8 +124,7 @@ std::string toYaml(const Config& c) {
   line("  # trace, debug, info, warn, error or off. One line per event on stderr.");
   line("  level: " + quote(c.logging.level));
   line("");
-  line("# Federation: the Server-Server API (signing keys, key queries and the notary, version");
-  line("# so far; rooms over federation come later).");
+  line("# Federation: the Server-Server API (rooms shared with other servers over HTTPS).");
   line("federation:");
   line("  # HOST:PORT of the federation listener; empty: no federation.");
   line("  listen: " + quote(c.federation.listen));
@@ -136,6 +135,8 @@ std::string toYaml(const Config& c) {
   line("  # Accept any certificate from other servers when fetching their keys. Test networks");
   line("  # only.");
   line("  skip_tls_verify: " + boolText(c.federation.skipTlsVerify));
+  line("  # NAME=HOST:PORT entries that bypass server discovery for NAME (test networks).");
+  line("  resolve: " + listText(c.federation.resolve));
   line("");
   line("# Peer-to-peer overlay (not available yet: accepted and checked only).");
   line("p2p:");

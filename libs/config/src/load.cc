@@ -97,6 +97,7 @@ Result<Config> parseYaml(std::string_view text, std::string_view source) {
       s.str("tls_cert", c.federation.tlsCert);
       s.str("tls_key", c.federation.tlsKey);
       s.boolean("skip_tls_verify", c.federation.skipTlsVerify);
+      s.strings("resolve", c.federation.resolve);
     }
     {
       YamlSection s(root.child("p2p"), "p2p", problems);

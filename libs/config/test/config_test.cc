@@ -138,6 +138,7 @@ TEST(ConfigTest, EveryValueSurvivesARoundTrip) {
   c.clientApi.turn.uris = {"turn:a", "turns:b:5349"};
   c.clientApi.turn.password = "p\"w\\";
   c.p2p.peers = {"1.2.3.4:5"};
+  c.federation.resolve = {"hs1.test=127.0.0.1:8448"};
   c.loopbackGrpc = true;
   auto back = parseYaml(toYaml(c));
   ASSERT_TRUE(back.ok()) << back.error().message;
@@ -165,6 +166,18 @@ TEST(ConfigTest, ReadsPushGatewayTlsSettings) {
   ASSERT_FALSE(wrongType.ok());
   EXPECT_NE(wrongType.error().message.find("sync_api.push_gateway_insecure_tls"),
             std::string::npos);
+}
+
+TEST(ConfigTest, ReadsAndChecksFederationResolveOverrides) {
+  auto c = parseYaml("federation: {resolve: [\"hs1.test=127.0.0.1:8448\", \"[::1]:9=[::1]:8449\"]}\n");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->federation.resolve,
+            (std::vector<std::string>{"hs1.test=127.0.0.1:8448", "[::1]:9=[::1]:8449"}));
+  EXPECT_TRUE(c->verify().empty());
+
+  auto bad = parseYaml("federation: {resolve: [\"hs1.test\", \"=1.2.3.4:5\", \"a=nowhere\"]}\n");
+  ASSERT_TRUE(bad.ok()) << bad.error().message;
+  EXPECT_EQ(bad->verify().size(), 3u);
 }
 
 TEST(ConfigTest, RejectsACaFileTogetherWithInsecurePushTls) {

@@ -18,7 +18,7 @@ constexpr int kGrpcInternal = 13;
 constexpr int kGrpcUnavailable = 14;
 constexpr int kGrpcUnauthenticated = 16;
 
-constexpr std::array<ErrorCodeInfo, 29> kTable = {{
+constexpr std::array<ErrorCodeInfo, 32> kTable = {{
     {"M_UNKNOWN", 500, kGrpcUnknown},                          // kUnknown
     {"M_BAD_JSON", 400, kGrpcInvalidArgument},                 // kBadJson
     {"M_NOT_JSON", 400, kGrpcInvalidArgument},                 // kNotJson
@@ -48,6 +48,9 @@ constexpr std::array<ErrorCodeInfo, 29> kTable = {{
     {"M_CANNOT_OVERWRITE_MEDIA", 409, kGrpcAlreadyExists},     // kCannotOverwriteMedia
     {"M_USER_LOCKED", 401, kGrpcUnauthenticated},              // kUserLocked
     {"M_USER_SUSPENDED", 403, kGrpcPermissionDenied},          // kUserSuspended
+    {"M_INCOMPATIBLE_ROOM_VERSION", 400, kGrpcInvalidArgument},  // kIncompatibleRoomVersion
+    {"M_UNABLE_TO_AUTHORISE_JOIN", 400, kGrpcInvalidArgument},   // kUnableToAuthoriseJoin
+    {"M_UNABLE_TO_GRANT_JOIN", 400, kGrpcInvalidArgument},       // kUnableToGrantJoin
 }};
 
 }  // namespace

@@ -1,6 +1,7 @@
 // Ports: the small interfaces sync-api needs from other services, adapted by the composition
-// root (services/node) over the real service APIs (KeyserverApi, AccountSyncApi). Keeping
-// them here keeps sync-api independent of those services' full contracts.
+// root (services/node) over the real service APIs (KeyserverApi, AccountSyncApi, RoomserverApi,
+// FederationSenderApi). Keeping them here keeps sync-api independent of those services' full
+// contracts.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +11,7 @@
 
 #include "plexus/core/call_context.h"
 #include "plexus/core/result.h"
+#include "plexus/json/value.h"
 
 namespace plexus::syncapi {
 
@@ -26,6 +28,36 @@ class DeviceKeySource {
   // Every device ID of a local user (to expand "*" in send-to-device).
   virtual Result<std::vector<std::string>> queryDeviceIds(const CallContext& ctx,
                                                           const std::string& userId) = 0;
+};
+
+// Room events sync-api never received on the bus: the state a remote join brings (the
+// roomserver outputs only the join, naming the rest in addsStateEventIds). Adapted over
+// RoomserverApi::queryEvents.
+class RoomEventSource {
+ public:
+  virtual ~RoomEventSource() = default;
+  struct Event {
+    std::string eventId;
+    json::Object pdu;  // as the roomserver stores it
+  };
+  // The known events among `eventIds` (unknown ones left out).
+  virtual Result<std::vector<Event>> queryEvents(const CallContext& ctx,
+                                                 const std::vector<std::string>& eventIds) = 0;
+};
+
+// Outbound EDUs for other servers (adapted over FederationSenderApi::performSendEdu). Sync-api
+// hands over what *local* users do — m.typing, m.receipt (m.read), m.presence — and
+// m.direct_to_device for remote recipients, with the destinations already chosen from its
+// member index (servers of the room's joined members, or of everyone sharing a room with the
+// user; never our own server). EDUs that arrived from other servers are never handed back.
+class EduSink {
+ public:
+  virtual ~EduSink() = default;
+  // Queues one EDU for every destination (persisted by the sender before it returns).
+  // Called on the thread of the request that caused it. Errors: the sender's (storage);
+  // sync-api logs them and does not fail the local request.
+  virtual Status sendEdu(const CallContext& ctx, const std::vector<std::string>& destinations,
+                         const std::string& type, const json::Object& content) = 0;
 };
 
 }  // namespace plexus::syncapi

@@ -37,7 +37,7 @@ void SyncService::scheduleTypingExpiry(const std::string& roomId, std::int64_t u
   });
 }
 
-Status SyncService::performTyping(const CallContext&, const TypingRequest& request) {
+Status SyncService::performTyping(const CallContext& ctx, const TypingRequest& request) {
   if (!rooms_.isJoined(request.roomId, request.userId)) {
     return fail(ErrorCode::kForbidden, "user is not joined to the room");
   }
@@ -47,10 +47,11 @@ Status SyncService::performTyping(const CallContext&, const TypingRequest& reque
     wakeRoom(request.roomId, {});
   }
   if (request.typing) scheduleTypingExpiry(request.roomId, until);
+  sendTypingEdu(ctx, request);
   return {};
 }
 
-Status SyncService::performReceipt(const CallContext&, const ReceiptRequest& request) {
+Status SyncService::performReceipt(const CallContext& ctx, const ReceiptRequest& request) {
   if (request.receiptType != "m.read" && request.receiptType != "m.read.private") {
     return fail(ErrorCode::kInvalidParam, "unsupported receipt type: " + request.receiptType);
   }
@@ -79,6 +80,7 @@ Status SyncService::performReceipt(const CallContext&, const ReceiptRequest& req
   } else {
     wakeRoom(request.roomId, {});
   }
+  sendReceiptEdu(ctx, request, r.ts);
   return {};
 }
 
@@ -105,6 +107,7 @@ Status SyncService::storePresenceChange(const std::string& userId, const std::st
   auto users = rooms_.usersSharingRooms(userId);
   users.insert(userId);
   wakeUsers(std::vector<std::string>(users.begin(), users.end()));
+  sendPresenceEdu(CallContext{}, userId, presence, statusMsg, lastActiveTs);
   return {};
 }
 
@@ -126,12 +129,22 @@ Status SyncService::performSendToDevice(const CallContext& ctx,
   }
   std::vector<ToDeviceMessage> messages;
   std::vector<std::string> recipients;
+  // Recipients on other servers, for m.direct_to_device EDUs. Only a local sender's messages
+  // leave: those that came over federation were already filtered to our users.
+  json::Object remote;
+  const bool mayForward = edus_ && !options_.serverName.empty() && isLocal(request.senderUserId);
   for (const auto& [userId, devices] : request.messages) {
     const json::Object* byDevice = devices.getObject();
     if (!byDevice) return fail(ErrorCode::kBadJson, "messages must map users to devices");
-    recipients.push_back(userId);
     for (const auto& [deviceId, content] : *byDevice) {
       if (!content.isObject()) return fail(ErrorCode::kBadJson, "message content must be an object");
+    }
+    if (!isLocal(userId)) {
+      if (mayForward) remote.set(userId, devices);
+      continue;
+    }
+    recipients.push_back(userId);
+    for (const auto& [deviceId, content] : *byDevice) {
       std::vector<std::string> targets;
       if (deviceId == "*") {
         if (!keys_) continue;
@@ -150,9 +163,14 @@ Status SyncService::performSendToDevice(const CallContext& ctx,
       }
     }
   }
+  // The txn row is written even with no local recipient, so a retried request sends nothing.
   PLEXUS_TRY(auto pos, store_->storeToDevice(request.senderUserId, request.senderDeviceId,
                                              request.txnId, messages));
   if (!pos) return {};  // a retried transaction: already queued
+  if (!remote.empty()) {
+    // Unique per sending server (positions are never reused), at most 32 characters.
+    sendRemoteToDevice(ctx, request, remote, "td" + std::to_string(*pos));
+  }
   for (const auto& user : recipients) toDeviceMarks_.bump(user, *pos);
   advance(*pos);
   wakeUsers(recipients);

@@ -1,10 +1,11 @@
 // Adapters from the real service APIs to sync-api's ports, for the composition root:
 // ServiceKeySource answers /sync's key counts from KeyserverApi and "*" to-device targets
-// from AccountSyncApi's device list.
+// from AccountSyncApi's device list; RoomserverEventSource fetches state events by ID.
 #pragma once
 
 #include "accountsync/api/accountsync_api.h"
 #include "keyserver/api/keyserver_api.h"
+#include "roomserver/api/roomserver_api.h"
 #include "syncapi/api/ports.h"
 
 namespace plexus::syncapi {
@@ -35,6 +36,24 @@ class ServiceKeySource final : public DeviceKeySource {
  private:
   keyserver::KeyserverApi& keys_;
   accountsync::AccountSyncApi& accounts_;
+};
+
+// RoomEventSource over the roomserver's stored events.
+class RoomserverEventSource final : public RoomEventSource {
+ public:
+  explicit RoomserverEventSource(roomserver::RoomserverApi& roomserver) : roomserver_(roomserver) {}
+
+  Result<std::vector<Event>> queryEvents(const CallContext& ctx,
+                                         const std::vector<std::string>& eventIds) override {
+    PLEXUS_TRY(auto events, roomserver_.queryEvents(ctx, eventIds));
+    std::vector<Event> out;
+    out.reserve(events.size());
+    for (auto& e : events) out.push_back(Event{e.pdu.eventId(), e.pdu.json()});
+    return out;
+  }
+
+ private:
+  roomserver::RoomserverApi& roomserver_;
 };
 
 }  // namespace plexus::syncapi

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <limits>
+#include <set>
 
 #include "accountsync/api/output.h"
 #include "accountsync/api/push_rule_defaults.h"
@@ -45,6 +46,20 @@ const json::Object& contentOf(const json::Object& pdu) {
 }
 
 // The StoredEvent columns of an output PDU.
+StoredEvent storedFromPdu(const std::string& roomId, const std::string& eventId,
+                          const json::Object& pdu) {
+  StoredEvent e;
+  e.roomId = roomId;
+  e.eventId = eventId;
+  e.depth = intAt(pdu, "depth");
+  e.type = stringAt(pdu, "type").value_or("");
+  e.sender = stringAt(pdu, "sender").value_or("");
+  e.stateKey = stringAt(pdu, "state_key");
+  e.originTs = intAt(pdu, "origin_server_ts");
+  e.json = json::canonical(pdu);
+  return e;
+}
+
 StoredEvent storedFromOutput(const roomserver::OutputRoomEvent& output) {
   const json::Object& pdu = output.event;
   const json::Object& content = contentOf(pdu);
@@ -366,6 +381,27 @@ Status SyncService::applyIndexChanges(const roomserver::OutputRoomEvent& output,
   return {};
 }
 
+Status SyncService::storeUnknownStateEvents(const roomserver::OutputRoomEvent& output) {
+  if (!roomEvents_ || output.addsStateEventIds.size() <= 1) return {};
+  std::vector<std::string> others;
+  for (const auto& id : output.addsStateEventIds) {
+    if (id != output.eventId) others.push_back(id);
+  }
+  PLEXUS_TRY(auto known, store_->queryEvents(others));
+  std::set<std::string> have;
+  for (const auto& e : known) have.insert(e.eventId);
+  std::vector<std::string> missing;
+  for (const auto& id : others) {
+    if (!have.contains(id)) missing.push_back(id);
+  }
+  if (missing.empty()) return {};
+  PLEXUS_TRY(auto fetched, roomEvents_->queryEvents(CallContext{}, missing));
+  std::vector<StoredEvent> outliers;
+  outliers.reserve(fetched.size());
+  for (const auto& e : fetched) outliers.push_back(storedFromPdu(output.roomId, e.eventId, e.pdu));
+  return store_->storeOutlierEvents(outliers);
+}
+
 Status SyncService::addPrevContent(const roomserver::OutputRoomEvent& output, StoredEvent& event) {
   // SPEC: client-server-api "Room Events" — unsigned.prev_content / replaces_state of a state
   // event name the state it replaced (clients render renames and membership changes from it).
@@ -403,7 +439,10 @@ Status SyncService::inputRoomEvent(const roomserver::OutputRoomEvent& output) {
         store_->redactEvent(target->eventId, json::canonical(redacted), json::canonical(because)));
     return {};
   }
-  if (output.kind != Kind::kNewRoomEvent) return {};  // TODO(#3): purge rooms
+  // An invite over federation is stored like a room event: the invitee's membership becomes
+  // "invite" and /sync shows it with the stripped state in its unsigned.invite_room_state.
+  if (output.kind != Kind::kNewRoomEvent && output.kind != Kind::kInvite) return {};
+  PLEXUS_TRY_VOID(storeUnknownStateEvents(output));
 
   RoomEventWrite write;
   write.event = storedFromOutput(output);

@@ -58,6 +58,13 @@ class SyncService final : public SyncApi {
                                                      PushDeliveryOptions pushOptions = {});
   ~SyncService() override;
 
+  // Where to fetch state events that arrive only by ID (a remote join's state); call before
+  // start(). Without one such events are not shown.
+  void setRoomEventSource(RoomEventSource* source) { roomEvents_ = source; }
+  // Where local users' typing, receipts, presence and to-device messages for remote users go
+  // (federation); call before start(). Without one nothing leaves the server.
+  void setEduSink(EduSink* sink) { edus_ = sink; }
+
   // Loads the in-memory room index, subscribes to the bus topics, starts the notifier.
   Status start();
   // Unsubscribes and stops every thread; pending async syncs are dropped.
@@ -153,6 +160,8 @@ class SyncService final : public SyncApi {
   // Inputs
   Status addPrevContent(const roomserver::OutputRoomEvent& output, StoredEvent& event);
   Status applyIndexChanges(const roomserver::OutputRoomEvent& output, const StoredEvent& event);
+  // Stores the added state events this store has never seen (fetched from roomEvents_).
+  Status storeUnknownStateEvents(const roomserver::OutputRoomEvent& output);
   std::vector<NotificationWrite> evaluateNotifications(const roomserver::OutputRoomEvent& output,
                                                        const StoredEvent& event);
   std::shared_ptr<const json::Object> pushRulesFor(const std::string& userId);
@@ -170,6 +179,17 @@ class SyncService final : public SyncApi {
                              const std::optional<std::string>& statusMsg,
                              std::int64_t lastActiveTs);
   bool isLocal(const std::string& userId) const;
+  // Outbound EDUs (outbound_edus.cc): each is a no-op for remote users or without a sink.
+  std::vector<std::string> remoteServersOf(const std::vector<std::string>& users) const;
+  void sendEdu(const CallContext& ctx, const std::vector<std::string>& destinations,
+               const std::string& type, const json::Object& content);
+  void sendTypingEdu(const CallContext& ctx, const TypingRequest& request);
+  void sendReceiptEdu(const CallContext& ctx, const ReceiptRequest& request, std::int64_t ts);
+  void sendPresenceEdu(const CallContext& ctx, const std::string& userId,
+                       const std::string& presence, const std::optional<std::string>& statusMsg,
+                       std::int64_t lastActiveTs);
+  void sendRemoteToDevice(const CallContext& ctx, const SendToDeviceRequest& request,
+                          const json::Object& remoteMessages, const std::string& messageId);
   // inputRoomEvents without publishing: stores and applies each output in order.
   Status applyRoomEvents(const std::vector<roomserver::OutputRoomEvent>& outputs);
   // The user's unread counts in the room as of stream position upTo (unread_counts_cache.h).
@@ -180,6 +200,8 @@ class SyncService final : public SyncApi {
   std::unique_ptr<SyncStore> store_;
   bus::Bus& bus_;
   DeviceKeySource* keys_;
+  RoomEventSource* roomEvents_ = nullptr;
+  EduSink* edus_ = nullptr;
   accountsync::AccountSyncApi* accountSync_;
   std::unordered_map<std::string, std::int64_t> accountSyncPos_;  // bus thread only
   SyncServiceOptions options_;

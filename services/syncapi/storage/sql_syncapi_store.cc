@@ -2,6 +2,8 @@
 // notifications list.
 #include "syncapi/storage/sql_syncapi_store.h"
 
+#include <algorithm>
+
 #include "plexus/json/parse.h"
 #include "syncapi/storage/migrations.h"
 
@@ -67,12 +69,16 @@ Result<std::vector<StoredEvent>> readEvents(const Rows& rows) {
 // Applies one added state event (already stored) to current state, deltas and memberships.
 Status applyAdd(storage::Executor& tx, const std::string& roomId, const std::string& eventId,
                 std::int64_t pos) {
-  PLEXUS_TRY(Rows rows, tx.query("SELECT type, state_key, json FROM syncapi_events "
+  PLEXUS_TRY(Rows rows, tx.query("SELECT type, state_key, json, pos FROM syncapi_events "
                                  "WHERE event_id = $1 AND state_key IS NOT NULL",
                                  {eventId}));
   if (rows.empty()) return {};  // not a state event we know: nothing to apply
   PLEXUS_TRY(std::string type, rows.front().text(0));
   PLEXUS_TRY(std::string stateKey, rows.front().text(1));
+  PLEXUS_TRY(std::int64_t eventPos, rows.front().int64(3));
+  // State that arrived without a timeline (a remote join's, see storeOutlierEvents) is state
+  // from before the write that names it: keep it at its own negative position.
+  if (eventPos < 0) pos = eventPos;
   PLEXUS_TRY_VOID(
       tx.execute("INSERT INTO syncapi_current_state (room_id, type, state_key, event_id, pos) "
                  "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (room_id, type, state_key) "
@@ -204,6 +210,26 @@ Result<std::vector<std::optional<std::int64_t>>> SqlSyncStore::storeRoomEvents(
   });
   if (!s.ok()) return std::move(s).takeError();
   return positions;
+}
+
+Status SqlSyncStore::storeOutlierEvents(const std::vector<StoredEvent>& events) {
+  if (events.empty()) return {};
+  return db_.runInTransaction([&](storage::Transaction& tx) -> Status {
+    PLEXUS_TRY(Rows lowest, tx.query("SELECT COALESCE(MIN(pos), 0) FROM syncapi_events"));
+    PLEXUS_TRY(std::int64_t lowestPos, lowest.front().int64(0));
+    std::int64_t next = std::min<std::int64_t>(lowestPos, 0) - 1;
+    for (const auto& e : events) {
+      PLEXUS_TRY(Rows existing,
+                 tx.query("SELECT 1 FROM syncapi_events WHERE event_id = $1", {e.eventId}));
+      if (!existing.empty()) continue;
+      PLEXUS_TRY_VOID(tx.execute(
+          "INSERT INTO syncapi_events (pos, room_id, event_id, depth, type, sender, state_key, "
+          "json, origin_ts) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+          {next, e.roomId, e.eventId, e.depth, e.type, e.sender, e.stateKey, e.json, e.originTs}));
+      --next;
+    }
+    return {};
+  });
 }
 
 Status SqlSyncStore::redactEvent(const std::string& eventId, const std::string& redactedJson,

@@ -131,6 +131,10 @@ class SyncStore {
   // example through prev_content): the caller stores those one by one.
   virtual Result<std::vector<std::optional<std::int64_t>>> storeRoomEvents(
       const std::vector<RoomEventWrite>& writes) = 0;
+  // Stores state events that are not part of any timeline here (the room state a remote join
+  // brings) so that a later write can name them in addsStateEventIds. They get negative
+  // positions, below every timeline range, and no search entry. Known IDs are skipped.
+  virtual Status storeOutlierEvents(const std::vector<StoredEvent>& events) = 0;
   // Replaces the event's JSON with its redacted form and records the redaction.
   virtual Status redactEvent(const std::string& eventId, const std::string& redactedJson,
                              const std::string& redactionJson) = 0;

@@ -111,6 +111,9 @@ struct FederationSection {
   std::string tlsCert;
   std::string tlsKey;
   bool skipTlsVerify = false;
+  // "NAME=HOST:PORT" entries: connect to HOST:PORT for server NAME instead of discovering it
+  // (.well-known, SRV, DNS). For test networks and private deployments.
+  std::vector<std::string> resolve;
 
   static FederationSection defaults() { return {}; }
   std::vector<std::string> verify() const;

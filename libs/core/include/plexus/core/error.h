@@ -40,6 +40,9 @@ enum class ErrorCode : std::uint8_t {
   kCannotOverwriteMedia,    // M_CANNOT_OVERWRITE_MEDIA, 409: async media already has content
   kUserLocked,              // M_USER_LOCKED, 401: an admin locked the account
   kUserSuspended,           // M_USER_SUSPENDED, 403: an admin suspended the account (read-only)
+  kIncompatibleRoomVersion,  // M_INCOMPATIBLE_ROOM_VERSION, 400: the remote server cannot join
+  kUnableToAuthoriseJoin,    // M_UNABLE_TO_AUTHORISE_JOIN, 400: restricted join, no local member
+  kUnableToGrantJoin,        // M_UNABLE_TO_GRANT_JOIN, 400: restricted join, try another server
 };
 
 struct ErrorCodeInfo {

@@ -1,0 +1,365 @@
+#!/usr/bin/python3
+"""Federation between real `plexus node` processes, driven by matrix-nio.
+
+Usage: fed_test.py PLEXUS_BINARY WORK_DIR
+
+Starts three nodes on loopback, each with its own server name (hs1.test, hs2.test, hs3.test),
+its own data directory and a TLS federation listener with a self-signed certificate; the nodes
+find each other through `federation.resolve` overrides (no DNS) and skip certificate checks
+(test network). Users on each server then share rooms through real clients: joins of a room
+whose only resident is remote, invites across servers, messages both ways in order, state
+changes, kicks and bans, history from before a join, and a server that was stopped catching up.
+Prints one PASS/FAIL line per step and "N passed, N failed"; exits 1 when any step failed.
+Every wait is bounded; every node it started is stopped on exit.
+"""
+import asyncio
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+
+from nio import (AsyncClient, AsyncClientConfig, InviteMemberEvent, JoinResponse,
+                 RegisterResponse, RoomCreateResponse, RoomGetStateEventResponse,
+                 RoomKickResponse, RoomBanResponse, RoomMessagesResponse, RoomMessageText,
+                 RoomPutStateResponse, RoomSendResponse)
+
+STEP_TIMEOUT = 45.0
+SERVERS = ["hs1.test", "hs2.test", "hs3.test"]
+results = []
+
+
+class Failed(Exception):
+    pass
+
+
+def check(condition, message):
+    if not condition:
+        raise Failed(message)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Node:
+    """One `plexus node` process with a client port and a federation port."""
+
+    def __init__(self, binary, work, name, fed_ports):
+        self.binary, self.name = binary, name
+        self.dir = os.path.join(work, name)
+        os.makedirs(self.dir, exist_ok=True)
+        self.client_port = free_port()
+        self.fed_port = fed_ports[name]
+        self.config = os.path.join(self.dir, "plexus.yaml")
+        resolve = ", ".join(f'"{n}=127.0.0.1:{p}"' for n, p in fed_ports.items())
+        with open(self.config, "w") as f:
+            f.write(f"""global:
+  server_name: "{name}"
+  data_dir: "{self.dir}/data"
+client_api:
+  listen: "127.0.0.1:{self.client_port}"
+  registration_enabled: true
+  rate_limits: {{enabled: false}}
+federation:
+  listen: "127.0.0.1:{self.fed_port}"
+  skip_tls_verify: true
+  resolve: [{resolve}]
+logging:
+  level: "info"
+""")
+        self.proc = None
+        self.log = os.path.join(self.dir, "node.log")
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.client_port}"
+
+    def start(self):
+        logf = open(self.log, "ab")
+        self.proc = subprocess.Popen([self.binary, "node", "--config", self.config],
+                                     stdout=logf, stderr=logf)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise Failed(f"{self.name} exited: see {self.log}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/_matrix/client/versions", timeout=2):
+                    return
+            except OSError:
+                time.sleep(0.02)
+        raise Failed(f"{self.name} did not answer within 30 s")
+
+    def stop(self, sig=signal.SIGTERM):
+        if not self.proc or self.proc.poll() is not None:
+            return
+        self.proc.send_signal(sig)
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=5)
+
+    def tail(self, lines=25):
+        try:
+            with open(self.log, errors="replace") as f:
+                return "".join(f.readlines()[-lines:])
+        except OSError:
+            return ""
+
+
+async def step(name, coro):
+    start = time.monotonic()
+    try:
+        value = await asyncio.wait_for(coro, STEP_TIMEOUT)
+        results.append((name, True))
+        print(f"PASS federation: {name} ({(time.monotonic() - start) * 1000:.0f} ms)", flush=True)
+        return value if value is not None else True
+    except Exception as e:  # noqa: BLE001 - every failure is reported, then the run goes on
+        results.append((name, False))
+        print(f"FAIL federation: {name}: {type(e).__name__}: {e}", flush=True)
+        return None
+
+
+class User:
+    def __init__(self, node, name, store):
+        config = AsyncClientConfig(encryption_enabled=False, store_sync_tokens=False)
+        self.node, self.name = node, name
+        self.client = AsyncClient(node.url, name, store_path=store, config=config)
+        self.texts = []  # (room_id, sender, body) in arrival order
+        self.invites = set()
+        self.client.add_event_callback(self._on_text, (RoomMessageText,))
+        self.client.add_event_callback(self._on_invite, (InviteMemberEvent,))
+
+    @property
+    def id(self):
+        return self.client.user_id
+
+    async def _on_text(self, room, event):
+        self.texts.append((room.room_id, event.sender, event.body))
+
+    async def _on_invite(self, room, event):
+        if event.state_key == self.client.user_id and event.membership == "invite":
+            self.invites.add(room.room_id)
+
+    async def sync_until(self, predicate, what, timeout=STEP_TIMEOUT - 3):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            resp = await self.client.sync(timeout=300, full_state=False)
+            check(hasattr(resp, "next_batch"), f"{self.name} /sync failed: {resp}")
+            if predicate():
+                return
+        raise Failed(f"{self.name}: timed out waiting for {what}")
+
+    def bodies(self, room_id):
+        return [b for r, _, b in self.texts if r == room_id]
+
+    def members(self, room_id):
+        room = self.client.rooms.get(room_id)
+        return set(room.users) if room else set()
+
+
+async def register(user):
+    resp = await user.client.register(user.name, "pw-" + user.name, "fed-test")
+    check(isinstance(resp, RegisterResponse), f"register {user.name}: {resp}")
+
+
+async def send_text(user, room_id, body):
+    resp = await user.client.room_send(room_id, "m.room.message", {"msgtype": "m.text", "body": body})
+    check(isinstance(resp, RoomSendResponse), f"{user.name} send: {resp}")
+
+
+async def try_join(user, room_id, via):
+    # nio's join() has no server_name parameter: call the v3 endpoint with ?server_name=.
+    path = (f"/_matrix/client/v3/join/{urllib.parse.quote(room_id, safe='')}"
+            f"?server_name={via}&access_token={user.client.access_token}")
+    return await user.client._send(JoinResponse, "POST", path, "{}")
+
+
+async def join(user, room_id, via):
+    resp = await try_join(user, room_id, via)
+    check(isinstance(resp, JoinResponse), f"{user.name} join {room_id} via {via}: {resp}")
+
+
+async def remote_join_and_messages(alice, bob, carol, ctx):
+    resp = await alice.client.room_create(name="federated", topic="across three servers")
+    check(isinstance(resp, RoomCreateResponse), f"createRoom: {resp}")
+    room = resp.room_id
+    ctx["room"] = room
+    # Make it public so remote users may join without an invite.
+    put = await alice.client.room_put_state(room, "m.room.join_rules", {"join_rule": "public"})
+    check(isinstance(put, RoomPutStateResponse), f"join_rules: {put}")
+    await send_text(alice, room, "before bob joined")
+    await join(bob, room, "hs1.test")
+    await bob.sync_until(lambda: room in bob.client.rooms, "the joined room in bob's /sync")
+    await alice.sync_until(lambda: bob.id in alice.members(room), "bob's join at alice")
+    await join(carol, room, "hs2.test")  # via the other resident server
+    await alice.sync_until(lambda: carol.id in alice.members(room), "carol's join at alice")
+    await bob.sync_until(lambda: carol.id in bob.members(room), "carol's join at bob")
+
+
+async def messages_in_order(alice, bob, carol, ctx):
+    room = ctx["room"]
+    sent = []
+    for i in range(5):
+        body = f"a{i} {secrets.token_hex(3)}"
+        await send_text(alice, room, body)
+        sent.append(body)
+    reply = "from bob " + secrets.token_hex(3)
+    await send_text(bob, room, reply)
+    for user in (bob, carol):
+        await user.sync_until(lambda u=user: all(b in u.bodies(room) for b in sent),
+                              f"alice's messages at {user.name}")
+        got = [b for b in user.bodies(room) if b in sent]
+        check(got == sent, f"{user.name} saw them out of order: {got}")
+    await alice.sync_until(lambda: reply in alice.bodies(room), "bob's reply at alice")
+    await carol.sync_until(lambda: reply in carol.bodies(room), "bob's reply at carol")
+
+
+async def history_before_join(alice, bob, carol, ctx):
+    resp = await bob.client.room_messages(ctx["room"], start="", limit=50)
+    check(isinstance(resp, RoomMessagesResponse), f"/messages: {resp}")
+    seen = [e.body for e in resp.chunk if isinstance(e, RoomMessageText)]
+    check("before bob joined" in seen, f"bob's /messages lacks the earlier message: {seen}")
+
+
+async def state_changes(alice, bob, carol, ctx):
+    room = ctx["room"]
+    name = "renamed " + secrets.token_hex(3)
+    put = await alice.client.room_put_state(room, "m.room.name", {"name": name})
+    check(isinstance(put, RoomPutStateResponse), f"rename: {put}")
+    topic = "topic " + secrets.token_hex(3)
+    put = await alice.client.room_put_state(room, "m.room.topic", {"topic": topic})
+    check(isinstance(put, RoomPutStateResponse), f"topic: {put}")
+    for user in (bob, carol):
+        await user.sync_until(lambda u=user: u.client.rooms[room].name == name
+                              and u.client.rooms[room].topic == topic, f"name/topic at {user.name}")
+    # Power to bob, then bob (remote) changes the topic: alice's server must accept it.
+    levels = await alice.client.room_get_state_event(room, "m.room.power_levels")
+    check(isinstance(levels, RoomGetStateEventResponse), f"power levels: {levels}")
+    content = dict(levels.content)
+    users = dict(content.get("users", {}))
+    users[bob.id] = 50
+    content["users"] = users
+    put = await alice.client.room_put_state(room, "m.room.power_levels", content)
+    check(isinstance(put, RoomPutStateResponse), f"power levels: {put}")
+    await bob.sync_until(lambda: bob.client.rooms[room].power_levels.get_user_level(bob.id) == 50,
+                         "bob's power level at bob")
+    topic2 = "bob's topic " + secrets.token_hex(3)
+    put = await bob.client.room_put_state(room, "m.room.topic", {"topic": topic2})
+    check(isinstance(put, RoomPutStateResponse), f"bob's topic: {put}")
+    for user in (alice, carol):
+        await user.sync_until(lambda u=user: u.client.rooms[room].topic == topic2,
+                              f"bob's topic at {user.name}")
+
+
+async def invite_across_servers(alice, bob, carol, ctx):
+    resp = await alice.client.room_create(name="private", invite=[bob.id])
+    check(isinstance(resp, RoomCreateResponse), f"createRoom with a remote invite: {resp}")
+    room = resp.room_id
+    await bob.sync_until(lambda: room in bob.invites or room in bob.client.invited_rooms,
+                         "the invite at bob")
+    joined = await bob.client.join(room)
+    check(isinstance(joined, JoinResponse), f"bob accepts: {joined}")
+    await alice.sync_until(lambda: bob.id in alice.members(room), "bob's join at alice")
+    secret = "private " + secrets.token_hex(3)
+    await send_text(bob, room, secret)
+    await alice.sync_until(lambda: secret in alice.bodies(room), "bob's message in the private room")
+    # Carol was never invited: an invite-only room refuses her.
+    refused = await try_join(carol, room, "hs1.test")
+    check(not isinstance(refused, JoinResponse), "carol joined an invite-only room uninvited")
+
+
+async def kick_ban_rejoin(alice, bob, carol, ctx):
+    room = ctx["room"]
+    kicked = await alice.client.room_kick(room, carol.id, "test kick")
+    check(isinstance(kicked, RoomKickResponse), f"kick: {kicked}")
+    await carol.sync_until(lambda: carol.id not in carol.members(room), "carol's kick at carol")
+    await bob.sync_until(lambda: carol.id not in bob.members(room), "carol's kick at bob")
+    await join(carol, room, "hs1.test")
+    await alice.sync_until(lambda: carol.id in alice.members(room), "carol's rejoin at alice")
+    banned = await alice.client.room_ban(room, carol.id, "test ban")
+    check(isinstance(banned, RoomBanResponse), f"ban: {banned}")
+    await bob.sync_until(lambda: carol.id not in bob.members(room), "carol's ban at bob")
+    refused = await try_join(carol, room, "hs1.test")
+    check(not isinstance(refused, JoinResponse), "a banned user rejoined")
+
+
+async def catch_up_after_downtime(alice, bob, carol, ctx, nodes):
+    room = ctx["room"]
+    hs2 = nodes["hs2.test"]
+    hs2.stop()
+    sent = []
+    for i in range(8):
+        body = f"while hs2 was down {i} {secrets.token_hex(3)}"
+        await send_text(alice, room, body)
+        sent.append(body)
+    await asyncio.sleep(1.0)
+    hs2.start()
+    await bob.sync_until(lambda: all(b in bob.bodies(room) for b in sent),
+                         "the messages sent while hs2 was down", timeout=STEP_TIMEOUT - 5)
+    got = [b for b in bob.bodies(room) if b in sent]
+    check(got == sent, f"out of order after catch-up: {got}")
+
+
+async def main(binary, work):
+    fed_ports = {name: free_port() for name in SERVERS}
+    nodes = {name: Node(binary, work, name, fed_ports) for name in SERVERS}
+    users = []
+    try:
+        for node in nodes.values():
+            await step(f"{node.name} starts", asyncio.to_thread(node.start))
+        if not all(ok for _, ok in results):
+            return
+        suffix = secrets.token_hex(3)
+        stores = [tempfile.mkdtemp(dir=work) for _ in range(3)]
+        alice = User(nodes["hs1.test"], f"alice{suffix}", stores[0])
+        bob = User(nodes["hs2.test"], f"bob{suffix}", stores[1])
+        carol = User(nodes["hs3.test"], f"carol{suffix}", stores[2])
+        users = [alice, bob, carol]
+        for u in users:
+            await step(f"register {u.name} on {u.node.name}", register(u))
+        if not all(ok for _, ok in results):
+            return
+        ctx = {}
+        ok = await step("join a room whose only resident is remote, then via a second server",
+                        remote_join_and_messages(alice, bob, carol, ctx))
+        if ok:
+            await step("messages both ways, in order, on all three servers",
+                       messages_in_order(alice, bob, carol, ctx))
+            await step("history from before the join (/messages)",
+                       history_before_join(alice, bob, carol, ctx))
+            await step("name, topic and power-level changes across servers",
+                       state_changes(alice, bob, carol, ctx))
+        await step("invite a remote user, invite-only refuses others",
+                   invite_across_servers(alice, bob, carol, ctx))
+        if ok:
+            await step("kick, rejoin and ban across servers", kick_ban_rejoin(alice, bob, carol, ctx))
+            await step("a stopped server catches up with nothing lost",
+                       catch_up_after_downtime(alice, bob, carol, ctx, nodes))
+    finally:
+        for u in users:
+            await u.client.close()
+        for node in nodes.values():
+            node.stop()
+        if any(not ok for _, ok in results):
+            for node in nodes.values():
+                print(f"-- {node.name} log (last lines):\n{node.tail()}", flush=True)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3:
+        print(__doc__, file=sys.stderr)
+        sys.exit(2)
+    asyncio.run(main(os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])))
+    passed = sum(1 for _, ok in results if ok)
+    failed = len(results) - passed
+    print(f"federation: {passed} passed, {failed} failed", flush=True)
+    sys.exit(0 if failed == 0 and passed > 0 else 1)

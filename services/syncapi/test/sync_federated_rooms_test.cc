@@ -1,0 +1,110 @@
+// Rooms that arrive over federation: a remote join whose room state is named only by ID in the
+// join's output (fetched through the RoomEventSource port and kept out of the timeline), and an
+// invite to a room this server is not in (OutputRoomEvent::Kind::kInvite with stripped state).
+#include <map>
+
+#include "service_fixture.h"
+
+namespace plexus::syncapi::testing {
+namespace {
+
+// Answers from a map, as the roomserver would from its stored events.
+class MapEventSource final : public RoomEventSource {
+ public:
+  Result<std::vector<Event>> queryEvents(const CallContext&,
+                                         const std::vector<std::string>& ids) override {
+    ++calls;
+    std::vector<Event> out;
+    for (const auto& id : ids) {
+      if (auto it = events.find(id); it != events.end()) out.push_back(Event{id, it->second});
+    }
+    return out;
+  }
+  std::map<std::string, json::Object> events;
+  int calls = 0;
+};
+
+class SyncFederatedRoomsTest : public SyncServiceTest {
+ protected:
+  void SetUp() override {
+    SyncServiceTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    sync_->setRoomEventSource(&source_);
+  }
+  MapEventSource source_;
+};
+
+TEST_P(SyncFederatedRoomsTest, RemoteJoinShowsTheFetchedStateButNotAsTimeline) {
+  // The remote room as the resident server built it; this server never saw these outputs.
+  TestRoom remote("!far:remote");
+  std::vector<roomserver::OutputRoomEvent> history = {
+      remote.create("@rita:remote"), remote.member("@rita:remote", "join"),
+      remote.event("m.room.name", "@rita:remote", json::Object{{"name", "Far away"}}, ""),
+      remote.event("m.room.join_rules", "@rita:remote", json::Object{{"join_rule", "public"}},
+                   "")};
+  std::vector<std::string> stateIds;
+  for (const auto& e : history) {
+    source_.events[e.eventId] = e.event;
+    stateIds.push_back(e.eventId);
+  }
+  json::Object before = sync("@alice:test", "A1");
+  std::string since = *before.find("next_batch")->getString();
+
+  roomserver::OutputRoomEvent join = remote.member("@alice:test", "join");
+  join.addsStateEventIds.insert(join.addsStateEventIds.begin(), stateIds.begin(), stateIds.end());
+  feed(join);
+  feed(remote.message("@rita:remote", "welcome"));
+
+  json::Object after = sync("@alice:test", "A1", since);
+  auto timeline = array(after, {"rooms", "join", "!far:remote", "timeline", "events"});
+  ASSERT_EQ(timeline.size(), 2u);
+  EXPECT_EQ(timeline[0].getStringAt("type"), "m.room.member");
+  EXPECT_EQ(bodies(timeline), std::vector<std::string>{"welcome"});
+  auto state = array(after, {"rooms", "join", "!far:remote", "state", "events"});
+  std::map<std::string, std::string> types;
+  for (const auto& e : state) types[std::string(*e.getStringAt("type"))] = *e.getStringAt("event_id");
+  EXPECT_EQ(types["m.room.create"], stateIds[0]);
+  EXPECT_EQ(types["m.room.name"], stateIds[2]);
+  EXPECT_EQ(types["m.room.join_rules"], stateIds[3]);
+  EXPECT_EQ(source_.calls, 1);
+
+  // A fresh initial sync sees the same room state; the fetched events are not history.
+  json::Object initial = sync("@alice:test", "A2");
+  auto initialTimeline = array(initial, {"rooms", "join", "!far:remote", "timeline", "events"});
+  for (const auto& e : initialTimeline) EXPECT_NE(e.getStringAt("type"), "m.room.name");
+  auto members = sync_->queryMessages(CallContext{}, [&] {
+    MessagesRequest r;
+    r.userId = "@alice:test";
+    r.roomId = "!far:remote";
+    r.dir = 'b';
+    r.limit = 50;
+    return r;
+  }());
+  ASSERT_TRUE(members.ok()) << members.error().message;
+  const json::Value* chunk = members->find("chunk");
+  ASSERT_TRUE(chunk && chunk->isArray());
+  for (const auto& e : *chunk->getArray()) EXPECT_NE(e.getStringAt("type"), "m.room.name");
+}
+
+TEST_P(SyncFederatedRoomsTest, FederatedInviteShowsTheStrippedStateFromTheInvitingServer) {
+  TestRoom remote("!far:remote");
+  roomserver::OutputRoomEvent invite = remote.member("@alice:test", "invite", "@rita:remote");
+  invite.kind = roomserver::OutputRoomEvent::Kind::kInvite;
+  json::Array stripped{json::Object{{"type", "m.room.name"},
+                                    {"sender", "@rita:remote"},
+                                    {"state_key", ""},
+                                    {"content", json::Object{{"name", "Far away"}}}}};
+  invite.event.set("unsigned", json::Object{{"invite_room_state", stripped}});
+  feed(invite);
+  json::Object invited = sync("@alice:test", "A1");
+  auto inviteState = array(invited, {"rooms", "invite", "!far:remote", "invite_state", "events"});
+  ASSERT_EQ(inviteState.size(), 2u);
+  EXPECT_EQ(inviteState[0].getStringAt("type"), "m.room.name");
+  EXPECT_EQ(inviteState[1].getStringAt("state_key"), "@alice:test");
+  EXPECT_FALSE(at(json::Value(invited), {"rooms", "join", "!far:remote"}));
+}
+
+PLEXUS_INSTANTIATE_DATABASE_TESTS(SyncFederatedRoomsTest);
+
+}  // namespace
+}  // namespace plexus::syncapi::testing

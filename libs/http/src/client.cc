@@ -226,6 +226,13 @@ Client::~Client() { close(); }
 
 void Client::close() { impl_->closeSocket(); }
 
+void Client::setLimits(std::chrono::milliseconds connectTimeout,
+                       std::chrono::milliseconds requestTimeout, std::size_t maxResponseBytes) {
+  impl_->options.connectTimeout = connectTimeout;
+  impl_->options.requestTimeout = requestTimeout;
+  impl_->options.maxResponseBytes = maxResponseBytes;
+}
+
 Result<ClientResponse> Client::request(const ClientRequest& request) {
   Impl& m = *impl_;
   std::string wire = serializeRequest(request, authorityOf(m.host, m.port));

@@ -1,6 +1,7 @@
 // HTTPS key fetching and .well-known lookups over plexus::http::Client.
 #include "federationapi/impl/https_fetchers.h"
 
+#include <mutex>
 #include <set>
 
 #include "plexus/json/canonical.h"
@@ -43,16 +44,68 @@ Result<http::ClientResponse> requestResolved(const federation::ResolvedServer& s
   return fail(ErrorCode::kUnavailable, lastError);
 }
 
+namespace {
+
+// The standalone transport: discovery through a shared resolver, one connection per request.
+class ResolvedServerTransport : public federation::FederationTransport {
+ public:
+  ResolvedServerTransport(federation::ServerResolver& resolver, FederationHttpOptions options)
+      : resolver_(resolver), options_(std::move(options)) {}
+
+  Result<federation::OutboundResponse> send(std::string_view destination,
+                                            const federation::OutboundRequest& outbound) override {
+    auto server = federation::ServerName::parse(destination);
+    if (!server) return fail(ErrorCode::kUnavailable, std::string(destination) + ": bad name");
+    Result<federation::ResolvedServer> resolved = [&] {
+      std::lock_guard lock(resolverMutex_);
+      return resolver_.resolve(*server);
+    }();
+    if (!resolved) return Unexpected{resolved.error()};
+    http::ClientRequest request;
+    request.method = outbound.method;
+    request.target = outbound.uri;
+    request.body = outbound.body;
+    for (const auto& [name, value] : outbound.headers) request.headers.add(name, value);
+    FederationHttpOptions options = options_;
+    options.requestTimeout = std::chrono::milliseconds(outbound.timeoutMs);
+    options.maxResponseBytes = outbound.maxResponseBytes;
+    auto response = requestResolved(*resolved, std::move(request), options);
+    if (!response)
+      return fail(ErrorCode::kUnavailable,
+                  std::string(destination) + ": " + response.error().message);
+    federation::OutboundResponse out;
+    out.status = response->status;
+    out.headers = response->headers.fields();
+    out.body = std::move(response->body);
+    return out;
+  }
+
+ private:
+  federation::ServerResolver& resolver_;
+  FederationHttpOptions options_;
+  std::mutex resolverMutex_;
+};
+
+}  // namespace
+
+HttpsKeyFetcher::HttpsKeyFetcher(federation::FederationTransport& transport,
+                                 FederationHttpOptions options)
+    : transport_(transport), options_(std::move(options)) {}
+
+HttpsKeyFetcher::HttpsKeyFetcher(federation::ServerResolver& resolver,
+                                 FederationHttpOptions options)
+    : owned_(std::make_unique<ResolvedServerTransport>(resolver, options)),
+      transport_(*owned_),
+      options_(std::move(options)) {}
+
+HttpsKeyFetcher::~HttpsKeyFetcher() = default;
+
 Result<json::Object> HttpsKeyFetcher::call(const federation::ServerName& server,
-                                           http::ClientRequest request) {
-  Result<federation::ResolvedServer> resolved = [&] {
-    std::lock_guard lock(resolverMutex_);
-    return resolver_.resolve(server);
-  }();
-  if (!resolved) return Unexpected{resolved.error()};
-  auto response = requestResolved(*resolved, std::move(request), options_);
-  if (!response)
-    return fail(ErrorCode::kUnavailable, server.str() + ": " + response.error().message);
+                                           federation::OutboundRequest request) {
+  request.timeoutMs = options_.requestTimeout.count();
+  request.maxResponseBytes = options_.maxResponseBytes;
+  auto response = transport_.send(server.str(), request);
+  if (!response) return fail(ErrorCode::kUnavailable, response.error().message);
   if (response->status != 200)
     return fail(ErrorCode::kUnavailable,
                 server.str() + ": HTTP " + std::to_string(response->status));
@@ -62,18 +115,19 @@ Result<json::Object> HttpsKeyFetcher::call(const federation::ServerName& server,
 }
 
 Result<json::Object> HttpsKeyFetcher::fetchDirect(const federation::ServerName& server) {
-  http::ClientRequest request;
-  request.target = "/_matrix/key/v2/server";
+  federation::OutboundRequest request;
+  request.method = "GET";
+  request.uri = "/_matrix/key/v2/server";
   return call(server, std::move(request));
 }
 
 Result<json::Object> HttpsKeyFetcher::fetchViaNotary(const federation::ServerName& notary,
                                                      const json::Object& body) {
-  http::ClientRequest request;
+  federation::OutboundRequest request;
   request.method = "POST";
-  request.target = "/_matrix/key/v2/query";
+  request.uri = "/_matrix/key/v2/query";
   request.body = json::canonical(body);
-  request.headers.set("Content-Type", "application/json");
+  request.headers.emplace_back("Content-Type", "application/json");
   return call(notary, std::move(request));
 }
 

@@ -1,16 +1,18 @@
 // The network side of key fetching and server discovery over libs/http's Client: an HTTPS
-// KeyFetcher that reaches a server where the ServerResolver says (addresses in order, the Host
-// header and certificate name it gives), and a WellKnownFetcher for
-// `https://<host>/.well-known/matrix/server`. TLS verification is on by default; both cap the
-// response size and the time spent.
+// KeyFetcher that sends through a FederationTransport (the node's pooled
+// federation_https::HttpsFederationTransport) or, standalone, reaches a server where the
+// ServerResolver says (addresses in order, the Host header and certificate name it gives), and
+// a WellKnownFetcher for `https://<host>/.well-known/matrix/server`. TLS verification is on by
+// default; both cap the response size and the time spent.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
 #include <map>
-#include <mutex>
+#include <memory>
 #include <string>
 
+#include "plexus/federation/federation_transport.h"
 #include "plexus/federation/key_fetcher.h"
 #include "plexus/federation/server_resolver.h"
 #include "plexus/federation/well_known.h"
@@ -37,9 +39,15 @@ Result<http::ClientResponse> requestResolved(const federation::ResolvedServer& s
 
 class HttpsKeyFetcher : public federation::KeyFetcher {
  public:
-  // `resolver` must outlive this; its calls are serialised here (it is not thread-safe).
-  HttpsKeyFetcher(federation::ServerResolver& resolver, FederationHttpOptions options = {})
-      : resolver_(resolver), options_(std::move(options)) {}
+  // Through `transport` (must outlive this), e.g. the HttpsFederationTransport the federation
+  // sender uses too: kept-alive connections and cached discovery. options.requestTimeout and
+  // options.maxResponseBytes bound each fetch; the TLS and resolver fields are the transport's.
+  explicit HttpsKeyFetcher(federation::FederationTransport& transport,
+                           FederationHttpOptions options = {});
+  // Standalone: a new connection per fetch to where `resolver` (must outlive this) says; its
+  // calls are serialised here (it is not thread-safe).
+  HttpsKeyFetcher(federation::ServerResolver& resolver, FederationHttpOptions options = {});
+  ~HttpsKeyFetcher() override;
 
   // KeyFetcher
   Result<json::Object> fetchDirect(const federation::ServerName& server) override;
@@ -47,11 +55,12 @@ class HttpsKeyFetcher : public federation::KeyFetcher {
                                       const json::Object& body) override;
 
  private:
-  Result<json::Object> call(const federation::ServerName& server, http::ClientRequest request);
+  Result<json::Object> call(const federation::ServerName& server,
+                            federation::OutboundRequest request);
 
-  federation::ServerResolver& resolver_;
+  std::unique_ptr<federation::FederationTransport> owned_;  // standalone mode only
+  federation::FederationTransport& transport_;
   FederationHttpOptions options_;
-  std::mutex resolverMutex_;
 };
 
 class HttpsWellKnownFetcher : public federation::WellKnownFetcher {

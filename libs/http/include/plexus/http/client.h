@@ -86,6 +86,11 @@ class Client {
   // Closes the kept-alive connection, if any.
   void close();
 
+  // Replaces connectTimeout, requestTimeout and maxResponseBytes for the following requests: a
+  // pooled client serves callers with different deadlines and limits.
+  void setLimits(std::chrono::milliseconds connectTimeout, std::chrono::milliseconds requestTimeout,
+                 std::size_t maxResponseBytes);
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

@@ -5,8 +5,8 @@
 //
 // Callers: client-api (the /keys and /room_keys endpoints; device deletion and deactivation
 // hooks), sync-api (one-time-key counts, unused fallback key types, device-list positions and
-// changes; it also consumes DeviceListUpdate from api/output.h). Federation (remote users'
-// keys) is TODO(#4).
+// changes; it also consumes DeviceListUpdate from api/output.h), federation-api (serving our
+// users' keys to other servers; remote users' m.device_list_update / m.signing_key_update).
 //
 // Conventions: every method is thread-safe; each request is one storage transaction, so a
 // failing request changes nothing. Device-list changes get a new stream position and a
@@ -60,9 +60,13 @@ class KeyserverApi {
                                              std::string_view displayName) = 0;
 
   // POST /keys/query by requestingUserId. Unknown users and devices are simply absent.
-  // Remote users are absent too for now (TODO(#4): query their servers over federation and
-  // report unreachable ones in failures). user_signing_keys holds only the requester's own.
-  // Errors: storage only.
+  // Remote users (when the service knows its server name and has a federation sender) are
+  // answered from the cache when their list is tracked, not stale, and still shares a room
+  // with a local user; otherwise a shared user's list is resynced (GET /user/devices, cached)
+  // and any other is asked from their server (POST /user/keys/query, not cached), each within
+  // the remote-query timeout. SPEC: servers that could not be reached are keyed in
+  // `failures` ({"status": 503, "message"}); their users are absent. user_signing_keys holds
+  // only the requester's own. Errors: storage only.
   virtual Result<QueryKeysResponse> queryKeys(const CallContext& ctx,
                                               std::string_view requestingUserId,
                                               const DeviceKeysQuery& query) = 0;
@@ -70,7 +74,9 @@ class KeyserverApi {
   // POST /keys/claim: for each (user, device, algorithm) takes one unused one-time key, each key
   // given out at most once even under concurrent claims; when none is left, returns the
   // device's fallback key of that algorithm (marking it used; it may be returned again).
-  // Devices with neither are absent from the response. Remote users: TODO(#4).
+  // Devices with neither are absent from the response. Remote users are claimed from their
+  // servers (POST /user/keys/claim, one request per server); unreachable servers are keyed in
+  // `failures`.
   virtual Result<ClaimKeysResponse> performClaimKeys(const CallContext& ctx,
                                                      const ClaimKeysRequest& request) = 0;
 
@@ -99,6 +105,33 @@ class KeyserverApi {
   virtual Result<KeyChanges> queryKeyChanges(const CallContext& ctx,
                                              std::string_view requestingUserId,
                                              std::int64_t from, std::int64_t to) = 0;
+
+  // ---- federation: remote users' device lists ----
+
+  // An m.device_list_update EDU from `origin` (SPEC: server-server-api "Device Management"):
+  // {user_id, device_id, stream_id, prev_id?, deleted?, device_display_name?, keys?}. Applied
+  // to the cached list when every prev_id was seen (<= the newest applied stream ID); a gap,
+  // or a user not cached yet, resyncs the whole list from the origin (GET /user/devices). A
+  // user no local user shares a room with is ignored. Each applied change is a device-list
+  // change of the remote user (DeviceListUpdate on the bus: /sync device_lists for local
+  // users sharing a room). Errors: kForbidden (user not of `origin`, or one of ours),
+  // kBadJson (shape). A failed resync is not an error: the cache is marked stale and
+  // refetched on the next /keys/query.
+  virtual Status inputDeviceListUpdate(const CallContext& ctx, std::string_view origin,
+                                       const json::Object& content) = 0;
+
+  // An m.signing_key_update EDU from `origin`: {user_id, master_key?, self_signing_key?}
+  // replaces the cached cross-signing keys given; a device-list change of the user. Ignored
+  // for users no local user shares a room with. Errors: kForbidden, kBadJson.
+  virtual Status inputSigningKeyUpdate(const CallContext& ctx, std::string_view origin,
+                                       const json::Object& content) = 0;
+
+  // The stream_id of GET /_matrix/federation/v1/user/devices/{userId} for a local user: the
+  // position of the user's latest device change (0 when none). The next
+  // m.device_list_update for the user names it in prev_id, so a server that resynced from
+  // /user/devices applies it without another resync.
+  virtual Result<std::int64_t> queryUserDeviceListStreamId(const CallContext& ctx,
+                                                           std::string_view userId) = 0;
 
   // ---- cross-signing ----
 

@@ -1,4 +1,5 @@
-// KeyserverService: /keys/upload, /keys/query, /keys/claim and the counts /sync reports.
+// KeyserverService: /keys/upload, /keys/query, /keys/claim and the counts /sync reports (the
+// remote users' part of /keys/query and /keys/claim is in remote_keys.cc).
 #include <set>
 
 #include "keyserver/impl/change_recorder.h"
@@ -105,7 +106,17 @@ Result<QueryKeysResponse> KeyserverService::queryKeys(const CallContext& ctx,
                                                       const DeviceKeysQuery& query) {
   if (ctx.expired()) return fail(ErrorCode::kUnavailable, "keyserver: deadline passed");
   QueryKeysResponse response;
-  // TODO(#4): users of other servers are queried over federation; today they are just absent.
+  DeviceKeysQuery fromStore, remote;
+  for (const auto& [userId, wanted] : query)
+    (isLocal(userId) ? fromStore : remote)[userId] = wanted;
+  // Remote users answered from the cache join the local ones; the rest come from their servers.
+  if (!remote.empty()) PLEXUS_TRY_VOID(queryRemoteKeys(ctx, remote, fromStore, response));
+  PLEXUS_TRY_VOID(queryLocalKeys(requestingUserId, fromStore, response));
+  return response;
+}
+
+Status KeyserverService::queryLocalKeys(std::string_view requestingUserId,
+                                        const DeviceKeysQuery& query, QueryKeysResponse& response) {
   for (const auto& [userId, wanted] : query) {
     std::set<std::string> wantedSet(wanted.begin(), wanted.end());
     PLEXUS_TRY(auto devices, store_->devices(db_, userId));
@@ -152,16 +163,18 @@ Result<QueryKeysResponse> KeyserverService::queryKeys(const CallContext& ctx,
       }
     }
   }
-  return response;
+  return {};
 }
 
 Result<ClaimKeysResponse> KeyserverService::performClaimKeys(const CallContext& ctx,
                                                              const ClaimKeysRequest& request) {
   ClaimKeysResponse response;
+  ClaimKeysRequest local, remote;
+  for (const auto& [userId, devices] : request)
+    (isLocal(userId) ? local : remote)[userId] = devices;
   Status written = write(ctx, [&](storage::Transaction& tx, std::vector<DeviceListUpdate>&) -> Status {
     response = {};
-    // TODO(#4): claim keys of remote users over federation.
-    for (const auto& [userId, devices] : request) {
+    for (const auto& [userId, devices] : local) {
       json::Object userKeys;
       for (const auto& [deviceId, algorithm] : devices) {
         PLEXUS_TRY(auto key, store_->claimOneTimeKey(tx, userId, deviceId, algorithm));
@@ -178,6 +191,7 @@ Result<ClaimKeysResponse> KeyserverService::performClaimKeys(const CallContext& 
     return {};
   });
   if (!written.ok()) return written.error();
+  if (!remote.empty()) claimRemoteKeys(ctx, remote, response);
   return response;
 }
 

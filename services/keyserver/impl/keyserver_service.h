@@ -1,14 +1,19 @@
 // KeyserverService: the in-process KeyserverApi over a KeyStore (SqlKeyStore on SQLite or
 // PostgreSQL) and the bus (DeviceListUpdate, enqueued in the transaction of each device-list
-// change through the outbox).
+// change through the outbox). With Options' federation parts it also keeps remote users'
+// device lists (remote_device_lists.cc) and asks remote servers for keys (remote_keys.cc).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 
+#include "federationsender/api/federation_sender_api.h"
 #include "keyserver/api/keyserver_api.h"
 #include "keyserver/api/output.h"
+#include "keyserver/api/ports.h"
 #include "plexus/bus/output_sink.h"
 #include "plexus/storage/database.h"
 
@@ -16,18 +21,41 @@ namespace plexus::keyserver {
 
 class KeyStore;
 
+struct KeyserverOptions {
+  // Milliseconds since the epoch; defaults to the system clock.
+  std::function<std::int64_t()> clock;
+  // Federation (all optional; without them remote users are only what the cache holds).
+  // Our server name: users of other servers are remote. Empty: every user is local.
+  std::string serverName;
+  // Asks remote servers (/user/devices, /user/keys/query, /user/keys/claim). Must outlive
+  // the service.
+  federationsender::FederationSenderApi* federation = nullptr;
+  // Which servers share a room with a user (adapter over the roomserver). Without it every
+  // remote user counts as sharing a room.
+  SharedRoomServers* rooms = nullptr;
+  // Upper bound of one remote query (the caller's deadline applies too).
+  std::chrono::milliseconds remoteQueryTimeout{10000};
+};
+
 class KeyserverService final : public KeyserverApi {
  public:
-  struct Options {
-    // Milliseconds since the epoch; defaults to the system clock.
-    std::function<std::int64_t()> clock;
-  };
+  // (Declared outside the class: a nested struct with member initializers cannot be a
+  // default argument inside it.)
+  using Options = KeyserverOptions;
 
   // Call migrate() once before the first request.
   // `outputs` (normally the bus::Outbox on `db`) receives each DeviceListUpdate inside the
   // transaction that records the change. Both must outlive the service.
   KeyserverService(storage::Database& db, bus::OutputSink& outputs, Options options = {});
   ~KeyserverService() override;
+
+  // Late binding for the composition root when the federation sender or the roomserver is
+  // built after the keyserver: the same as Options::federation / Options::rooms. Call before
+  // the service takes requests (not synchronised with them).
+  void setFederation(federationsender::FederationSenderApi* federation, SharedRoomServers* rooms) {
+    options_.federation = federation;
+    options_.rooms = rooms;
+  }
 
   // Applies the schema migrations; the composition root calls it once at start-up (tests
   // too). Errors: storage's.
@@ -54,6 +82,12 @@ class KeyserverService final : public KeyserverApi {
   Result<std::int64_t> queryDeviceListPosition(const CallContext& ctx) override;
   Result<KeyChanges> queryKeyChanges(const CallContext& ctx, std::string_view requestingUserId,
                                      std::int64_t from, std::int64_t to) override;
+  Status inputDeviceListUpdate(const CallContext& ctx, std::string_view origin,
+                               const json::Object& content) override;
+  Status inputSigningKeyUpdate(const CallContext& ctx, std::string_view origin,
+                               const json::Object& content) override;
+  Result<std::int64_t> queryUserDeviceListStreamId(const CallContext& ctx,
+                                                   std::string_view userId) override;
   Status performUploadCrossSigningKeys(const CallContext& ctx, std::string_view userId,
                                        const CrossSigningKeys& keys) override;
   Result<bool> queryCrossSigningUploadIsNoOp(const CallContext& ctx, std::string_view userId,
@@ -86,7 +120,34 @@ class KeyserverService final : public KeyserverApi {
                                                     std::string_view version,
                                                     const BackupKeySelector& selector) override;
 
+  // The federation EDU announcing a local user's device-list change to other servers:
+  // m.device_list_update for a device (stream_id = the change's position, prev_id = the
+  // user's previous device change), m.signing_key_update for cross-signing (empty device ID).
+  // nullopt for remote users or without a server name. Used by DeviceListSender.
+  // Errors: storage.
+  Result<std::optional<federationsender::Edu>> outboundEdu(const CallContext& ctx,
+                                                           const DeviceListUpdate& update);
+  // True for users of our server (every user when Options::serverName is empty).
+  bool isLocal(std::string_view userId) const;
+
  private:
+  // Local and remote parts of /keys/query and /keys/claim (remote_keys.cc). Cached remote
+  // users are read like local ones.
+  Status queryLocalKeys(std::string_view requestingUserId, const DeviceKeysQuery& query,
+                        QueryKeysResponse& response);
+  // Users answered from the cache are added to fromCache; the others are fetched into
+  // `response` (unreachable servers in failures). Errors: storage.
+  Status queryRemoteKeys(const CallContext& ctx, const DeviceKeysQuery& remote,
+                         DeviceKeysQuery& fromCache, QueryKeysResponse& response);
+  void claimRemoteKeys(const CallContext& ctx, const ClaimKeysRequest& remote,
+                       ClaimKeysResponse& response);
+  // Remote device lists (remote_device_lists.cc).
+  Result<bool> sharesRoomWithUs(const CallContext& ctx, const std::string& userId);
+  // Refetches the user's whole list from their server and replaces the cache. Errors:
+  // kUnavailable (unreachable; the cache is then marked stale), kBadJson.
+  Status resyncRemoteUser(const CallContext& ctx, const std::string& userId);
+  CallContext remoteContext(const CallContext& ctx) const;
+
   // Runs fn in one transaction, then publishes the device-list updates it recorded.
   Status write(const CallContext& ctx,
                const std::function<Status(storage::Transaction&, std::vector<DeviceListUpdate>&)>& fn);

@@ -55,6 +55,13 @@ struct StoredBackupVersion {
   std::int64_t etag = 0;  // bumped on every change of the version's keys
 };
 
+// A remote user whose device list is cached: the newest stream ID of their server applied, and
+// whether an update was missed (the cache must be refetched before it is trusted).
+struct RemoteDeviceList {
+  std::int64_t streamId = 0;
+  bool stale = false;
+};
+
 class KeyStore {
  public:
   virtual ~KeyStore() = default;
@@ -134,6 +141,23 @@ class KeyStore {
   // Distinct users with a change at a position in (from, to], sorted.
   virtual Result<std::vector<std::string>> usersChangedBetween(Executor& ex, std::int64_t from,
                                                                std::int64_t to) = 0;
+
+  // The latest position < `before` of a change to one of the user's devices (changes with an
+  // empty device ID, i.e. cross-signing, are skipped); nullopt when there is none.
+  virtual Result<std::optional<std::int64_t>> previousDeviceChange(Executor& ex,
+                                                                   std::string_view userId,
+                                                                   std::int64_t before) = 0;
+
+  // ---- remote users (federation cache) ----
+  // Devices and cross-signing keys of remote users live in the same tables as local users';
+  // these say whether a remote user's list is tracked.
+  virtual Result<std::optional<RemoteDeviceList>> remoteDeviceList(Executor& ex,
+                                                                   std::string_view userId) = 0;
+  // Inserts or replaces the user's tracking row.
+  virtual Status setRemoteDeviceList(Executor& ex, std::string_view userId,
+                                     const RemoteDeviceList& list) = 0;
+  virtual Status deleteCrossSigningKey(Executor& ex, std::string_view userId,
+                                       CrossSigningKeyType type) = 0;
 
   // ---- key backup ----
   // Creates version max(existing, deleted included) + 1 and returns it.

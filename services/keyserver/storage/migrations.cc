@@ -1,5 +1,6 @@
 // Schema of the keyserver: devices with their keys, one-time and fallback keys, cross-signing
-// keys and signatures, the device-list change stream and key backup. JSON is canonical text.
+// keys and signatures, the device-list change stream, key backup, and which remote users'
+// device lists are cached. JSON is canonical text.
 #include "keyserver/storage/migrations.h"
 
 #include <array>
@@ -82,9 +83,23 @@ CREATE TABLE keyserver_backup_keys (
 );
 )sql";
 
-constexpr std::array<storage::Migration, 1> kMigrations = {{
-    {1, "keyserver: devices, one-time/fallback keys, cross-signing, device lists, backup",
-     kCommon},
+// Remote users' device lists (federation): their devices and cross-signing keys are cached in
+// keyserver_devices / keyserver_cross_signing_keys like local users'; this table says which
+// remote users are tracked, up to which of their server's stream IDs, and whether the cache
+// needs a resync.
+constexpr std::string_view kRemoteDeviceLists = R"sql(
+CREATE TABLE keyserver_remote_device_lists (
+  user_id TEXT PRIMARY KEY,
+  stream_id BIGINT NOT NULL,
+  stale INTEGER NOT NULL
+);
+CREATE INDEX keyserver_device_list_changes_by_user
+  ON keyserver_device_list_changes (user_id, position);
+)sql";
+
+constexpr std::array<storage::Migration, 2> kMigrations = {{
+    {1, "keyserver: devices, one-time/fallback keys, cross-signing, device lists, backup", kCommon},
+    {2, "keyserver: remote users' device lists", kRemoteDeviceLists},
 }};
 
 }  // namespace

@@ -323,4 +323,47 @@ Result<std::vector<std::string>> SqlKeyStore::usersChangedBetween(Executor& ex, 
   return out;
 }
 
+Result<std::optional<std::int64_t>> SqlKeyStore::previousDeviceChange(Executor& ex,
+                                                                      std::string_view userId,
+                                                                      std::int64_t before) {
+  PLEXUS_TRY(auto rows, ex.query("SELECT MAX(position) FROM keyserver_device_list_changes "
+                                 "WHERE user_id = $1 AND device_id <> '' AND position < $2",
+                                 Params{userId, before}));
+  if (rows.empty()) return std::optional<std::int64_t>{};
+  PLEXUS_TRY(auto position, rows.front().optionalInt64(0));
+  return position;
+}
+
+// ---- remote users ----
+
+Result<std::optional<RemoteDeviceList>> SqlKeyStore::remoteDeviceList(Executor& ex,
+                                                                      std::string_view userId) {
+  PLEXUS_TRY(auto rows, ex.query("SELECT stream_id, stale FROM keyserver_remote_device_lists "
+                                 "WHERE user_id = $1",
+                                 Params{userId}));
+  if (rows.empty()) return std::optional<RemoteDeviceList>{};
+  RemoteDeviceList list;
+  PLEXUS_TRY(list.streamId, rows.front().int64(0));
+  PLEXUS_TRY(auto stale, rows.front().int64(1));
+  list.stale = stale != 0;
+  return std::optional<RemoteDeviceList>(list);
+}
+
+Status SqlKeyStore::setRemoteDeviceList(Executor& ex, std::string_view userId,
+                                        const RemoteDeviceList& list) {
+  PLEXUS_TRY_VOID(ex.execute(
+      "INSERT INTO keyserver_remote_device_lists (user_id, stream_id, stale) VALUES ($1, $2, $3) "
+      "ON CONFLICT (user_id) DO UPDATE SET stream_id = excluded.stream_id, stale = excluded.stale",
+      Params{userId, list.streamId, list.stale ? 1 : 0}));
+  return {};
+}
+
+Status SqlKeyStore::deleteCrossSigningKey(Executor& ex, std::string_view userId,
+                                          CrossSigningKeyType type) {
+  PLEXUS_TRY_VOID(
+      ex.execute("DELETE FROM keyserver_cross_signing_keys WHERE user_id = $1 AND key_type = $2",
+                 Params{userId, crossSigningKeyTypeName(type)}));
+  return {};
+}
+
 }  // namespace plexus::keyserver

@@ -60,6 +60,15 @@ class SqlKeyStore final : public KeyStore {
   Result<std::vector<std::string>> usersChangedBetween(Executor& ex, std::int64_t from,
                                                        std::int64_t to) override;
 
+  Result<std::optional<std::int64_t>> previousDeviceChange(Executor& ex, std::string_view userId,
+                                                           std::int64_t before) override;
+  Result<std::optional<RemoteDeviceList>> remoteDeviceList(Executor& ex,
+                                                           std::string_view userId) override;
+  Status setRemoteDeviceList(Executor& ex, std::string_view userId,
+                             const RemoteDeviceList& list) override;
+  Status deleteCrossSigningKey(Executor& ex, std::string_view userId,
+                               CrossSigningKeyType type) override;
+
   Result<std::int64_t> createBackupVersion(Executor& ex, std::string_view userId,
                                            std::string_view algorithm,
                                            std::string_view authDataJson) override;

@@ -1,5 +1,5 @@
 // SqlKeyStore on SQLite and PostgreSQL: keys, fallback flags, signatures, the device-list
-// stream and backup version numbering.
+// stream, remote users' tracking rows and backup version numbering.
 #include <gtest/gtest.h>
 
 #include "keyserver/storage/sql_key_store.h"
@@ -102,6 +102,32 @@ TEST_P(KeyStoreTest, DeviceListStreamPositionsIncrease) {
   EXPECT_EQ(*store_.deviceListPosition(db()), 3);
   EXPECT_EQ(*store_.usersChangedBetween(db(), 0, 3), (std::vector<std::string>{"@a:x", "@b:x"}));
   EXPECT_EQ(*store_.usersChangedBetween(db(), 1, 2), std::vector<std::string>{"@b:x"});
+}
+
+TEST_P(KeyStoreTest, PreviousDeviceChangeSkipsCrossSigningChanges) {
+  auto p1 = *store_.appendDeviceListChange(db(), "@a:x", "D1", false);
+  auto p2 = *store_.appendDeviceListChange(db(), "@a:x", "", false);  // cross-signing
+  auto p3 = *store_.appendDeviceListChange(db(), "@b:x", "D9", false);
+  auto p4 = *store_.appendDeviceListChange(db(), "@a:x", "D2", true);
+  EXPECT_EQ(*store_.previousDeviceChange(db(), "@a:x", p4), std::optional<std::int64_t>(p1));
+  EXPECT_EQ(*store_.previousDeviceChange(db(), "@a:x", p4 + 1), std::optional<std::int64_t>(p4));
+  EXPECT_EQ(*store_.previousDeviceChange(db(), "@a:x", p1), std::nullopt);
+  EXPECT_EQ(*store_.previousDeviceChange(db(), "@c:x", p4 + 1), std::nullopt);
+  (void)p2, (void)p3;
+}
+
+TEST_P(KeyStoreTest, TracksRemoteDeviceLists) {
+  EXPECT_EQ(*store_.remoteDeviceList(db(), "@r:remote"), std::nullopt);
+  ASSERT_TRUE(store_.setRemoteDeviceList(db(), "@r:remote", RemoteDeviceList{7, false}).ok());
+  ASSERT_TRUE(store_.setRemoteDeviceList(db(), "@r:remote", RemoteDeviceList{9, true}).ok());
+  auto list = store_.remoteDeviceList(db(), "@r:remote");
+  ASSERT_TRUE(list.ok() && list->has_value());
+  EXPECT_EQ((*list)->streamId, 9);
+  EXPECT_TRUE((*list)->stale);
+  ASSERT_TRUE(
+      store_.setCrossSigningKey(db(), "@r:remote", CrossSigningKeyType::kMaster, "{}").ok());
+  ASSERT_TRUE(store_.deleteCrossSigningKey(db(), "@r:remote", CrossSigningKeyType::kMaster).ok());
+  EXPECT_EQ(*store_.crossSigningKey(db(), "@r:remote", CrossSigningKeyType::kMaster), std::nullopt);
 }
 
 TEST_P(KeyStoreTest, BackupVersionsCountUpPerUser) {

@@ -22,11 +22,14 @@ class KeyserverServiceTest : public storage::testing::DatabaseTest {
     auto outbox = bus::Outbox::open(db());
     ASSERT_TRUE(outbox.ok()) << outbox.error().message;
     bus_ = std::move(*outbox);
-    service_ = std::make_unique<KeyserverService>(db(), *bus_);
+    service_ = std::make_unique<KeyserverService>(db(), *bus_, serviceOptions());
     auto migrated = service_->migrate();
     ASSERT_TRUE(migrated.ok()) << migrated.error().message;
   }
   void TearDown() override { service_.reset(); }
+
+  // Options of the service under test (federation tests override it).
+  virtual KeyserverService::Options serviceOptions() { return {}; }
 
   KeyserverService& service() { return *service_; }
   bus::Outbox& bus() { return *bus_; }

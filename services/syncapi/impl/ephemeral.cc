@@ -29,7 +29,12 @@ Result<json::Object> SyncService::queryFilter(const CallContext&, const std::str
 void SyncService::scheduleTypingExpiry(const std::string& roomId, std::int64_t untilMs) {
   auto delay = std::chrono::milliseconds(std::max<std::int64_t>(0, untilMs - now()) + 1);
   notifier_.schedule(Notifier::Clock::now() + delay, [this, roomId, untilMs] {
-    if (typing_.expire(roomId, now()) != 0) wakeRoom(roomId, {});
+    std::vector<std::string> expired;
+    if (typing_.expire(roomId, now(), &expired) != 0) wakeRoom(roomId, {});
+    // Other servers learn that a local user stopped typing, as if the client had said so.
+    for (const auto& userId : expired) {
+      sendTypingEdu(CallContext{}, TypingRequest{roomId, userId, false, 0});
+    }
     // Someone still types until at least this deadline (not reached yet by the injected
     // clock, or extended): check again then.
     std::int64_t next = typing_.nextExpiry(roomId);

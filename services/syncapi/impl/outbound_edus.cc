@@ -41,10 +41,10 @@ void SyncService::sendEdu(const CallContext& ctx, const std::vector<std::string>
 
 void SyncService::sendTypingEdu(const CallContext& ctx, const TypingRequest& request) {
   if (!edus_ || options_.serverName.empty() || !isLocal(request.userId)) return;
-  sendEdu(ctx, remoteServersOf(rooms_.joinedUsers(request.roomId)), "m.typing",
-          json::Object{{"room_id", request.roomId},
-                       {"typing", request.typing},
-                       {"user_id", request.userId}});
+  sendEdu(
+      ctx, remoteServersOf(rooms_.joinedUsers(request.roomId)), "m.typing",
+      json::Object{
+          {"room_id", request.roomId}, {"typing", request.typing}, {"user_id", request.userId}});
 }
 
 void SyncService::sendReceiptEdu(const CallContext& ctx, const ReceiptRequest& request,
@@ -56,8 +56,7 @@ void SyncService::sendReceiptEdu(const CallContext& ctx, const ReceiptRequest& r
   }
   json::Object data{{"ts", ts}};
   if (!request.threadId.empty()) data.set("thread_id", request.threadId);
-  json::Object receipt{{"data", std::move(data)},
-                       {"event_ids", json::Array{request.eventId}}};
+  json::Object receipt{{"data", std::move(data)}, {"event_ids", json::Array{request.eventId}}};
   json::Object content{
       {request.roomId,
        json::Object{{"m.read", json::Object{{request.userId, std::move(receipt)}}}}}};
@@ -84,7 +83,8 @@ void SyncService::sendRemoteToDevice(const CallContext& ctx, const SendToDeviceR
                                      const std::string& messageId) {
   // One m.direct_to_device EDU per destination server, holding that server's recipients.
   std::map<std::string, json::Object> byServer;
-  for (const auto& [userId, devices] : remoteMessages) byServer[serverOf(userId)].set(userId, devices);
+  for (const auto& [userId, devices] : remoteMessages)
+    byServer[serverOf(userId)].set(userId, devices);
   for (auto& [server, messages] : byServer) {
     if (server.empty()) continue;
     sendEdu(ctx, {server}, "m.direct_to_device",

@@ -20,13 +20,15 @@ std::int64_t TypingState::set(const std::string& roomId, const std::string& user
   return serial_;
 }
 
-std::int64_t TypingState::expire(const std::string& roomId, std::int64_t nowMs) {
+std::int64_t TypingState::expire(const std::string& roomId, std::int64_t nowMs,
+                                 std::vector<std::string>* expired) {
   std::lock_guard lock(mutex_);
   auto r = rooms_.find(roomId);
   if (r == rooms_.end()) return 0;
   bool changed = false;
   for (auto it = r->second.until.begin(); it != r->second.until.end();) {
     if (it->second <= nowMs) {
+      if (expired) expired->push_back(it->first);
       it = r->second.until.erase(it);
       changed = true;
     } else {

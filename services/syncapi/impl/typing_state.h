@@ -17,8 +17,10 @@ class TypingState {
   // Starts (untilMs > now) or stops typing. Returns the new serial, or 0 when nothing changed.
   std::int64_t set(const std::string& roomId, const std::string& userId, bool typing,
                    std::int64_t untilMs);
-  // Drops entries that expired by nowMs; returns the new serial, or 0 when none did.
-  std::int64_t expire(const std::string& roomId, std::int64_t nowMs);
+  // Drops entries that expired by nowMs; returns the new serial, or 0 when none did. The
+  // users whose entries were dropped are appended to `expired` when given.
+  std::int64_t expire(const std::string& roomId, std::int64_t nowMs,
+                      std::vector<std::string>* expired = nullptr);
   // Users typing now (expired entries excluded) and the serial of the room's last change.
   std::vector<std::string> typingUsers(const std::string& roomId, std::int64_t nowMs,
                                        std::int64_t* changedAt) const;

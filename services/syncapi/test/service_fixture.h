@@ -45,10 +45,13 @@ class SyncServiceTest : public storage::testing::DatabaseTest {
     auto made = SyncService::create(db(), bus_, &keys_, options);
     ASSERT_TRUE(made.ok()) << made.error().message;
     sync_ = std::move(*made);
+    sync_->setEduSink(eduSink());
     ASSERT_TRUE(sync_->start().ok());
   }
   // A test fixture may change the service options before the service is made.
   virtual void adjustOptions(SyncServiceOptions&) {}
+  // Where outbound EDUs go (federation tests give one).
+  virtual EduSink* eduSink() { return nullptr; }
   void TearDown() override {
     if (sync_) sync_->stop();
   }

@@ -163,6 +163,13 @@ Result<std::optional<StoredKeyResponse>> RemoteKeyCache::storedResponse(std::str
   return store_.keyResponse(db_, server);
 }
 
+std::optional<crypto::PublicKey> RemoteKeyCache::keyForEvent(
+    std::string_view server, std::string_view keyId, std::int64_t originServerTs,
+    const events::RoomVersion& version) const {
+  std::lock_guard lock(mutex_);
+  return ring_.keyForEvent(server, keyId, originServerTs, version);
+}
+
 federation::KeyRing RemoteKeyCache::snapshot() const {
   std::lock_guard lock(mutex_);
   return ring_;

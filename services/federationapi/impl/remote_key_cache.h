@@ -56,6 +56,12 @@ class RemoteKeyCache {
   // A copy of the ring, e.g. for event signature checks.
   federation::KeyRing snapshot() const;
 
+  // KeyRing::keyForEvent on the cached keys (no fetch): the key if it may have signed an event
+  // sent at `originServerTs` in a room of `version`.
+  std::optional<crypto::PublicKey> keyForEvent(std::string_view server, std::string_view keyId,
+                                               std::int64_t originServerTs,
+                                               const events::RoomVersion& version) const;
+
   std::int64_t now() const { return now_(); }
 
  private:

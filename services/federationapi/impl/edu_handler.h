@@ -1,0 +1,19 @@
+// The EDUs of a /send transaction (SPEC: server-server-api "EDUs"): m.typing, m.receipt,
+// m.presence, m.direct_to_device, m.device_list_update and m.signing_key_update. Each EDU is
+// accepted only for users of the sending server; problems are logged and the EDU dropped,
+// never failing the transaction.
+#pragma once
+
+#include <string_view>
+
+#include "federationapi/impl/route_context.h"
+
+namespace plexus::federationapi {
+
+// What happened to one EDU (for tests and metrics).
+enum class EduOutcome { kAccepted, kIgnored, kRejected };
+
+EduOutcome handleEdu(const RouteState& state, const CallContext& ctx, std::string_view origin,
+                     const json::Object& edu);
+
+}  // namespace plexus::federationapi

@@ -217,6 +217,11 @@ bool isLocalUser(const ClientApiDeps& deps, std::string_view userId) {
   return isValidUserId(userId) && userId.substr(colon + 1) == deps.config.serverName;
 }
 
+std::string serverOfUserId(std::string_view id) {
+  std::size_t colon = id.find(':');
+  return colon == std::string_view::npos ? std::string() : std::string(id.substr(colon + 1));
+}
+
 Status requireSelf(const Requester& requester, std::string_view userId) {
   if (requester.userId != userId) {
     return fail(ErrorCode::kForbidden, "Cannot access another user's data");

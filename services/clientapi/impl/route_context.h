@@ -48,6 +48,10 @@ namespace plexus::media {
 class MediaApi;
 }
 
+namespace plexus::federationsender {
+class FederationSenderApi;
+}
+
 namespace plexus::clientapi {
 
 class RateLimiter;
@@ -86,6 +90,8 @@ struct ClientApiDeps {
   keyserver::KeyserverApi* keys = nullptr;
   syncapi::SyncApi* sync = nullptr;
   media::MediaApi* media = nullptr;  // optional: the media routes are added only when set
+  // optional: profiles, aliases and room directories of other servers (404 without it)
+  federationsender::FederationSenderApi* federation = nullptr;
   const events::ServerIdentity* identity = nullptr;
   ClientApiConfig config;
   // ms since the epoch; the real clock when empty.
@@ -162,6 +168,8 @@ bool isValidUserId(std::string_view userId);
 bool isValidRoomId(std::string_view roomId);
 // True when `userId` belongs to this server.
 bool isLocalUser(const ClientApiDeps& deps, std::string_view userId);
+// The server part of a user ID, room alias or room ID (after the first ':'); empty without one.
+std::string serverOfUserId(std::string_view id);
 // kForbidden unless the path's userId is the requester (account data, filters, tags...).
 Status requireSelf(const Requester& requester, std::string_view userId);
 

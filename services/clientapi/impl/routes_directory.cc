@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "clientapi/impl/routes_room_helpers.h"
+#include "federationsender/api/federation_sender_api.h"
 
 namespace plexus::clientapi::rooms {
 namespace {
@@ -34,6 +35,18 @@ Result<json::Value> putAlias(ClientApiDeps& deps, const http::Request& http, con
 Result<json::Value> getAlias(ClientApiDeps& deps, const http::Request& http, const Requester&) {
   PLEXUS_TRY_VOID(needRoomserver(deps));
   PLEXUS_TRY(std::string alias, aliasParam(http));
+  if (std::string server = serverOfUserId(alias); server != deps.config.serverName) {
+    // SPEC: server-server-api "Room Aliases": the alias's server answers.
+    if (!deps.federation) return fail(ErrorCode::kNotFound, "Room alias not found");
+    PLEXUS_TRY(federationsender::DirectoryResponse remote,
+               deps.federation->queryDirectory(callContext(http), server, alias));
+    json::Array servers;
+    for (auto& s : remote.servers) servers.emplace_back(std::move(s));
+    json::Object out;
+    out.set("room_id", remote.roomId);
+    out.set("servers", std::move(servers));
+    return json::Value(std::move(out));
+  }
   PLEXUS_TRY(roomserver::AliasInfo info,
              deps.roomserver->queryRoomIdForAlias(callContext(http), alias));
   json::Array servers;
@@ -147,20 +160,42 @@ Result<std::optional<std::vector<std::optional<std::string>>>> parseRoomTypes(
   return std::optional(std::move(types));
 }
 
-// `server` names the directory to read; ours (or none) is the only one without federation.
-Status checkServer(const ClientApiDeps& deps, const http::Request& http) {
+// `server` names the directory to read: another server's is asked over federation.
+std::optional<std::string> remoteServer(const ClientApiDeps& deps, const http::Request& http) {
   std::string server = queryString(http, "server");
-  if (!server.empty() && server != deps.config.serverName) {
-    // TODO(#4): remote directories over federation.
-    return fail(ErrorCode::kInvalidParam, "Remote room directories are not supported yet");
+  if (server.empty() || server == deps.config.serverName) return std::nullopt;
+  return server;
+}
+
+// SPEC: server-server-api "Public Room Directory": POST /publicRooms on the named server with
+// the same limit, since and filter; its answer goes to the client as it is.
+Result<json::Value> remotePublicRooms(
+    ClientApiDeps& deps, const http::Request& http, const std::string& server,
+    const roomserver::PublicRoomsRequest& request,
+    const std::optional<std::vector<std::optional<std::string>>>& types) {
+  if (!deps.federation) return fail(ErrorCode::kNotFound, "Unknown server " + server);
+  json::Object body;
+  if (request.limit) body.set("limit", *request.limit);
+  if (request.since) body.set("since", *request.since);
+  json::Object filter;
+  if (request.genericSearchTerm) filter.set("generic_search_term", *request.genericSearchTerm);
+  if (types) {
+    json::Array list;
+    for (const auto& t : *types) list.push_back(t ? json::Value(*t) : json::Value());
+    filter.set("room_types", std::move(list));
   }
-  return {};
+  if (!filter.empty()) body.set("filter", std::move(filter));
+  PLEXUS_TRY(json::Object answer,
+             deps.federation->queryPublicRooms(callContext(http), server, body));
+  return json::Value(std::move(answer));
 }
 
 Result<json::Value> publicRooms(
     ClientApiDeps& deps, const http::Request& http, const roomserver::PublicRoomsRequest& request,
     const std::optional<std::vector<std::optional<std::string>>>& types) {
-  PLEXUS_TRY_VOID(checkServer(deps, http));
+  if (auto server = remoteServer(deps, http)) {
+    return remotePublicRooms(deps, http, *server, request, types);
+  }
   if (request.limit && *request.limit < 0) {
     return fail(ErrorCode::kInvalidParam, "limit must not be negative");
   }

@@ -4,6 +4,7 @@
 
 #include "accountsync/api/accountsync_api.h"
 #include "clientapi/impl/account_routes.h"
+#include "federationsender/api/federation_sender_api.h"
 #include "roomserver/api/roomserver_api.h"
 
 namespace plexus::clientapi {
@@ -16,8 +17,22 @@ std::string_view fieldKey(Field f) { return f == Field::kDisplayName ? "displayn
 Result<accountsync::Profile> loadProfile(ClientApiDeps& deps, const http::Request& request) {
   std::string userId(request.param("userId"));
   if (!isValidUserId(userId)) return fail(ErrorCode::kInvalidParam, "Invalid user ID");
-  // TODO(#4): ask the user's server over federation.
-  if (!isLocalUser(deps, userId)) return fail(ErrorCode::kNotFound, "Profile not found");
+  if (!isLocalUser(deps, userId)) {
+    // SPEC: server-server-api "Query information": the user's own server answers.
+    if (!deps.federation) return fail(ErrorCode::kNotFound, "Profile not found");
+    auto remote = deps.federation->queryProfile(callContext(request), serverOfUserId(userId),
+                                                userId, std::nullopt);
+    if (!remote.ok()) {
+      if (remote.error().code == ErrorCode::kUnavailable) return remote.error();
+      return fail(ErrorCode::kNotFound, "Profile not found");
+    }
+    accountsync::Profile p;
+    if (const json::Value* name = remote->find("displayname"); name && name->getString())
+      p.displayName = *name->getString();
+    if (const json::Value* avatar = remote->find("avatar_url"); avatar && avatar->getString())
+      p.avatarUrl = *avatar->getString();
+    return p;
+  }
   auto profile = deps.accounts->queryProfile(callContext(request), userId);
   if (!profile.ok() && profile.error().code == ErrorCode::kNotFound) {
     return fail(ErrorCode::kNotFound, "Profile not found");

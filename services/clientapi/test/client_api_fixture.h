@@ -82,6 +82,8 @@ class ClientApiTest : public ::testing::Test {
  protected:
   // Override to change the configuration before the server starts.
   virtual void configure(ClientApiConfig& config) { (void)config; }
+  // Override to add optional dependencies (e.g. a federation sender) before the server starts.
+  virtual void wire(ClientApiDeps& deps) { (void)deps; }
 
   void SetUp() override {
     auto made = storage::testing::TestDatabase::create(storage::Dialect::kSqlite);
@@ -150,6 +152,7 @@ class ClientApiTest : public ::testing::Test {
     deps_.config.rateLimit.requestsPerSecond = 100000;
     deps_.config.workerThreads = 4;
     configure(deps_.config);
+    wire(deps_);
     server_ = std::make_unique<ClientApiServer>(deps_);
     ASSERT_TRUE(server_->start().ok());
     client_ = std::make_unique<http::Client>("127.0.0.1", server_->port());

@@ -1,7 +1,7 @@
-// FederationListener: builds the federationapi objects in dependency order (store, own keys,
-// resolver and fetchers, remote key cache, routes) and serves them on their own http::Server.
-// Members are declared in construction order, so destruction stops the server before anything
-// its handlers use goes away.
+// FederationListener: builds the federation objects in dependency order (store, own keys,
+// resolver, transport, fetchers, remote key cache, requester; later the routes) and serves them
+// on their own http::Server. Members are declared in construction order, so destruction stops
+// the server before anything its handlers use goes away.
 #include "root/federation_listener.h"
 
 #include <condition_variable>
@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "federationapi/impl/federation_routes.h"
 #include "federationapi/impl/https_fetchers.h"
 #include "federationapi/impl/key_routes.h"
 #include "federationapi/impl/own_signing_keys.h"
@@ -20,16 +21,19 @@
 #include "plexus/federation/dns_resolver.h"
 #include "plexus/federation/server_resolver.h"
 #include "plexus/federation/well_known.h"
+#include "plexus/federation_https/https_federation_transport.h"
 #include "plexus/http/router.h"
 #include "plexus/http/server.h"
 #include "plexus/log/log.h"
+#include "root/event_key_adapter.h"
 #include "root/self_signed_certificate.h"
 
 namespace plexus::node {
 namespace {
 
-// Outbound fetches a notary query may start at once; more queries wait in the queue.
-constexpr int kWorkerThreads = 2;
+// Federation handlers running at once (they block on key fetches and service calls); more
+// requests wait in the queue.
+constexpr int kWorkerThreads = 8;
 
 // A fixed pool for the blocking work of federation handlers (key fetches).
 class BlockingPool {
@@ -94,12 +98,30 @@ struct FederationListener::Impl {
       : db(database),
         httpOptions(fetcherOptions(config)),
         wellKnown(httpOptions),
-        resolver(dns, wellKnown, wellKnownCache),
-        fetcher(resolver, httpOptions) {}
+        transport(dns, wellKnown, transportOptions(config)),
+        fetcher(transport, httpOptions) {}
+
+  static std::map<std::string, std::string> overrides(const config::Config& config) {
+    std::map<std::string, std::string> out;
+    for (const auto& entry : config.federation.resolve) {
+      auto eq = entry.find('=');
+      if (eq != std::string::npos) out[entry.substr(0, eq)] = entry.substr(eq + 1);
+    }
+    return out;
+  }
 
   static federationapi::FederationHttpOptions fetcherOptions(const config::Config& config) {
     federationapi::FederationHttpOptions options;
     options.tls.verifyPeer = !config.federation.skipTlsVerify;
+    options.resolveOverrides = overrides(config);
+    return options;
+  }
+
+  static federation_https::HttpsFederationTransportOptions transportOptions(
+      const config::Config& config) {
+    federation_https::HttpsFederationTransportOptions options;
+    options.tls.verifyPeer = !config.federation.skipTlsVerify;
+    options.resolveOverrides = overrides(config);
     return options;
   }
 
@@ -109,21 +131,20 @@ struct FederationListener::Impl {
   federationapi::FederationHttpOptions httpOptions;
   federation::SystemDnsResolver dns;
   federationapi::HttpsWellKnownFetcher wellKnown;
-  federation::WellKnownCache wellKnownCache;
-  federation::ServerResolver resolver;
+  federation_https::HttpsFederationTransport transport;
   federationapi::HttpsKeyFetcher fetcher;
   std::unique_ptr<federationapi::RemoteKeyCache> remoteKeys;
+  std::unique_ptr<RemoteKeyCacheEventKeys> eventKeys;
+  std::unique_ptr<federation::FederationRequester> requester;
   BlockingPool pool{kWorkerThreads};
   federationapi::KeyRoutesContext routes;
+  std::unique_ptr<federationapi::FederationRoutes> federationRoutes;
   http::Router router;
   std::unique_ptr<http::Server> server;
   bool stopped = false;
 
   Status build(const config::Config& config, const events::ServerIdentity& identity) {
     const config::FederationSection& f = config.federation;
-    http::ServerOptions options;
-    if (!config::splitHostPort(f.listen, options.host, options.port))
-      return fail(ErrorCode::kInvalidParam, "federation.listen: bad address " + f.listen);
     if (f.tlsCert.empty() != f.tlsKey.empty())
       return fail(ErrorCode::kInvalidParam, "federation: tls_cert and tls_key go together");
 
@@ -144,14 +165,47 @@ struct FederationListener::Impl {
     remoteKeys->addTrustedKey(
         config.global.serverName, current.keyId,
         {current.key.publicKey(), std::numeric_limits<std::int64_t>::max() / 2, std::nullopt});
+    if (identity.keyId != current.keyId)
+      remoteKeys->addTrustedKey(config.global.serverName, identity.keyId,
+                                {identity.signingKey.publicKey(),
+                                 std::numeric_limits<std::int64_t>::max() / 2, std::nullopt});
     for (const auto& old : ownKeys->oldKeys())
       remoteKeys->addTrustedKey(config.global.serverName, old.keyId,
                                 {old.key, old.expiredTs, old.expiredTs});
+    eventKeys = std::make_unique<RemoteKeyCacheEventKeys>(*remoteKeys);
+    federationapi::OwnSigningKeys* own = ownKeys.get();
+    requester = std::make_unique<federation::FederationRequester>(
+        transport, config.global.serverName, [own] {
+          federation::SigningKeyEntry key = own->signingKey();
+          return federation::RequestSigningKey{key.keyId, key.key};
+        });
+    if (f.skipTlsVerify)
+      log::warn("federation: TLS certificates of other servers are not verified",
+                {{"option", "skip_tls_verify"}});
+    return {};
+  }
+
+  Status listen(const config::Config& config, federationapi::FederationDeps deps) {
+    const config::FederationSection& f = config.federation;
+    http::ServerOptions options;
+    if (!config::splitHostPort(f.listen, options.host, options.port))
+      return fail(ErrorCode::kInvalidParam, "federation.listen: bad address " + f.listen);
 
     routes.ownKeys = ownKeys.get();
     routes.remoteKeys = remoteKeys.get();
     routes.runBlocking = [this](std::function<void()> work) { pool.post(std::move(work)); };
     federationapi::registerKeyRoutes(router, routes);
+    deps.serverName = config.global.serverName;
+    deps.keys = remoteKeys.get();
+    deps.runBlocking = routes.runBlocking;
+    const std::size_t fallback = deps.limits.maxBodyBytes;
+    federationRoutes = std::make_unique<federationapi::FederationRoutes>(std::move(deps));
+    federationRoutes->registerRoutes(router);
+    // /send takes transactions of up to 50 PDUs and 100 EDUs; other routes keep the default.
+    options.limits.maxBodyBytes = fallback;
+    options.bodyLimitFor = [this, fallback](const http::Request& head) {
+      return router.bodyLimit(head).value_or(fallback);
+    };
 
     if (!f.tlsCert.empty()) {
       options.tls = http::ServerTlsOptions{f.tlsCert, f.tlsKey};
@@ -164,9 +218,6 @@ struct FederationListener::Impl {
           {{"certificate", self.certificateFile.string()}, {"created", self.created}});
       options.tls = http::ServerTlsOptions{self.certificateFile.string(), self.keyFile.string()};
     }
-    if (f.skipTlsVerify)
-      log::warn("federation: TLS certificates of other servers are not verified",
-                {{"option", "skip_tls_verify"}});
     server = std::make_unique<http::Server>(options, [this](http::Request r, http::Responder s) {
       router.dispatch(std::move(r), std::move(s));
     });
@@ -179,7 +230,7 @@ struct FederationListener::Impl {
     std::string host =
         options.host.find(':') != std::string::npos ? "[" + options.host + "]" : options.host;
     log::info("federation listening on https://" + host + ":" + std::to_string(server->port()),
-              {{"key_id", current.keyId}});
+              {{"key_id", ownKeys->signingKey().keyId}});
     return {};
   }
 
@@ -191,7 +242,7 @@ struct FederationListener::Impl {
   }
 };
 
-Result<std::unique_ptr<FederationListener>> FederationListener::start(
+Result<std::unique_ptr<FederationListener>> FederationListener::create(
     const config::Config& config, const events::ServerIdentity& identity, storage::Database& db) {
   auto impl = std::make_unique<Impl>(config, db);
   Status built = impl->build(config, identity);
@@ -199,11 +250,22 @@ Result<std::unique_ptr<FederationListener>> FederationListener::start(
     impl->stop();
     return std::move(built).takeError();
   }
-  return std::unique_ptr<FederationListener>(new FederationListener(std::move(impl)));
+  auto out = std::unique_ptr<FederationListener>(new FederationListener(std::move(impl)));
+  out->config_ = config;
+  return out;
 }
 
 FederationListener::FederationListener(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 FederationListener::~FederationListener() { stop(); }
+
+roomserver::EventKeySource& FederationListener::eventKeys() { return *impl_->eventKeys; }
+federation::FederationRequester& FederationListener::requester() { return *impl_->requester; }
+
+Status FederationListener::listen(federationapi::FederationDeps deps) {
+  Status s = impl_->listen(config_, std::move(deps));
+  if (!s.ok()) impl_->stop();
+  return s;
+}
 
 std::uint16_t FederationListener::port() const { return impl_->server ? impl_->server->port() : 0; }
 

@@ -1,37 +1,51 @@
-// The node's Server-Server API listener (issue 4): the federationapi pieces (our signing keys,
-// the remote key cache with its HTTPS fetchers, the key and version routes) on a second
-// http::Server, TLS with the configured certificate or a self-signed one from the data dir.
-// Notary fetches run on a small worker pool of its own so that they never block the io threads
-// or the client API's workers.
+// The node's federation (issue 4), built in two phases around the other services:
+//  1. create(): the federationapi key pieces (our signing keys, the remote key cache with its
+//     fetchers) and the outbound side (HTTPS transport with kept-alive connections, the
+//     X-Matrix requester). The roomserver needs the key cache (event signatures) and the
+//     federation sender needs the requester, so this comes before them.
+//  2. listen(): the Server-Server API listener — key/version routes and every federation route
+//     over the services — with TLS from tls_cert/tls_key or a self-signed certificate kept in
+//     the data dir. Handlers run on a worker pool of their own, never on io threads.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 
+#include "federationapi/impl/federation_routes.h"
 #include "plexus/config/config.h"
 #include "plexus/core/result.h"
 #include "plexus/events/server_identity.h"
+#include "plexus/federation/federation_requester.h"
 #include "plexus/storage/database.h"
+#include "roomserver/api/event_key_source.h"
 
 namespace plexus::node {
 
 class FederationListener {
  public:
   // Migrates the federationapi tables in `db`, loads our signing keys (importing `identity`'s
-  // key on first start) and listens on config.federation.listen with TLS: tls_cert/tls_key, or
-  // when neither is set a self-signed certificate kept in the data dir (made on first start;
-  // see self_signed_certificate.h). `db` must outlive the listener.
-  // Errors: storage errors; kInvalidParam for a bad address, only one of tls_cert/tls_key, or
-  // unusable TLS files; kInternal when the self-signed certificate cannot be written;
-  // kUnavailable when the address cannot be bound.
-  static Result<std::unique_ptr<FederationListener>> start(const config::Config& config,
-                                                           const events::ServerIdentity& identity,
-                                                           storage::Database& db);
+  // key on first start), builds the key cache, transport and requester. `db` must outlive the
+  // object. Errors: storage errors; kInvalidParam for a bad address, only one of
+  // tls_cert/tls_key, or a bad resolve entry.
+  static Result<std::unique_ptr<FederationListener>> create(const config::Config& config,
+                                                            const events::ServerIdentity& identity,
+                                                            storage::Database& db);
   ~FederationListener();  // stop()
   FederationListener(const FederationListener&) = delete;
   FederationListener& operator=(const FederationListener&) = delete;
 
-  // The bound port (useful with port 0).
+  // Event signature keys for the roomserver (fetched from their servers on a miss).
+  roomserver::EventKeySource& eventKeys();
+  // Signed outbound requests for the federation sender.
+  federation::FederationRequester& requester();
+
+  // Listens on config.federation.listen with every route. `deps` names the services; its
+  // serverName, keys and runBlocking are filled here. Errors: kInvalidParam (unusable TLS
+  // files), kInternal (the self-signed certificate cannot be written), kUnavailable (the
+  // address cannot be bound).
+  Status listen(federationapi::FederationDeps deps);
+
+  // The bound port (useful with port 0); 0 before listen().
   std::uint16_t port() const;
   // Stops listening (letting in-flight requests finish), then the worker pool. Idempotent.
   void stop();
@@ -40,6 +54,7 @@ class FederationListener {
   struct Impl;
   explicit FederationListener(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
+  config::Config config_;
 };
 
 }  // namespace plexus::node

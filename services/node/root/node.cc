@@ -11,6 +11,7 @@
 #include "accountsync/api/output.h"
 #include "accountsync/impl/accountsync_service.h"
 #include "keyserver/api/output.h"
+#include "keyserver/impl/device_list_sender.h"
 #include "keyserver/impl/keyserver_service.h"
 #include "media/impl/media_service.h"
 #include "plexus/bus/in_process_bus.h"
@@ -18,6 +19,7 @@
 #include "plexus/bus/routed_bus.h"
 #include "plexus/log/log.h"
 #include "root/adapters.h"
+#include "federationsender/impl/federation_sender_service.h"
 #include "root/federation_listener.h"
 #include "root/service_databases.h"
 #if PLEXUS_NODE_WITH_ROOMSERVER
@@ -25,6 +27,7 @@
 #include "roomserver/impl/roomserver_service.h"
 #endif
 #if PLEXUS_NODE_WITH_SYNCAPI
+#include "syncapi/impl/service_ports.h"
 #include "syncapi/impl/sync_service.h"
 #endif
 #if PLEXUS_NODE_WITH_CLIENTAPI
@@ -43,7 +46,10 @@ std::int64_t msSince(Clock::time_point t) {
 // The services with a database of their own; federationapi only with a federation listener.
 std::vector<std::string> serviceNames(const config::Config& config) {
   std::vector<std::string> names = {"accountsync", "keyserver", "media", "roomserver", "syncapi"};
-  if (!config.federation.listen.empty()) names.push_back("federationapi");
+  if (!config.federation.listen.empty()) {
+    names.push_back("federationapi");
+    names.push_back("federationsender");
+  }
   return names;
 }
 
@@ -64,6 +70,14 @@ struct Node::Impl {
   std::map<std::string, std::unique_ptr<bus::Outbox>> outboxes;
   std::unique_ptr<accountsync::AccountSyncService> accounts;
   std::unique_ptr<keyserver::KeyserverService> keys;
+  // Federation: keys and outbound requests first (the roomserver and the sender use them),
+  // the listener's routes once every service exists.
+  std::unique_ptr<FederationListener> federation;
+  std::unique_ptr<federationsender::FederationSenderService> sender;
+  // What keyserver and sync-api send to other servers through the sender.
+  std::unique_ptr<keyserver::SharedRoomServers> sharedRooms;
+  std::unique_ptr<syncapi::EduSink> eduSink;
+  std::unique_ptr<keyserver::DeviceListSender> deviceListSender;
 #if PLEXUS_NODE_WITH_ROOMSERVER
   std::unique_ptr<roomserver::RoomserverService> rooms;
 #endif
@@ -76,7 +90,9 @@ struct Node::Impl {
   clientapi::ClientApiDeps deps;
   std::unique_ptr<clientapi::ClientApiServer> server;
 #endif
-  std::unique_ptr<FederationListener> federation;
+#if PLEXUS_NODE_WITH_SYNCAPI && PLEXUS_NODE_WITH_ROOMSERVER
+  std::unique_ptr<syncapi::RoomserverEventSource> roomEvents;
+#endif
   std::atomic<bool> firstRequestLogged{false};
   bool stopped = false;
 
@@ -142,7 +158,9 @@ struct Node::Impl {
     PLEXUS_TRY(auto keysDb, openDatabase("keyserver"));
     PLEXUS_TRY(bus::Outbox * keysOut,
                outboxFor("keyserver", *keysDb, keyserver::DeviceListUpdate::kTopic));
-    keys = std::make_unique<keyserver::KeyserverService>(*keysDb, *keysOut);
+    keyserver::KeyserverOptions keyOptions;
+    keyOptions.serverName = config.global.serverName;
+    keys = std::make_unique<keyserver::KeyserverService>(*keysDb, *keysOut, keyOptions);
     PLEXUS_TRY_VOID(migrated("keyserver", t, keys->migrate()));
 
     t = Clock::now();
@@ -158,14 +176,19 @@ struct Node::Impl {
     media = std::make_unique<media::MediaService>(config.global.serverName, *mediaDb, mediaDir,
                                                   mediaOptions);
 
+    const bool federated = !config.federation.listen.empty();
+    if (federated) PLEXUS_TRY_VOID(createFederation());
 #if PLEXUS_NODE_WITH_ROOMSERVER
     t = Clock::now();
     PLEXUS_TRY(auto roomsDb, openDatabase("roomserver"));
     PLEXUS_TRY(bus::Outbox * roomsOut,
                outboxFor("roomserver", *roomsDb, roomserver::OutputRoomEvent::kTopic));
-    rooms = std::make_unique<roomserver::RoomserverService>(identity, *roomsDb, *roomsOut,
-                                                            makeProfileLookup(*accounts));
+    roomserver::RoomserverService::Options roomOptions;
+    if (federation) roomOptions.keys = &federation->eventKeys();
+    rooms = std::make_unique<roomserver::RoomserverService>(
+        identity, *roomsDb, *roomsOut, makeProfileLookup(*accounts), roomOptions);
     PLEXUS_TRY_VOID(migrated("roomserver", t, rooms->start()));
+    if (federated) PLEXUS_TRY_VOID(createSender());
 #else
     log::warn("service not built into this binary", {{"service", "roomserver"}});
 #endif
@@ -185,6 +208,12 @@ struct Node::Impl {
     if (!created.ok()) return migrated("syncapi", t, created.error());
     PLEXUS_TRY_VOID(migrated("syncapi", t, {}));
     sync = std::move(created).value();
+#if PLEXUS_NODE_WITH_ROOMSERVER
+    // A remote join's room state reaches sync-api by ID only.
+    roomEvents = std::make_unique<syncapi::RoomserverEventSource>(*rooms);
+    sync->setRoomEventSource(roomEvents.get());
+#endif
+    if (eduSink) sync->setEduSink(eduSink.get());
     auto syncStart = Clock::now();
     PLEXUS_TRY_VOID(sync->start());
     log::info("sync streams loaded", {{"ms", msSince(syncStart)}});
@@ -201,7 +230,7 @@ struct Node::Impl {
     log::warn("service not built into this binary", {{"service", "syncapi"}});
 #endif
 
-    if (!config.federation.listen.empty()) {
+    if (federated) {
       PLEXUS_TRY_VOID(startFederation());
     } else {
       log::info("no federation listener (federation.listen is not set)");
@@ -215,17 +244,64 @@ struct Node::Impl {
 #endif
   }
 
-  Status startFederation() {
+  // Phase 1: keys, key cache, transport and requester (before the roomserver).
+  Status createFederation() {
     auto t = Clock::now();
     PLEXUS_TRY(auto db, openDatabase("federationapi"));
-    auto started = FederationListener::start(config, identity, *db);
-    if (!started.ok()) {
-      log::error("federation failed to start", {{"error", started.error().message}});
-      return std::move(started).takeError();
+    auto created = FederationListener::create(config, identity, *db);
+    if (!created.ok()) {
+      log::error("federation failed to start", {{"error", created.error().message}});
+      return std::move(created).takeError();
     }
-    federation = std::move(started).value();
-    log::debug("federation ready", {{"ms", msSince(t)}});
+    federation = std::move(created).value();
+    log::debug("federation keys ready", {{"ms", msSince(t)}});
     return {};
+  }
+
+#if PLEXUS_NODE_WITH_ROOMSERVER
+  // The federation sender: outbound requests for the roomserver and client-api, and the
+  // persisted queues fed by the roomserver's output (consumed once started).
+  Status createSender() {
+    auto t = Clock::now();
+    PLEXUS_TRY(auto db, openDatabase("federationsender"));
+    auto created =
+        federationsender::FederationSenderService::create(*db, bus, federation->requester(), *rooms);
+    if (!created.ok()) return migrated("federationsender", t, created.error());
+    PLEXUS_TRY_VOID(migrated("federationsender", t, {}));
+    sender = std::move(created).value();
+    rooms->setFederation(sender.get());
+    PLEXUS_TRY_VOID(sender->start());
+    // Remote device lists and keys, our device-list updates and the EDUs of sync-api.
+    sharedRooms = makeSharedRoomServers(*rooms);
+    keys->setFederation(sender.get(), sharedRooms.get());
+    deviceListSender = std::make_unique<keyserver::DeviceListSender>(
+        *keys, *sender, *sharedRooms, config.global.serverName);
+    PLEXUS_TRY_VOID(deviceListSender->start(bus));
+    eduSink = makeEduSink(*sender);
+    return {};
+  }
+#else
+  Status createSender() { return {}; }
+#endif
+
+  // Phase 2: the Server-Server API listener over every service.
+  Status startFederation() {
+    federationapi::FederationDeps deps;
+#if PLEXUS_NODE_WITH_ROOMSERVER
+    deps.roomserver = rooms.get();
+#endif
+    deps.accounts = accounts.get();
+    deps.keyserver = keys.get();
+#if PLEXUS_NODE_WITH_SYNCAPI
+    deps.sync = sync.get();
+#endif
+    deps.media = media.get();
+    if (auto* s = sender.get())
+      deps.onAuthenticated = [s](const std::string& origin) { s->noteDestinationAlive(origin); };
+    Status listening = federation->listen(std::move(deps));
+    if (!listening.ok())
+      log::error("federation failed to start", {{"error", listening.error().message}});
+    return listening;
   }
 
 #if PLEXUS_NODE_WITH_CLIENTAPI
@@ -233,6 +309,7 @@ struct Node::Impl {
     deps.accounts = accounts.get();
     deps.keys = keys.get();
     deps.media = media.get();
+    deps.federation = sender.get();
 #if PLEXUS_NODE_WITH_ROOMSERVER
     deps.roomserver = rooms.get();
 #endif
@@ -286,18 +363,28 @@ struct Node::Impl {
     stopped = true;
     log::info("stopping");
     if (federation) federation->stop();
-    federation.reset();
 #if PLEXUS_NODE_WITH_CLIENTAPI
     if (server) server->stop();
     server.reset();
 #endif
+    if (deviceListSender) deviceListSender->stop();
+    if (sender) sender->stop();
 #if PLEXUS_NODE_WITH_SYNCAPI
     if (sync) sync->stop();
     sync.reset();
 #endif
 #if PLEXUS_NODE_WITH_ROOMSERVER
+    if (rooms) rooms->setFederation(nullptr);
+#endif
+    if (keys) keys->setFederation(nullptr, nullptr);
+    deviceListSender.reset();
+    eduSink.reset();
+    sender.reset();
+    sharedRooms.reset();
+#if PLEXUS_NODE_WITH_ROOMSERVER
     rooms.reset();
 #endif
+    federation.reset();
     keys.reset();
     accounts.reset();
     outboxes.clear();

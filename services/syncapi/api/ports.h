@@ -31,8 +31,8 @@ class DeviceKeySource {
 };
 
 // Room events sync-api never received on the bus: the state a remote join brings (the
-// roomserver outputs only the join, naming the rest in addsStateEventIds). Adapted over
-// RoomserverApi::queryEvents.
+// roomserver outputs only the join, naming the rest in addsStateEventIds) and history from
+// before this server joined (backfill). Adapted over RoomserverApi.
 class RoomEventSource {
  public:
   virtual ~RoomEventSource() = default;
@@ -43,6 +43,16 @@ class RoomEventSource {
   // The known events among `eventIds` (unknown ones left out).
   virtual Result<std::vector<Event>> queryEvents(const CallContext& ctx,
                                                  const std::vector<std::string>& eventIds) = 0;
+  // Up to `limit` events older than the earliest this server has of the room, fetched from
+  // other servers in the room (checked and stored by the roomserver), in any order. Empty when
+  // there is nothing older or nobody to ask.
+  virtual Result<std::vector<Event>> backfill(const CallContext& ctx, const std::string& roomId,
+                                              int limit) {
+    (void)ctx;
+    (void)roomId;
+    (void)limit;
+    return std::vector<Event>{};
+  }
 };
 
 // Outbound EDUs for other servers (adapted over FederationSenderApi::performSendEdu). Sync-api

@@ -1,6 +1,7 @@
 // SyncService: room history — /messages, /context, single events, relations and threads —
 // always through the history-visibility rules.
 #include <algorithm>
+#include <chrono>
 #include <limits>
 
 #include "syncapi/impl/client_event.h"
@@ -66,26 +67,39 @@ Result<json::Object> SyncService::queryMessages(const CallContext&, const Messag
   if (!vis.mayReadRoom()) return fail(ErrorCode::kForbidden, "you cannot read this room");
   const StreamToken nowToken = currentToken();
   const bool backwards = req.dir == 'b';
-  StreamToken from = backwards ? nowToken : StreamToken{0, nowToken.typing};
+  StreamToken from = backwards ? nowToken : StreamToken{kTimelineFloor, nowToken.typing};
   if (!req.from.empty()) {
-    PLEXUS_TRY(from, StreamToken::parse(req.from));
+    PLEXUS_TRY(from, StreamToken::parseHistory(req.from));
   }
   std::optional<StreamToken> to;
   if (!req.to.empty()) {
-    PLEXUS_TRY(to, StreamToken::parse(req.to));
+    PLEXUS_TRY(to, StreamToken::parseHistory(req.to));
   }
-  std::int64_t lower = backwards ? (to ? to->stream : 0) : from.stream;
+  std::int64_t lower = backwards ? (to ? to->stream : kTimelineFloor) : from.stream;
   std::int64_t upper = backwards ? std::min(from.stream, nowToken.stream)
                                  : (to ? std::min(to->stream, nowToken.stream) : nowToken.stream);
-  PLEXUS_TRY(Page page, paginate(*store_, req.roomId, lower, upper, backwards, limit,
-                                 [&](const StoredEvent& e) {
-                                   return vis.canSee(e) && filter.matches(e.type, e.sender);
-                                 }));
+  auto keep = [&](const StoredEvent& e) {
+    return vis.canSee(e) && filter.matches(e.type, e.sender);
+  };
+  PLEXUS_TRY(Page page, paginate(*store_, req.roomId, lower, upper, backwards, limit, keep));
+  // Scrolled back past everything here in a room whose start is not here: fetch older history
+  // from the room's other servers (once per request) and page again; while that finds
+  // something, the answer keeps an `end` so the client asks for more.
+  bool olderElsewhere = false;
+  if (backwards && !to && page.exhausted) {
+    PLEXUS_TRY(olderElsewhere, historyMayContinue(req.roomId));
+    if (olderElsewhere && static_cast<int>(page.events.size()) < limit) {
+      PLEXUS_TRY(olderElsewhere, backfillRoom(req.roomId, limit));
+      if (olderElsewhere) {
+        PLEXUS_TRY(page, paginate(*store_, req.roomId, lower, upper, backwards, limit, keep));
+      }
+    }
+  }
   json::Object out;
   auto opts = clientOptions(req.userId, now());
   out.set("chunk", toClientEvents(page.events, opts));
   out.set("start", (req.from.empty() ? from : StreamToken{from.stream, from.typing}).toString());
-  if (!page.exhausted || !backwards) {
+  if (!page.exhausted || !backwards || olderElsewhere) {
     out.set("end", StreamToken{page.cursor, nowToken.typing}.toString());
   }
   if (filter.lazyLoadMembers) {
@@ -101,6 +115,30 @@ Result<json::Object> SyncService::queryMessages(const CallContext&, const Messag
     out.set("state", toClientEvents(members, opts));
   }
   return out;
+}
+
+Result<bool> SyncService::historyMayContinue(const std::string& roomId) {
+  if (!roomEvents_) return false;
+  // A room whose create event is in the timeline here has no older history anywhere.
+  PLEXUS_TRY(auto state, store_->queryCurrentState(roomId));
+  auto create = state.find(StateKeyRef{"m.room.create", ""});
+  if (create == state.end()) return false;
+  PLEXUS_TRY(auto event, store_->queryEvent(create->second));
+  return event && event->pos < kTimelineFloor;
+}
+
+Result<bool> SyncService::backfillRoom(const std::string& roomId, int limit) {
+  auto fetched = roomEvents_->backfill(CallContext::withTimeout(std::chrono::seconds(20)), roomId,
+                                       std::max(limit, 20));
+  if (!fetched.ok() || fetched->empty()) return false;
+  std::vector<StoredEvent> events;
+  events.reserve(fetched->size());
+  for (const auto& e : *fetched) events.push_back(storedFromPdu(roomId, e.eventId, e.pdu));
+  // Newest first: positions count down into the past.
+  std::stable_sort(events.begin(), events.end(),
+                   [](const StoredEvent& a, const StoredEvent& b) { return a.depth > b.depth; });
+  PLEXUS_TRY_VOID(store_->storeBackfilledEvents(events));
+  return true;
 }
 
 Result<json::Object> SyncService::queryContext(const CallContext&, const ContextRequest& req) {

@@ -46,47 +46,12 @@ const json::Object& contentOf(const json::Object& pdu) {
 }
 
 // The StoredEvent columns of an output PDU.
-StoredEvent storedFromPdu(const std::string& roomId, const std::string& eventId,
-                          const json::Object& pdu) {
-  StoredEvent e;
-  e.roomId = roomId;
-  e.eventId = eventId;
-  e.depth = intAt(pdu, "depth");
-  e.type = stringAt(pdu, "type").value_or("");
-  e.sender = stringAt(pdu, "sender").value_or("");
-  e.stateKey = stringAt(pdu, "state_key");
-  e.originTs = intAt(pdu, "origin_server_ts");
-  e.json = json::canonical(pdu);
-  return e;
-}
-
 StoredEvent storedFromOutput(const roomserver::OutputRoomEvent& output) {
-  const json::Object& pdu = output.event;
-  const json::Object& content = contentOf(pdu);
-  StoredEvent e;
-  e.roomId = output.roomId;
-  e.eventId = output.eventId;
-  e.depth = intAt(pdu, "depth");
-  e.type = stringAt(pdu, "type").value_or("");
-  e.sender = stringAt(pdu, "sender").value_or("");
-  e.stateKey = stringAt(pdu, "state_key");
-  e.originTs = intAt(pdu, "origin_server_ts");
-  e.json = json::canonical(pdu);
+  StoredEvent e = storedFromPdu(output.roomId, output.eventId, output.event);
   if (output.transaction) {
     e.txnUser = output.transaction->userId;
     e.txnDevice = output.transaction->deviceId;
     e.txnId = output.transaction->transactionId;
-  }
-  if (const json::Value* rel = content.find("m.relates_to"); rel && rel->isObject()) {
-    if (auto id = rel->getStringAt("event_id")) e.relatesTo = std::string(*id);
-    if (auto type = rel->getStringAt("rel_type")) e.relType = std::string(*type);
-  }
-  if (e.type == "m.room.message") {
-    e.body = stringAt(content, "body");
-  } else if (e.type == "m.room.name") {
-    e.body = stringAt(content, "name");
-  } else if (e.type == "m.room.topic") {
-    e.body = stringAt(content, "topic");
   }
   return e;
 }
@@ -102,6 +67,32 @@ struct DeferredWakes {
 thread_local DeferredWakes* t_deferred = nullptr;
 
 }  // namespace
+
+StoredEvent storedFromPdu(const std::string& roomId, const std::string& eventId,
+                          const json::Object& pdu) {
+  const json::Object& content = contentOf(pdu);
+  StoredEvent e;
+  e.roomId = roomId;
+  e.eventId = eventId;
+  e.depth = intAt(pdu, "depth");
+  e.type = stringAt(pdu, "type").value_or("");
+  e.sender = stringAt(pdu, "sender").value_or("");
+  e.stateKey = stringAt(pdu, "state_key");
+  e.originTs = intAt(pdu, "origin_server_ts");
+  e.json = json::canonical(pdu);
+  if (const json::Value* rel = content.find("m.relates_to"); rel && rel->isObject()) {
+    if (auto id = rel->getStringAt("event_id")) e.relatesTo = std::string(*id);
+    if (auto type = rel->getStringAt("rel_type")) e.relType = std::string(*type);
+  }
+  if (e.type == "m.room.message") {
+    e.body = stringAt(content, "body");
+  } else if (e.type == "m.room.name") {
+    e.body = stringAt(content, "name");
+  } else if (e.type == "m.room.topic") {
+    e.body = stringAt(content, "topic");
+  }
+  return e;
+}
 
 Result<std::unique_ptr<SyncService>> SyncService::create(storage::Database& db, bus::Bus& bus,
                                                          DeviceKeySource* keys,

@@ -34,6 +34,10 @@
 
 namespace plexus::syncapi {
 
+// The StoredEvent columns of a PDU of `roomId` (no stream position, no transaction).
+StoredEvent storedFromPdu(const std::string& roomId, const std::string& eventId,
+                          const json::Object& pdu);
+
 class SyncService final : public SyncApi {
  public:
   // `keys` may be null (then no one-time-key counts and "*" to-device targets are skipped).
@@ -160,6 +164,12 @@ class SyncService final : public SyncApi {
   // Inputs
   Status addPrevContent(const roomserver::OutputRoomEvent& output, StoredEvent& event);
   Status applyIndexChanges(const roomserver::OutputRoomEvent& output, const StoredEvent& event);
+  // True when the room's history starts before what this store has (its create event arrived
+  // as state only, with a remote join) and there is a source to ask.
+  Result<bool> historyMayContinue(const std::string& roomId);
+  // Fetches older history of the room from other servers (roomEvents_) and stores it below the
+  // timeline; true when something was added.
+  Result<bool> backfillRoom(const std::string& roomId, int limit);
   // Stores the added state events this store has never seen (fetched from roomEvents_).
   Status storeUnknownStateEvents(const roomserver::OutputRoomEvent& output);
   std::vector<NotificationWrite> evaluateNotifications(const roomserver::OutputRoomEvent& output,

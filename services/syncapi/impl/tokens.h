@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "plexus/core/result.h"
+#include "syncapi/storage/syncapi_store.h"  // kTimelineFloor
 
 namespace plexus::syncapi {
 
@@ -18,6 +19,12 @@ struct StreamToken {
   std::string toString() const;
   // Accepts "s<n>" and "s<n>_<m>" with non-negative decimal numbers. Errors: kInvalidParam.
   static Result<StreamToken> parse(std::string_view text);
+  // The same for /messages tokens, whose <n> may be negative down to kTimelineFloor (history
+  // fetched from other servers sits below position 0).
+  static Result<StreamToken> parseHistory(std::string_view text);
+
+ private:
+  static Result<StreamToken> parseToken(std::string_view text, bool mayBeNegative);
 };
 
 }  // namespace plexus::syncapi

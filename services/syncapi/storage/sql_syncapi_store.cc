@@ -212,23 +212,46 @@ Result<std::vector<std::optional<std::int64_t>>> SqlSyncStore::storeRoomEvents(
   return positions;
 }
 
+namespace {
+
+// Inserts `events` at positions counting down from below `lowestQuery`'s answer (capped at
+// `ceiling`), skipping known IDs.
+Status insertBelow(storage::Transaction& tx, const std::vector<StoredEvent>& events,
+                   std::string_view lowestQuery, std::int64_t ceiling) {
+  PLEXUS_TRY(Rows lowest, tx.query(lowestQuery));
+  PLEXUS_TRY(std::int64_t lowestPos, lowest.front().int64(0));
+  std::int64_t next = std::min(lowestPos, ceiling) - 1;
+  for (const auto& e : events) {
+    PLEXUS_TRY(Rows existing,
+               tx.query("SELECT 1 FROM syncapi_events WHERE event_id = $1", {e.eventId}));
+    if (!existing.empty()) continue;
+    PLEXUS_TRY_VOID(tx.execute(
+        "INSERT INTO syncapi_events (pos, room_id, event_id, depth, type, sender, state_key, "
+        "json, origin_ts, relates_to, rel_type) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+        "$10, $11)",
+        {next, e.roomId, e.eventId, e.depth, e.type, e.sender, e.stateKey, e.json, e.originTs,
+         e.relatesTo, e.relType}));
+    --next;
+  }
+  return {};
+}
+
+}  // namespace
+
 Status SqlSyncStore::storeOutlierEvents(const std::vector<StoredEvent>& events) {
   if (events.empty()) return {};
   return db_.runInTransaction([&](storage::Transaction& tx) -> Status {
-    PLEXUS_TRY(Rows lowest, tx.query("SELECT COALESCE(MIN(pos), 0) FROM syncapi_events"));
-    PLEXUS_TRY(std::int64_t lowestPos, lowest.front().int64(0));
-    std::int64_t next = std::min<std::int64_t>(lowestPos, 0) - 1;
-    for (const auto& e : events) {
-      PLEXUS_TRY(Rows existing,
-                 tx.query("SELECT 1 FROM syncapi_events WHERE event_id = $1", {e.eventId}));
-      if (!existing.empty()) continue;
-      PLEXUS_TRY_VOID(tx.execute(
-          "INSERT INTO syncapi_events (pos, room_id, event_id, depth, type, sender, state_key, "
-          "json, origin_ts) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-          {next, e.roomId, e.eventId, e.depth, e.type, e.sender, e.stateKey, e.json, e.originTs}));
-      --next;
-    }
-    return {};
+    return insertBelow(tx, events, "SELECT COALESCE(MIN(pos), 0) FROM syncapi_events",
+                       kTimelineFloor);
+  });
+}
+
+Status SqlSyncStore::storeBackfilledEvents(const std::vector<StoredEvent>& events) {
+  if (events.empty()) return {};
+  const std::string lowest = "SELECT COALESCE(MIN(pos), 0) FROM syncapi_events WHERE pos > " +
+                             std::to_string(kTimelineFloor);
+  return db_.runInTransaction([&](storage::Transaction& tx) -> Status {
+    return insertBelow(tx, events, lowest, 0);
   });
 }
 

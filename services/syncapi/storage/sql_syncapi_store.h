@@ -17,6 +17,7 @@ class SqlSyncStore final : public SyncStore {
   Result<std::int64_t> queryCurrentPosition() override;
   Result<std::optional<std::int64_t>> storeRoomEvent(const RoomEventWrite& write) override;
   Status storeOutlierEvents(const std::vector<StoredEvent>& events) override;
+  Status storeBackfilledEvents(const std::vector<StoredEvent>& events) override;
   Result<std::vector<std::optional<std::int64_t>>> storeRoomEvents(
       const std::vector<RoomEventWrite>& writes) override;
   Status redactEvent(const std::string& eventId, const std::string& redactedJson,

@@ -18,6 +18,11 @@
 
 namespace plexus::syncapi {
 
+// Positions of events stored out of stream order: history backfilled from other servers goes
+// below 0 and above this floor (timeline, older than everything else here); state that arrives
+// without a timeline (a remote join's) goes below it (never timeline).
+inline constexpr std::int64_t kTimelineFloor = -(std::int64_t{1} << 50);
+
 struct StoredEvent {
   std::int64_t pos = 0;
   std::string roomId;
@@ -132,9 +137,14 @@ class SyncStore {
   virtual Result<std::vector<std::optional<std::int64_t>>> storeRoomEvents(
       const std::vector<RoomEventWrite>& writes) = 0;
   // Stores state events that are not part of any timeline here (the room state a remote join
-  // brings) so that a later write can name them in addsStateEventIds. They get negative
-  // positions, below every timeline range, and no search entry. Known IDs are skipped.
+  // brings) so that a later write can name them in addsStateEventIds. They get positions below
+  // kTimelineFloor, under every timeline range, and no search entry. Known IDs
+  // are skipped.
   virtual Status storeOutlierEvents(const std::vector<StoredEvent>& events) = 0;
+  // Stores history fetched from other servers (backfill), given newest first: each gets a
+  // position below every timeline event of the store and above kTimelineFloor, so /messages
+  // pages into it. It changes no state. Known IDs are skipped.
+  virtual Status storeBackfilledEvents(const std::vector<StoredEvent>& events) = 0;
   // Replaces the event's JSON with its redacted form and records the redaction.
   virtual Status redactEvent(const std::string& eventId, const std::string& redactedJson,
                              const std::string& redactionJson) = 0;

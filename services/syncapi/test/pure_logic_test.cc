@@ -19,7 +19,13 @@ TEST(StreamTokenTest, RoundTripsAndRejectsGarbage) {
   EXPECT_EQ(back->stream, 42);
   EXPECT_EQ(back->typing, 7);
   EXPECT_EQ(StreamToken::parse("s5")->stream, 5);
-  for (const char* bad : {"", "s", "x5", "s5_", "s_5", "s-5", "s5_-1", "s99999999999999999999", "s5_6_7"}) {
+  // /messages tokens may point into backfilled history below 0 (down to kTimelineFloor).
+  EXPECT_EQ(StreamToken::parseHistory("s-5_2")->stream, -5);
+  EXPECT_FALSE(StreamToken::parse("s-5_2").ok());
+  std::string belowFloor = "s" + std::to_string(kTimelineFloor - 1);
+  EXPECT_FALSE(StreamToken::parseHistory(belowFloor).ok());
+  for (const char* bad : {"", "s", "x5", "s5_", "s_5", "s-", "s-5", "s5_-1",
+                          "s99999999999999999999", "s5_6_7"}) {
     EXPECT_FALSE(StreamToken::parse(bad).ok()) << bad;
   }
 }

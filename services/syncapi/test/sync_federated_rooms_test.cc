@@ -20,8 +20,23 @@ class MapEventSource final : public RoomEventSource {
     }
     return out;
   }
+  Result<std::vector<Event>> backfill(const CallContext&, const std::string& roomId,
+                                      int limit) override {
+    ++backfillCalls;
+    lastBackfillRoom = roomId;
+    std::vector<Event> out;
+    for (auto& e : history) {
+      if (static_cast<int>(out.size()) == limit) break;
+      out.push_back(e);
+    }
+    history.clear();  // one page of history, then nothing older
+    return out;
+  }
   std::map<std::string, json::Object> events;
+  std::vector<Event> history;  // what backfill hands out
   int calls = 0;
+  int backfillCalls = 0;
+  std::string lastBackfillRoom;
 };
 
 class SyncFederatedRoomsTest : public SyncServiceTest {
@@ -84,6 +99,66 @@ TEST_P(SyncFederatedRoomsTest, RemoteJoinShowsTheFetchedStateButNotAsTimeline) {
   const json::Value* chunk = members->find("chunk");
   ASSERT_TRUE(chunk && chunk->isArray());
   for (const auto& e : *chunk->getArray()) EXPECT_NE(e.getStringAt("type"), "m.room.name");
+}
+
+// The join is the first timeline event here; scrolling back past it asks the roomserver for
+// older history once, which then pages like local history, oldest at the end.
+TEST_P(SyncFederatedRoomsTest, MessagesBackfillsHistoryFromBeforeTheJoin) {
+  TestRoom remote("!far:remote");
+  std::vector<roomserver::OutputRoomEvent> before = {
+      remote.create("@rita:remote"), remote.member("@rita:remote", "join"),
+      remote.event("m.room.history_visibility", "@rita:remote",
+                   json::Object{{"history_visibility", "shared"}}, "")};
+  std::vector<std::string> stateIds;
+  for (const auto& e : before) {
+    source_.events[e.eventId] = e.event;
+    stateIds.push_back(e.eventId);
+  }
+  // Three messages sent before alice joined; backfill returns them in no particular order.
+  std::vector<roomserver::OutputRoomEvent> old = {remote.message("@rita:remote", "old 1"),
+                                                  remote.message("@rita:remote", "old 2"),
+                                                  remote.message("@rita:remote", "old 3")};
+  source_.history = {{old[1].eventId, old[1].event},
+                     {old[2].eventId, old[2].event},
+                     {old[0].eventId, old[0].event}};
+  roomserver::OutputRoomEvent join = remote.member("@alice:test", "join");
+  join.addsStateEventIds.insert(join.addsStateEventIds.begin(), stateIds.begin(), stateIds.end());
+  feed(join);
+  feed(remote.message("@rita:remote", "new 1"));
+
+  auto page = [&](const std::string& from, int limit) {
+    MessagesRequest r;
+    r.userId = "@alice:test";
+    r.roomId = "!far:remote";
+    r.dir = 'b';
+    r.from = from;
+    r.limit = limit;
+    auto got = sync_->queryMessages(CallContext{}, r);
+    EXPECT_TRUE(got.ok()) << got.error().message;
+    return got.ok() ? *got : json::Object{};
+  };
+  json::Object first = page("", 2);
+  EXPECT_EQ(bodies(array(first, {"chunk"})), std::vector<std::string>{"new 1"});
+  EXPECT_EQ(source_.backfillCalls, 0);  // the page was full: no need to look further
+  ASSERT_TRUE(first.find("end"));
+  json::Object second = page(*first.find("end")->getString(), 10);
+  EXPECT_EQ(source_.backfillCalls, 1);
+  EXPECT_EQ(source_.lastBackfillRoom, "!far:remote");
+  EXPECT_EQ(bodies(array(second, {"chunk"})),
+            (std::vector<std::string>{"old 3", "old 2", "old 1"}));
+  // Nothing older is left: a further page asks again, finds nothing and ends.
+  if (const json::Value* end = second.find("end")) {
+    json::Object third = page(*end->getString(), 10);
+    EXPECT_TRUE(array(third, {"chunk"}).empty());
+  }
+  // A room whose create event is in the timeline here never backfills.
+  makeRoom("!local:test", false);
+  MessagesRequest local;
+  local.userId = "@alice:test";
+  local.roomId = "!local:test";
+  local.limit = 50;
+  ASSERT_TRUE(sync_->queryMessages(CallContext{}, local).ok());
+  EXPECT_EQ(source_.lastBackfillRoom, "!far:remote");
 }
 
 TEST_P(SyncFederatedRoomsTest, FederatedInviteShowsTheStrippedStateFromTheInvitingServer) {

@@ -10,6 +10,7 @@ std::string_view kindName(OutputRoomEvent::Kind kind) {
     case OutputRoomEvent::Kind::kNewRoomEvent: return "new_room_event";
     case OutputRoomEvent::Kind::kRedaction: return "redaction";
     case OutputRoomEvent::Kind::kPurgeRoom: return "purge_room";
+    case OutputRoomEvent::Kind::kInvite: return "invite";
   }
   return "new_room_event";
 }
@@ -80,6 +81,8 @@ Result<OutputRoomEvent> OutputRoomEvent::fromJson(const json::Object& object) {
     out.kind = Kind::kRedaction;
   } else if (kind == "purge_room") {
     out.kind = Kind::kPurgeRoom;
+  } else if (kind == "invite") {
+    out.kind = Kind::kInvite;
   } else {
     return fail(ErrorCode::kBadJson, "OutputRoomEvent: unknown kind '" + kind + "'");
   }

@@ -1,6 +1,6 @@
 // The roomserver's bus output (topic "roomserver.output", key = room ID): what other services
 // learn about rooms. Consumers: sync-api (timelines, state, memberships), federation-sender
-// (later), push delivery. Ordered per room; delivered at least once, so consumers dedupe by
+// (locally originated events), push delivery. Ordered per room; delivered at least once, so consumers dedupe by
 // event ID.
 #pragma once
 
@@ -30,6 +30,10 @@ struct OutputRoomEvent {
     kNewRoomEvent,  // an accepted event that is part of the room's timeline now
     kRedaction,     // `redactsEventId` was redacted by `eventId` (both already output)
     kPurgeRoom,     // the room was purged (forgotten by every local user)
+    // An invite of a local user to a room this server is not in (received over federation):
+    // `event` is the invite (an outlier, not in any timeline here) with
+    // unsigned.invite_room_state holding the stripped state the inviting server sent.
+    kInvite,
   };
 
   Kind kind = Kind::kNewRoomEvent;

@@ -82,7 +82,10 @@ struct JoinRequest {
   std::string roomIdOrAlias;  // "!room:server" or "#alias:server"
   std::string userId;
   std::optional<std::string> reason;
-  std::vector<std::string> serverNames;  // via servers; unused until federation (TODO(#4))
+  // Servers to ask when the room is not known here (or we have no member in it): via
+  // parameters, the alias's servers, the server of the room ID. The join then runs
+  // make_join/send_join through the federation sender.
+  std::vector<std::string> serverNames;
 };
 
 struct JoinResponse {
@@ -219,14 +222,22 @@ class RoomserverApi {
   virtual Result<SendEventResponse> performSendEvent(const CallContext& ctx,
                                                      const SendEventRequest& request) = 0;
 
-  // Joins a local room (by ID or alias). Errors: kNotFound (unknown room or alias);
-  // kForbidden (join rules, ban).
+  // Joins a room (by ID or alias). When a local user is joined already the join is a local
+  // event; otherwise, with a federation sender, it runs make_join/send_join through
+  // request.serverNames (then a pending invite's server and the room ID's server; a remote alias
+  // is resolved with a directory query), verifies the resident's answer and creates the room
+  // here with that state. Errors: kNotFound (unknown room or alias, no server to ask);
+  // kForbidden (join rules, ban); kIncompatibleRoomVersion; kUnavailable / kBadJson (no resident
+  // server answered usefully).
   virtual Result<JoinResponse> performJoin(const CallContext& ctx, const JoinRequest& request) = 0;
-  // Invites target. Errors: kNotFound; kForbidden (not joined, no invite power, target banned
-  // or already joined).
+  // Invites target. A user of another server gets the invite through invite v2 first (the
+  // event is committed once their server signed it). Errors: kNotFound; kForbidden (not joined,
+  // no invite power, target banned or already joined); the federation errors of the invite.
   virtual Result<SendEventResponse> performInvite(const CallContext& ctx,
                                                   const MembershipChangeRequest& request) = 0;
-  // Leaves (or rejects an invite, or withdraws a knock). Errors: kNotFound; kForbidden.
+  // Leaves (or rejects an invite, or withdraws a knock). An invite to a room this server is not
+  // in is rejected with make_leave/send_leave through the inviting server. Errors: kNotFound;
+  // kForbidden.
   virtual Result<SendEventResponse> performLeave(const CallContext& ctx, const std::string& roomId,
                                                  const std::string& userId,
                                                  const std::optional<std::string>& reason) = 0;
@@ -337,17 +348,95 @@ class RoomserverApi {
   virtual Result<std::vector<RoomEvent>> queryAuthChain(const CallContext& ctx,
                                                         const std::vector<std::string>& eventIds) = 0;
 
-  // --- Ingesting (input*) ---
+  // --- Federation: ingesting (input*) and the resident side of the handshakes ---
 
-  // TODO(#4): events received over federation (send_join state, /send transactions, backfill):
-  // check signatures and hashes, auth against their auth events and the state before them
-  // (resolving forks with libs/stateres), store them (rejected or not) and output the accepted
-  // ones. Until then it returns kUnrecognized.
-  struct InputRoomEvent {
-    events::Pdu pdu;
-    std::string origin;  // the server that sent it
+  // Events received over federation for one room (a /send transaction's PDUs of that room,
+  // missing events, backfill). Each goes through the spec's checks in order ("Checks performed
+  // on receipt of a PDU"): format and size; signatures of the sender's server (and others the
+  // version requires) with keys fetched through the EventKeySource; the content hash (a bad one
+  // stores the redacted form); auth against the event's own auth_events; auth against the state
+  // before the event (missing prev_events fetched with get_missing_events, a gap filled with
+  // state_ids + event, forks resolved with libs/stateres); soft-fail against the current state.
+  // Accepted events are stored and published in DAG order; rejected ones are stored as rejected
+  // and never published; soft-failed ones are stored, not published and not used as
+  // prev_events. Events of one room are processed in order; other rooms are not blocked.
+  // Fetching is bounded (RoomserverService::Options::inputLimits): an event whose state cannot be
+  // had within the bounds is not stored and its result says so. Duplicates are a no-op success.
+  // kOutlier / kBackfill events are verified (signatures, hash, auth against their own
+  // auth_events) and stored as outliers, a run of them in auth order.
+  // Errors (of the whole call): kNotFound when we do not know the room; kUnavailable on storage
+  // trouble. A bad event is not an error of the call: its result says why.
+  enum class InputKind : std::uint8_t {
+    kNew,       // live events (a /send transaction)
+    kOutlier,   // events without their state (auth chain, state of send_join)
+    kBackfill,  // older events fetched with /backfill
   };
-  virtual Status inputEvents(const CallContext& ctx, const std::vector<InputRoomEvent>& events) = 0;
+  struct InputRoomEvent {
+    json::Object event;  // the PDU as received
+    std::string origin;  // the server that sent it
+    InputKind kind = InputKind::kNew;
+  };
+  struct InputEventResult {
+    std::string eventId;               // empty when the event could not be parsed
+    std::optional<std::string> error;  // set when rejected or not processed (the /send "error")
+  };
+  virtual Result<std::vector<InputEventResult>> inputEvents(
+      const CallContext& ctx, const std::string& roomId,
+      const std::vector<InputRoomEvent>& events) = 0;
+
+  // make_join / make_leave / make_knock: the event template for a remote user, built on the
+  // current state (prev_events, auth_events, depth, origin_server_ts; no hashes or signatures).
+  // `supportedVersions` (join, knock): the versions the remote server supports; empty means
+  // ["1"] as the spec says. Errors: kNotFound (we are not in the room);
+  // kIncompatibleRoomVersion; kForbidden (the membership would not be allowed now, e.g. banned,
+  // not invited to an invite-only room); kUnableToAuthoriseJoin (restricted room, no local
+  // member can authorise); kInvalidParam (the user is not on the requesting server).
+  struct MakeMembershipRequest {
+    std::string roomId;
+    std::string userId;
+    std::string membership;  // "join", "leave" or "knock"
+    std::string origin;      // the requesting server (X-Matrix origin)
+    std::vector<std::string> supportedVersions;
+  };
+  struct MakeMembershipResponse {
+    std::string roomVersion;
+    json::Object eventTemplate;
+  };
+  virtual Result<MakeMembershipResponse> queryMakeMembership(
+      const CallContext& ctx, const MakeMembershipRequest& request) = 0;
+
+  // send_join / send_leave / send_knock: accepts the remote user's signed membership event
+  // (checks: it is an m.room.member of `membership` for a user of `origin`, event ID matches,
+  // origin's signature, hashes, auth against current state; restricted joins get our
+  // signature), stores and publishes it. Returns the event as stored (with our signature for
+  // restricted joins). The caller builds the answer from queryStateAtEvent/queryAuthChain.
+  // Errors: kNotFound (unknown room); kBadJson/kInvalidParam (not the right event);
+  // kInvalidSignature; kForbidden (auth rules).
+  struct SendMembershipRequest {
+    std::string roomId;
+    std::string eventId;  // from the path
+    std::string membership;
+    std::string origin;
+    json::Object event;
+  };
+  virtual Result<RoomEvent> inputSendMembership(const CallContext& ctx,
+                                                const SendMembershipRequest& request) = 0;
+
+  // invite v2 received for one of our users: checks the event (an m.room.member invite whose
+  // state_key is a local user, sent by a user of `origin`, signed by origin, room version
+  // supported), adds our signature, stores it as an outlier with the stripped state so the user
+  // sees the invite in /sync (OutputRoomEvent::Kind::kInvite), and returns
+  // the event with our signature. Errors: kIncompatibleRoomVersion; kForbidden; kBadJson;
+  // kInvalidSignature.
+  struct InviteInput {
+    std::string roomId;
+    std::string eventId;
+    std::string roomVersion;
+    std::string origin;
+    json::Object event;
+    std::vector<json::Object> inviteRoomState;
+  };
+  virtual Result<json::Object> inputInvite(const CallContext& ctx, const InviteInput& invite) = 0;
 };
 
 }  // namespace plexus::roomserver

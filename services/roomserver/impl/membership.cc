@@ -38,17 +38,12 @@ Result<SendEventResponse> RoomserverService::sendMember(
   return sendLocked(room, draft, std::nullopt);
 }
 
-Result<JoinResponse> RoomserverService::performJoin(const CallContext& ctx,
-                                                    const JoinRequest& request) {
-  // TODO(#4): rooms this server is not in are joined over federation (make_join/send_join).
-  PLEXUS_TRY(std::string roomId, resolveRoom(request.roomIdOrAlias));
-  PLEXUS_TRY(auto sent, sendMember(ctx, roomId, request.userId, request.userId, "join",
-                                   request.reason, true));
-  return JoinResponse{roomId, sent.eventId};
-}
-
 Result<SendEventResponse> RoomserverService::performInvite(const CallContext& ctx,
                                                            const MembershipChangeRequest& request) {
+  if (isUserId(request.target) && serverOf(request.target) != identity_.serverName &&
+      federation_.load()) {
+    return performRemoteInvite(ctx, request);
+  }
   return sendMember(ctx, request.roomId, request.sender, request.target, "invite", request.reason,
                     true, request.isDirect);
 }
@@ -57,6 +52,19 @@ Result<SendEventResponse> RoomserverService::performLeave(const CallContext& ctx
                                                           const std::string& roomId,
                                                           const std::string& userId,
                                                           const std::optional<std::string>& reason) {
+  // An invite to a room this server is not in is rejected through the inviting server.
+  if (federation_.load()) {
+    PLEXUS_TRY(auto invite, store_.remoteInvite(db_, roomId, userId));
+    if (invite) {
+      PLEXUS_TRY(bool current, remoteInviteIsCurrent(*invite));
+      PLEXUS_TRY(auto room, store_.room(db_, roomId));
+      bool resident = false;
+      if (room) {
+        PLEXUS_TRY(resident, hasLocalMember(room->roomNid));
+      }
+      if (current && !resident) return rejectRemoteInvite(ctx, *invite, reason);
+    }
+  }
   return sendMember(ctx, roomId, userId, userId, "leave", reason, false);
 }
 

@@ -14,6 +14,23 @@ Result<StoredRoom> RoomserverService::roomOrNotFound(const std::string& roomId) 
   return std::move(*room);
 }
 
+Result<bool> RoomserverService::remoteInviteIsCurrent(const RemoteInviteRow& invite) {
+  PLEXUS_TRY(auto room, store_.room(db_, invite.roomId));
+  if (!room) return true;
+  // A room known here (we were in it, or another local user is): the invite counts unless the
+  // user's membership here is newer (it was accepted, rejected or superseded).
+  PLEXUS_TRY(auto row, store_.membership(db_, room->roomNid, invite.userId));
+  if (!row) return true;
+  const events::RoomVersion* version = events::findRoomVersion(invite.roomVersion);
+  if (!version) return false;
+  PLEXUS_TRY(auto stored, store_.eventsByNids(db_, {row->eventNid}));
+  if (stored.empty() || stored.front().eventId == invite.eventId) return false;
+  events::PduParseOptions options;
+  options.enforceSizeLimit = false;
+  auto pdu = events::Pdu::parse(invite.json, *version, options);
+  return pdu.ok() && pdu->depth() > stored.front().depth;
+}
+
 Result<RoomEvent> RoomserverService::toRoomEvent(const StoredEvent& stored,
                                                  const events::RoomVersion& version) {
   PLEXUS_TRY(events::Pdu pdu, events::Pdu::parse(stored.json, version));
@@ -112,6 +129,11 @@ Result<RoomEvent> RoomserverService::queryEvent(const CallContext& ctx, const st
 
 Result<std::optional<MembershipInfo>> RoomserverService::queryMembership(
     const CallContext&, const std::string& roomId, const std::string& userId) {
+  PLEXUS_TRY(auto invite, store_.remoteInvite(db_, roomId, userId));
+  if (invite) {
+    PLEXUS_TRY(bool current, remoteInviteIsCurrent(*invite));
+    if (current) return std::optional<MembershipInfo>(MembershipInfo{"invite", invite->eventId, false});
+  }
   PLEXUS_TRY(StoredRoom room, roomOrNotFound(roomId));
   PLEXUS_TRY(auto row, store_.membership(db_, room.roomNid, userId));
   if (!row) return std::optional<MembershipInfo>();
@@ -147,7 +169,17 @@ Result<std::vector<JoinedMember>> RoomserverService::queryJoinedMembers(const Ca
 
 Result<std::vector<std::string>> RoomserverService::queryRoomsForUser(
     const CallContext&, const std::string& userId, const std::string& membership) {
-  return store_.roomsForUser(db_, userId, membership);
+  PLEXUS_TRY(auto rooms, store_.roomsForUser(db_, userId, membership));
+  if (membership == "invite") {
+    // Invites received over federation to rooms this server is not in.
+    PLEXUS_TRY(auto invites, store_.remoteInvitesForUser(db_, userId));
+    for (const auto& i : invites) {
+      if (std::find(rooms.begin(), rooms.end(), i.roomId) != rooms.end()) continue;
+      PLEXUS_TRY(bool current, remoteInviteIsCurrent(i));
+      if (current) rooms.push_back(i.roomId);
+    }
+  }
+  return rooms;
 }
 
 Result<std::string> RoomserverService::queryRoomVersion(const CallContext&,

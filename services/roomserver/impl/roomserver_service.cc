@@ -1,5 +1,5 @@
 // RoomserverService core: construction, the per-room write locks and cached heads, sending one
-// event, redactions, and the federation input placeholder.
+// event and redactions.
 #include "roomserver/impl/roomserver_service.h"
 
 #include <algorithm>
@@ -29,6 +29,7 @@ RoomserverService::RoomserverService(events::ServerIdentity identity, storage::D
   if (!options_.clock) options_.clock = systemClockMs;
   if (options_.maxPrevEvents == 0) options_.maxPrevEvents = 1;
   if (!profiles_) profiles_ = [](const CallContext&, std::string_view) { return Profile{}; };
+  federation_.store(options_.federation);
 }
 
 RoomserverService::~RoomserverService() = default;
@@ -191,13 +192,6 @@ Result<SendEventResponse> RoomserverService::performRedact(const CallContext&,
   writer.publish();
   room.entry->head = writer.takeHead();
   return SendEventResponse{eventId};
-}
-
-// --- Federation input ---
-
-Status RoomserverService::inputEvents(const CallContext&, const std::vector<InputRoomEvent>&) {
-  // TODO(#4): federation input (see the interface comment).
-  return fail(ErrorCode::kUnrecognized, "roomserver: federation input is not implemented yet");
 }
 
 }  // namespace plexus::roomserver

@@ -14,10 +14,13 @@
 #include <optional>
 #include <string>
 
+#include "federationsender/api/federation_sender_api.h"
 #include "plexus/bus/output_sink.h"
 #include "plexus/events/server_identity.h"
 #include "plexus/storage/database.h"
+#include "roomserver/api/event_key_source.h"
 #include "roomserver/api/roomserver_api.h"
+#include "roomserver/impl/room_input.h"
 #include "roomserver/impl/room_state.h"
 #include "roomserver/impl/room_writer.h"
 #include "roomserver/storage/sql_roomserver_store.h"
@@ -29,6 +32,12 @@ class RoomserverService final : public RoomserverApi {
   struct Options {
     std::function<std::int64_t()> clock;  // ms since the epoch; default: the system clock
     std::size_t maxPrevEvents = 10;
+    // Federation (both may be null: then rooms on other servers cannot be joined, and events
+    // received over federation verify only when signed by us). The federation sender also
+    // depends on the roomserver: the composition root may set it later with setFederation().
+    federationsender::FederationSenderApi* federation = nullptr;
+    EventKeySource* keys = nullptr;
+    InputLimits inputLimits;
   };
 
   // `profiles` fills displayname/avatar_url of the member events it builds.
@@ -43,6 +52,12 @@ class RoomserverService final : public RoomserverApi {
 
   // Applies the schema migrations. Call once before any other method.
   Status start();
+
+  // Late binding of the federation sender (it consumes our output). Call before serving
+  // requests that need it; the pointer must outlive this service.
+  void setFederation(federationsender::FederationSenderApi* federation) {
+    federation_.store(federation);
+  }
 
   // RoomserverApi
   Result<CreateRoomResponse> performCreateRoom(const CallContext& ctx,
@@ -107,7 +122,14 @@ class RoomserverService final : public RoomserverApi {
                                          const std::string& roomId) override;
   Result<std::vector<RoomEvent>> queryAuthChain(const CallContext& ctx,
                                                 const std::vector<std::string>& eventIds) override;
-  Status inputEvents(const CallContext& ctx, const std::vector<InputRoomEvent>& events) override;
+  Result<std::vector<InputEventResult>> inputEvents(
+      const CallContext& ctx, const std::string& roomId,
+      const std::vector<InputRoomEvent>& events) override;
+  Result<MakeMembershipResponse> queryMakeMembership(const CallContext& ctx,
+                                                     const MakeMembershipRequest& request) override;
+  Result<RoomEvent> inputSendMembership(const CallContext& ctx,
+                                        const SendMembershipRequest& request) override;
+  Result<json::Object> inputInvite(const CallContext& ctx, const InviteInput& invite) override;
 
  private:
   // One room's write lock and cached head.
@@ -137,10 +159,27 @@ class RoomserverService final : public RoomserverApi {
   // Room ID for "!id" or "#alias". Errors: kNotFound, kInvalidParam.
   Result<std::string> resolveRoom(const std::string& roomIdOrAlias);
   Result<StoredRoom> roomOrNotFound(const std::string& roomId);
+  // Whether a local user is joined to the room (remote_join.cc).
+  Result<bool> hasLocalMember(std::int64_t roomNid);
+  // Whether a stored remote invite still stands (queries.cc).
+  Result<bool> remoteInviteIsCurrent(const RemoteInviteRow& invite);
   Result<RoomEvent> toRoomEvent(const StoredEvent& stored, const events::RoomVersion& version);
   Result<std::vector<RoomEvent>> toRoomEvents(const std::vector<StoredEvent>& stored);
   Result<PublicRoom> describePublicRoom(const StoredRoom& room);
   std::string newRoomId();
+  // Federation helpers (federation_input.cc, remote_join.cc, resident_membership.cc, invites.cc).
+  RoomInput::Deps inputDeps(const CallContext& ctx, const EventVerifier& verifier);
+  // A room's entry with its mutex held, for a room that may not exist yet (head possibly empty).
+  LockedRoom lockRoomForCreate(const std::string& roomId);
+  Result<JoinResponse> performRemoteJoin(const CallContext& ctx, const std::string& roomId,
+                                         const JoinRequest& request,
+                                         std::vector<std::string> servers);
+  Result<SendEventResponse> performRemoteInvite(const CallContext& ctx,
+                                                const MembershipChangeRequest& request);
+  Result<SendEventResponse> rejectRemoteInvite(const CallContext& ctx, const RemoteInviteRow& invite,
+                                               const std::optional<std::string>& reason);
+  Result<JoinResponse> joinVia(const CallContext& ctx, const std::string& server,
+                               const std::string& roomId, const JoinRequest& request);
   std::int64_t now() const { return options_.clock(); }
   // A timestamp for a new room's events, later than that of every room created before: a v12
   // room ID is the hash of its create event, so two identical createRoom requests in the same
@@ -153,6 +192,7 @@ class RoomserverService final : public RoomserverApi {
   ProfileLookup profiles_;
   Options options_;
   SqlRoomserverStore store_;
+  std::atomic<federationsender::FederationSenderApi*> federation_{nullptr};
 
   std::atomic<std::int64_t> lastRoomTimestamp_{0};
   std::mutex roomsMutex_;

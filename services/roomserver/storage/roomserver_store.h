@@ -43,6 +43,8 @@ struct StoredEvent {
   std::optional<std::string> redactedBy;  // the redaction that applied, if any
   std::string json;                       // canonical JSON bytes as stored (redacted if so)
   std::int64_t stateBeforeNid = 0;        // snapshot of the state before the event
+  bool outlier = false;     // stored without its state (stateBeforeNid is 0 then)
+  bool softFailed = false;  // accepted by its own state, refused by the current one
 };
 
 struct NewEvent {
@@ -55,6 +57,9 @@ struct NewEvent {
   std::int64_t originServerTs = 0;
   std::string json;
   std::int64_t stateBeforeNid = 0;
+  bool rejected = false;
+  bool outlier = false;
+  bool softFailed = false;
 };
 
 // One entry of a state: (type nid, state key nid) -> event nid.
@@ -85,6 +90,16 @@ struct MembershipRow {
   bool forgotten = false;
 };
 
+// An invite of a local user to a room this server is not in (received over federation).
+struct RemoteInviteRow {
+  std::string roomId;
+  std::string userId;
+  std::string eventId;
+  std::string roomVersion;
+  std::string origin;  // the inviting server
+  std::string json;    // the invite as we signed it, with unsigned.invite_room_state
+};
+
 struct AliasRow {
   std::string alias;
   std::string roomId;
@@ -101,6 +116,9 @@ class RoomserverStore {
   // --- Numeric IDs (outside transactions; cached) ---
   virtual Result<std::int64_t> eventTypeNid(std::string_view type) = 0;
   virtual Result<std::int64_t> stateKeyNid(std::string_view stateKey) = 0;
+  // stateKeyNid for many keys at once (a join's state): one query per chunk, new ones inserted in
+  // one transaction. Same order as `stateKeys`.
+  virtual Result<std::vector<std::int64_t>> stateKeyNids(const std::vector<std::string>& stateKeys) = 0;
   virtual Result<std::string> eventType(std::int64_t typeNid) = 0;
   virtual Result<std::string> stateKey(std::int64_t stateKeyNid) = 0;
 
@@ -118,6 +136,13 @@ class RoomserverStore {
 
   // --- Events ---
   virtual Result<std::int64_t> insertEvent(storage::Executor& ex, const NewEvent& event) = 0;
+  // Many rows at once (multi-row inserts); the nids in the same order.
+  virtual Result<std::vector<std::int64_t>> insertEvents(storage::Executor& ex,
+                                                         const std::vector<NewEvent>& events) = 0;
+  // Turns a stored outlier into an event with state (federation input received it again with its
+  // prev_events): sets the state before it and the rejected / soft-failed flags.
+  virtual Status promoteOutlier(storage::Executor& ex, std::int64_t eventNid,
+                                std::int64_t stateBeforeNid, bool rejected, bool softFailed) = 0;
   // Replaces the stored JSON with its redacted form and records the redaction's ID.
   virtual Status markRedacted(storage::Executor& ex, std::int64_t eventNid,
                               std::string_view redactedJson, std::string_view redactedBy) = 0;
@@ -140,6 +165,11 @@ class RoomserverStore {
                                                        std::int64_t snapshotNid) = 0;
   virtual Status setCurrentState(storage::Executor& ex, std::int64_t roomNid,
                                  const StateEntry& entry) = 0;
+  virtual Status setCurrentStates(storage::Executor& ex, std::int64_t roomNid,
+                                  const std::vector<StateEntry>& entries) = 0;
+  // Removes one key from the current state (a state resolution dropped it).
+  virtual Status removeCurrentState(storage::Executor& ex, std::int64_t roomNid,
+                                    std::int64_t typeNid, std::int64_t stateKeyNid) = 0;
   virtual Result<std::vector<StateEntry>> currentState(storage::Executor& ex,
                                                        std::int64_t roomNid) = 0;
 
@@ -154,6 +184,13 @@ class RoomserverStore {
   // Sets the user's membership (and clears `forgotten`).
   virtual Status setMembership(storage::Executor& ex, std::int64_t roomNid, std::string_view userId,
                                std::string_view membership, std::int64_t eventNid) = 0;
+  struct MembershipUpdate {
+    std::string userId;
+    std::string membership;
+    std::int64_t eventNid = 0;
+  };
+  virtual Status setMemberships(storage::Executor& ex, std::int64_t roomNid,
+                                const std::vector<MembershipUpdate>& updates) = 0;
   virtual Result<std::optional<MembershipRow>> membership(storage::Executor& ex,
                                                           std::int64_t roomNid,
                                                           std::string_view userId) = 0;
@@ -176,6 +213,17 @@ class RoomserverStore {
                                                               std::string_view userId,
                                                               std::string_view deviceId,
                                                               std::string_view transactionId) = 0;
+
+  // --- Remote invites ---
+  // Inserts or replaces the user's invite to the room.
+  virtual Status upsertRemoteInvite(storage::Executor& ex, const RemoteInviteRow& invite) = 0;
+  virtual Result<std::optional<RemoteInviteRow>> remoteInvite(storage::Executor& ex,
+                                                              std::string_view roomId,
+                                                              std::string_view userId) = 0;
+  virtual Status deleteRemoteInvite(storage::Executor& ex, std::string_view roomId,
+                                    std::string_view userId) = 0;
+  virtual Result<std::vector<RemoteInviteRow>> remoteInvitesForUser(storage::Executor& ex,
+                                                                    std::string_view userId) = 0;
 
   // --- Aliases ---
   // Errors: a unique violation when the alias exists.

@@ -17,7 +17,8 @@ using storage::Value;
 
 constexpr std::string_view kEventColumns =
     "e.event_nid, e.room_nid, e.event_id, t.event_type, k.state_key, e.sender, e.depth, "
-    "e.origin_server_ts, e.rejected, e.redacted_by, e.event_json, e.state_before_nid";
+    "e.origin_server_ts, e.rejected, e.redacted_by, e.event_json, e.state_before_nid, e.outlier, "
+    "e.soft_failed";
 constexpr std::string_view kEventJoins =
     " FROM roomserver_events e JOIN roomserver_event_types t ON t.type_nid = e.type_nid"
     " LEFT JOIN roomserver_state_keys k ON k.state_key_nid = e.state_key_nid";
@@ -37,6 +38,10 @@ Result<StoredEvent> readEvent(const storage::Row& row) {
   PLEXUS_TRY(e.redactedBy, row.optionalText(9));
   PLEXUS_TRY(e.json, row.blob(10));
   PLEXUS_TRY(e.stateBeforeNid, row.int64(11));
+  PLEXUS_TRY(std::int64_t outlier, row.int64(12));
+  e.outlier = outlier != 0;
+  PLEXUS_TRY(std::int64_t softFailed, row.int64(13));
+  e.softFailed = softFailed != 0;
   return e;
 }
 
@@ -230,13 +235,25 @@ Result<std::vector<StoredRoom>> SqlRoomserverStore::publishedRooms(Executor& ex)
 Result<std::int64_t> SqlRoomserverStore::insertEvent(Executor& ex, const NewEvent& e) {
   PLEXUS_TRY(auto rows,
              ex.query("INSERT INTO roomserver_events (room_nid, event_id, type_nid, state_key_nid, "
-                      "sender, depth, origin_server_ts, state_before_nid, event_json) VALUES "
-                      "($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING event_nid",
+                      "sender, depth, origin_server_ts, state_before_nid, event_json, rejected, outlier, "
+                      "soft_failed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) "
+                      "RETURNING event_nid",
                       {Value(e.roomNid), Value(e.eventId), Value(e.typeNid), Value(e.stateKeyNid),
                        Value(e.sender), Value(e.depth), Value(e.originServerTs),
-                       Value(e.stateBeforeNid), Value::blob(e.json)}));
+                       Value(e.stateBeforeNid), Value::blob(e.json), Value(e.rejected ? 1 : 0),
+                       Value(e.outlier ? 1 : 0), Value(e.softFailed ? 1 : 0)}));
   if (rows.empty()) return fail(ErrorCode::kInternal, "roomserver: insertEvent returned no row");
   return rows.front().int64(0);
+}
+
+Status SqlRoomserverStore::promoteOutlier(Executor& ex, std::int64_t eventNid,
+                                          std::int64_t stateBeforeNid, bool rejected,
+                                          bool softFailed) {
+  PLEXUS_TRY_VOID(ex.execute("UPDATE roomserver_events SET outlier = 0, state_before_nid = $2, "
+                             "rejected = $3, soft_failed = $4 WHERE event_nid = $1",
+                             {Value(eventNid), Value(stateBeforeNid), Value(rejected ? 1 : 0),
+                              Value(softFailed ? 1 : 0)}));
+  return {};
 }
 
 Status SqlRoomserverStore::markRedacted(Executor& ex, std::int64_t eventNid,
@@ -328,6 +345,14 @@ Status SqlRoomserverStore::setCurrentState(Executor& ex, std::int64_t roomNid,
       "($1, $2, $3, $4) ON CONFLICT (room_nid, type_nid, state_key_nid) DO UPDATE SET "
       "event_nid = excluded.event_nid",
       {Value(roomNid), Value(entry.typeNid), Value(entry.stateKeyNid), Value(entry.eventNid)}));
+  return {};
+}
+
+Status SqlRoomserverStore::removeCurrentState(Executor& ex, std::int64_t roomNid,
+                                              std::int64_t typeNid, std::int64_t stateKeyNid) {
+  PLEXUS_TRY_VOID(ex.execute("DELETE FROM roomserver_current_state WHERE room_nid = $1 AND "
+                             "type_nid = $2 AND state_key_nid = $3",
+                             {Value(roomNid), Value(typeNid), Value(stateKeyNid)}));
   return {};
 }
 

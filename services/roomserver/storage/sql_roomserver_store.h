@@ -20,6 +20,7 @@ class SqlRoomserverStore final : public RoomserverStore {
 
   Result<std::int64_t> eventTypeNid(std::string_view type) override;
   Result<std::int64_t> stateKeyNid(std::string_view stateKey) override;
+  Result<std::vector<std::int64_t>> stateKeyNids(const std::vector<std::string>& stateKeys) override;
   Result<std::string> eventType(std::int64_t typeNid) override;
   Result<std::string> stateKey(std::int64_t stateKeyNid) override;
 
@@ -33,6 +34,10 @@ class SqlRoomserverStore final : public RoomserverStore {
   Result<std::vector<StoredRoom>> publishedRooms(storage::Executor& ex) override;
 
   Result<std::int64_t> insertEvent(storage::Executor& ex, const NewEvent& event) override;
+  Result<std::vector<std::int64_t>> insertEvents(storage::Executor& ex,
+                                                 const std::vector<NewEvent>& events) override;
+  Status promoteOutlier(storage::Executor& ex, std::int64_t eventNid, std::int64_t stateBeforeNid,
+                        bool rejected, bool softFailed) override;
   Status markRedacted(storage::Executor& ex, std::int64_t eventNid, std::string_view redactedJson,
                       std::string_view redactedBy) override;
   Result<std::vector<StoredEvent>> eventsByIds(storage::Executor& ex,
@@ -48,6 +53,10 @@ class SqlRoomserverStore final : public RoomserverStore {
                                                std::int64_t snapshotNid) override;
   Status setCurrentState(storage::Executor& ex, std::int64_t roomNid,
                          const StateEntry& entry) override;
+  Status setCurrentStates(storage::Executor& ex, std::int64_t roomNid,
+                          const std::vector<StateEntry>& entries) override;
+  Status removeCurrentState(storage::Executor& ex, std::int64_t roomNid, std::int64_t typeNid,
+                            std::int64_t stateKeyNid) override;
   Result<std::vector<StateEntry>> currentState(storage::Executor& ex,
                                                std::int64_t roomNid) override;
 
@@ -58,6 +67,8 @@ class SqlRoomserverStore final : public RoomserverStore {
 
   Status setMembership(storage::Executor& ex, std::int64_t roomNid, std::string_view userId,
                        std::string_view membership, std::int64_t eventNid) override;
+  Status setMemberships(storage::Executor& ex, std::int64_t roomNid,
+                        const std::vector<MembershipUpdate>& updates) override;
   Result<std::optional<MembershipRow>> membership(storage::Executor& ex, std::int64_t roomNid,
                                                   std::string_view userId) override;
   Status setForgotten(storage::Executor& ex, std::int64_t roomNid,
@@ -74,6 +85,15 @@ class SqlRoomserverStore final : public RoomserverStore {
                                                       std::string_view userId,
                                                       std::string_view deviceId,
                                                       std::string_view transactionId) override;
+
+  Status upsertRemoteInvite(storage::Executor& ex, const RemoteInviteRow& invite) override;
+  Result<std::optional<RemoteInviteRow>> remoteInvite(storage::Executor& ex,
+                                                      std::string_view roomId,
+                                                      std::string_view userId) override;
+  Status deleteRemoteInvite(storage::Executor& ex, std::string_view roomId,
+                            std::string_view userId) override;
+  Result<std::vector<RemoteInviteRow>> remoteInvitesForUser(storage::Executor& ex,
+                                                            std::string_view userId) override;
 
   Status insertAlias(storage::Executor& ex, const AliasRow& alias) override;
   Result<bool> removeAlias(storage::Executor& ex, std::string_view alias) override;

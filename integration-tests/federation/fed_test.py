@@ -309,6 +309,7 @@ async def invite_across_servers(alice, bob, carol, ctx):
     joined = await bob.client.join(room)
     check(isinstance(joined, JoinResponse), f"bob accepts: {joined}")
     await alice.sync_until(lambda: bob.id in alice.members(room), "bob's join at alice")
+    await bob.sync_until(lambda: room in bob.client.rooms, "the joined room at bob")
     secret = "private " + secrets.token_hex(3)
     await send_text(bob, room, secret)
     await alice.sync_until(lambda: secret in alice.bodies(room), "bob's message in the private room")

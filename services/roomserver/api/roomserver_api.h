@@ -437,6 +437,16 @@ class RoomserverApi {
     std::vector<json::Object> inviteRoomState;
   };
   virtual Result<json::Object> inputInvite(const CallContext& ctx, const InviteInput& invite) = 0;
+
+  // History from before this server joined: asks a server of the room's joined members for up
+  // to `limit` events leading up to `fromEventIds` (events we lack, e.g. the prev events of
+  // the oldest event a client has seen), checks them like any received PDU and stores them.
+  // Returns the accepted ones, in no particular order; empty when no server answered or there
+  // is nothing older. Errors: kNotFound (unknown room); kInvalidParam (no fromEventIds).
+  virtual Result<std::vector<RoomEvent>> performBackfill(const CallContext& ctx,
+                                                         const std::string& roomId,
+                                                         const std::vector<std::string>& fromEventIds,
+                                                         int limit) = 0;
 };
 
 }  // namespace plexus::roomserver

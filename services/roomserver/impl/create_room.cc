@@ -4,6 +4,7 @@
 
 #include "plexus/storage/errors.h"
 #include "roomserver/impl/identifiers.h"
+#include "plexus/log/log.h"
 #include "roomserver/impl/roomserver_service.h"
 
 namespace plexus::roomserver {
@@ -166,8 +167,14 @@ Result<CreateRoomResponse> RoomserverService::performCreateRoom(const CallContex
                                                           {"m.topic", std::move(topicBlock)}}));
   }
 
-  // 9. Invites.
+  // 9. Invites. Users of other servers are invited after the commit: their server must sign
+  // the invite first (performInvite runs the invite handshake).
+  std::vector<std::string> remoteInvitees;
   for (const auto& id : request.invite) {
+    if (id.substr(id.find(':') + 1) != identity_.serverName) {
+      remoteInvitees.push_back(id);
+      continue;
+    }
     json::Object invite{{"membership", "invite"}};
     if (request.isDirect) invite.set("is_direct", true);
     Profile p = profiles_(ctx, id);
@@ -193,6 +200,20 @@ Result<CreateRoomResponse> RoomserverService::performCreateRoom(const CallContex
   }
   writer.publish();
   entry->head = writer.takeHead();
+  lock.unlock();
+  for (const auto& id : remoteInvitees) {
+    MembershipChangeRequest invite;
+    invite.roomId = roomId;
+    invite.sender = request.creator;
+    invite.target = id;
+    invite.isDirect = request.isDirect;
+    // The room exists either way (as with other servers): an unreachable invitee's server only
+    // costs that invite.
+    auto sent = performInvite(ctx, invite);
+    if (!sent.ok())
+      log::warn("createRoom: remote invite failed",
+                {{"room_id", roomId}, {"user_id", id}, {"error", sent.error().message}});
+  }
   return CreateRoomResponse{roomId, alias};
 }
 

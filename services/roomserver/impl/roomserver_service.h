@@ -130,6 +130,9 @@ class RoomserverService final : public RoomserverApi {
   Result<RoomEvent> inputSendMembership(const CallContext& ctx,
                                         const SendMembershipRequest& request) override;
   Result<json::Object> inputInvite(const CallContext& ctx, const InviteInput& invite) override;
+  Result<std::vector<RoomEvent>> performBackfill(const CallContext& ctx, const std::string& roomId,
+                                                 const std::vector<std::string>& fromEventIds,
+                                                 int limit) override;
 
  private:
   // One room's write lock and cached head.

@@ -74,6 +74,9 @@ class FakeFederation final : public federationsender::FederationSenderApi {
   std::function<Result<json::Object>(const std::string& destination,
                                      const federationsender::SendInviteRequest&)>
       sendInvite;
+  std::function<Result<std::vector<json::Object>>(const std::string& destination,
+                                                  const federationsender::BackfillRequest&)>
+      backfill;
 
   std::atomic<int> missingEventsCalls{0}, stateIdsCalls{0}, eventCalls{0}, eventAuthCalls{0};
 
@@ -190,8 +193,10 @@ class FakeFederation final : public federationsender::FederationSenderApi {
     return out;
   }
   Result<std::vector<json::Object>> queryBackfill(
-      const CallContext&, const std::string&, const federationsender::BackfillRequest&) override {
-    return fail(ErrorCode::kUnavailable, "not faked");
+      const CallContext&, const std::string& destination,
+      const federationsender::BackfillRequest& request) override {
+    if (!backfill) return fail(ErrorCode::kUnavailable, "not faked");
+    return backfill(destination, request);
   }
   Result<json::Object> queryProfile(const CallContext&, const std::string&, const std::string&,
                                     const std::optional<std::string>&) override {

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,25 @@ class TwoServerTest : public FederationTest {
 
   // `fake` answers as `resident` would for requests sent by `origin`.
   void route(FakeFederation& fake, RoomserverApi& resident, const std::string& origin) {
+    // /backfill: the asked events and their ancestors, breadth first along prev_events.
+    fake.backfill = [&resident, this](const std::string&,
+                                      const federationsender::BackfillRequest& request)
+        -> Result<std::vector<json::Object>> {
+      std::vector<json::Object> out;
+      std::set<std::string> seen;
+      std::vector<std::string> frontier = request.fromEventIds;
+      while (!frontier.empty() && static_cast<int>(out.size()) < request.limit) {
+        PLEXUS_TRY(auto found, resident.queryEvents(ctx_, frontier));
+        frontier.clear();
+        for (const auto& e : found) {
+          if (!seen.insert(e.pdu.eventId()).second) continue;
+          if (static_cast<int>(out.size()) == request.limit) break;
+          out.push_back(e.pdu.json());
+          for (auto prev : e.pdu.prevEvents()) frontier.emplace_back(prev);
+        }
+      }
+      return out;
+    };
     fake.makeMembership =
         [&resident, origin, this](
             const std::string&, const std::string& roomId, const std::string& userId,

@@ -43,13 +43,15 @@ class RoomEventSource {
   // The known events among `eventIds` (unknown ones left out).
   virtual Result<std::vector<Event>> queryEvents(const CallContext& ctx,
                                                  const std::vector<std::string>& eventIds) = 0;
-  // Up to `limit` events older than the earliest this server has of the room, fetched from
-  // other servers in the room (checked and stored by the roomserver), in any order. Empty when
-  // there is nothing older or nobody to ask.
+  // Up to `limit` events leading up to `fromEventIds` (events this server lacks: the prev
+  // events of the oldest one it has), fetched from other servers in the room and checked by the
+  // roomserver, in any order. Empty when there is nothing older or nobody to ask.
   virtual Result<std::vector<Event>> backfill(const CallContext& ctx, const std::string& roomId,
+                                              const std::vector<std::string>& fromEventIds,
                                               int limit) {
     (void)ctx;
     (void)roomId;
+    (void)fromEventIds;
     (void)limit;
     return std::vector<Event>{};
   }

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <chrono>
 #include <limits>
+#include <set>
 
+#include "plexus/json/parse.h"
 #include "syncapi/impl/client_event.h"
 #include "syncapi/impl/sync_service.h"
 #include "syncapi/impl/visibility.h"
@@ -128,8 +130,35 @@ Result<bool> SyncService::historyMayContinue(const std::string& roomId) {
 }
 
 Result<bool> SyncService::backfillRoom(const std::string& roomId, int limit) {
+  // Ask for what leads up to the oldest timeline event here: its prev events that are not in
+  // the timeline (they may be stored as state-only outliers).
+  PLEXUS_TRY(auto oldest, store_->queryRoomEvents(roomId, kTimelineFloor, kMaxPos, 1, false));
+  if (oldest.empty()) return false;
+  auto pdu = json::parseObject(oldest.front().json, json::ParseOptions{false, 64});
+  if (!pdu.ok()) return false;
+  std::vector<std::string> prevs;
+  if (const json::Value* list = pdu->find("prev_events"); list && list->isArray()) {
+    for (const auto& p : *list->getArray()) {
+      // v1-v2: [event_id, hashes] pairs; later versions: event IDs.
+      if (const std::string* id = p.getString()) {
+        prevs.push_back(*id);
+      } else if (p.isArray() && !p.getArray()->empty() && p.getArray()->front().getString()) {
+        prevs.push_back(*p.getArray()->front().getString());
+      }
+    }
+  }
+  PLEXUS_TRY(auto known, store_->queryEvents(prevs));
+  std::set<std::string> inTimeline;
+  for (const auto& e : known) {
+    if (e.pos > kTimelineFloor) inTimeline.insert(e.eventId);
+  }
+  std::vector<std::string> from;
+  for (auto& id : prevs) {
+    if (!inTimeline.contains(id)) from.push_back(std::move(id));
+  }
+  if (from.empty()) return false;
   auto fetched = roomEvents_->backfill(CallContext::withTimeout(std::chrono::seconds(20)), roomId,
-                                       std::max(limit, 20));
+                                       from, std::max(limit, 20));
   if (!fetched.ok() || fetched->empty()) return false;
   std::vector<StoredEvent> events;
   events.reserve(fetched->size());

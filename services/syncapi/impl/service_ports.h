@@ -1,6 +1,7 @@
 // Adapters from the real service APIs to sync-api's ports, for the composition root:
 // ServiceKeySource answers /sync's key counts from KeyserverApi and "*" to-device targets
-// from AccountSyncApi's device list; RoomserverEventSource fetches state events by ID.
+// from AccountSyncApi's device list; RoomserverEventSource fetches state events by ID and
+// older history (backfill).
 #pragma once
 
 #include "accountsync/api/accountsync_api.h"
@@ -46,6 +47,16 @@ class RoomserverEventSource final : public RoomEventSource {
   Result<std::vector<Event>> queryEvents(const CallContext& ctx,
                                          const std::vector<std::string>& eventIds) override {
     PLEXUS_TRY(auto events, roomserver_.queryEvents(ctx, eventIds));
+    std::vector<Event> out;
+    out.reserve(events.size());
+    for (auto& e : events) out.push_back(Event{e.pdu.eventId(), e.pdu.json()});
+    return out;
+  }
+
+  Result<std::vector<Event>> backfill(const CallContext& ctx, const std::string& roomId,
+                                      const std::vector<std::string>& fromEventIds,
+                                      int limit) override {
+    PLEXUS_TRY(auto events, roomserver_.performBackfill(ctx, roomId, fromEventIds, limit));
     std::vector<Event> out;
     out.reserve(events.size());
     for (auto& e : events) out.push_back(Event{e.pdu.eventId(), e.pdu.json()});

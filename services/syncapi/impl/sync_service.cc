@@ -433,6 +433,13 @@ Status SyncService::inputRoomEvent(const roomserver::OutputRoomEvent& output) {
   // An invite over federation is stored like a room event: the invitee's membership becomes
   // "invite" and /sync shows it with the stripped state in its unsigned.invite_room_state.
   if (output.kind != Kind::kNewRoomEvent && output.kind != Kind::kInvite) return {};
+  if (output.kind == Kind::kInvite && output.addsStateEventIds.empty()) {
+    // The invite is the only state of that room here: it sets the invitee's membership.
+    roomserver::OutputRoomEvent invite = output;
+    invite.kind = Kind::kNewRoomEvent;
+    invite.addsStateEventIds = {output.eventId};
+    return inputRoomEvent(invite);
+  }
   PLEXUS_TRY_VOID(storeUnknownStateEvents(output));
 
   RoomEventWrite write;

@@ -215,16 +215,27 @@ Result<std::vector<std::optional<std::int64_t>>> SqlSyncStore::storeRoomEvents(
 namespace {
 
 // Inserts `events` at positions counting down from below `lowestQuery`'s answer (capped at
-// `ceiling`), skipping known IDs.
+// `ceiling`), skipping known IDs; with `promoteOutliers`, known outliers (below the floor) move
+// to the next position instead.
 Status insertBelow(storage::Transaction& tx, const std::vector<StoredEvent>& events,
-                   std::string_view lowestQuery, std::int64_t ceiling) {
+                   std::string_view lowestQuery, std::int64_t ceiling, bool promoteOutliers) {
   PLEXUS_TRY(Rows lowest, tx.query(lowestQuery));
   PLEXUS_TRY(std::int64_t lowestPos, lowest.front().int64(0));
   std::int64_t next = std::min(lowestPos, ceiling) - 1;
   for (const auto& e : events) {
     PLEXUS_TRY(Rows existing,
-               tx.query("SELECT 1 FROM syncapi_events WHERE event_id = $1", {e.eventId}));
-    if (!existing.empty()) continue;
+               tx.query("SELECT pos FROM syncapi_events WHERE event_id = $1", {e.eventId}));
+    if (!existing.empty()) {
+      // State that came without a timeline (a remote join's) and now turns up as history moves
+      // into the timeline; anything else stays where it is.
+      PLEXUS_TRY(std::int64_t pos, existing.front().int64(0));
+      if (promoteOutliers && pos < kTimelineFloor) {
+        PLEXUS_TRY_VOID(
+            tx.execute("UPDATE syncapi_events SET pos = $1 WHERE event_id = $2", {next, e.eventId}));
+        --next;
+      }
+      continue;
+    }
     PLEXUS_TRY_VOID(tx.execute(
         "INSERT INTO syncapi_events (pos, room_id, event_id, depth, type, sender, state_key, "
         "json, origin_ts, relates_to, rel_type) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
@@ -242,7 +253,7 @@ Status SqlSyncStore::storeOutlierEvents(const std::vector<StoredEvent>& events) 
   if (events.empty()) return {};
   return db_.runInTransaction([&](storage::Transaction& tx) -> Status {
     return insertBelow(tx, events, "SELECT COALESCE(MIN(pos), 0) FROM syncapi_events",
-                       kTimelineFloor);
+                       kTimelineFloor, /*promoteOutliers=*/false);
   });
 }
 
@@ -251,7 +262,7 @@ Status SqlSyncStore::storeBackfilledEvents(const std::vector<StoredEvent>& event
   const std::string lowest = "SELECT COALESCE(MIN(pos), 0) FROM syncapi_events WHERE pos > " +
                              std::to_string(kTimelineFloor);
   return db_.runInTransaction([&](storage::Transaction& tx) -> Status {
-    return insertBelow(tx, events, lowest, 0);
+    return insertBelow(tx, events, lowest, 0, /*promoteOutliers=*/true);
   });
 }
 

@@ -21,9 +21,11 @@ class MapEventSource final : public RoomEventSource {
     return out;
   }
   Result<std::vector<Event>> backfill(const CallContext&, const std::string& roomId,
+                                      const std::vector<std::string>& fromEventIds,
                                       int limit) override {
     ++backfillCalls;
     lastBackfillRoom = roomId;
+    lastFrom = fromEventIds;
     std::vector<Event> out;
     for (auto& e : history) {
       if (static_cast<int>(out.size()) == limit) break;
@@ -37,6 +39,7 @@ class MapEventSource final : public RoomEventSource {
   int calls = 0;
   int backfillCalls = 0;
   std::string lastBackfillRoom;
+  std::vector<std::string> lastFrom;
 };
 
 class SyncFederatedRoomsTest : public SyncServiceTest {
@@ -123,6 +126,9 @@ TEST_P(SyncFederatedRoomsTest, MessagesBackfillsHistoryFromBeforeTheJoin) {
                      {old[0].eventId, old[0].event}};
   roomserver::OutputRoomEvent join = remote.member("@alice:test", "join");
   join.addsStateEventIds.insert(join.addsStateEventIds.begin(), stateIds.begin(), stateIds.end());
+  // The join follows the newest old message and the visibility change (state, fetched with
+  // the join): backfill must start from both.
+  join.event.set("prev_events", json::Array{old[2].eventId, stateIds[2]});
   feed(join);
   feed(remote.message("@rita:remote", "new 1"));
 
@@ -144,6 +150,7 @@ TEST_P(SyncFederatedRoomsTest, MessagesBackfillsHistoryFromBeforeTheJoin) {
   json::Object second = page(*first.find("end")->getString(), 10);
   EXPECT_EQ(source_.backfillCalls, 1);
   EXPECT_EQ(source_.lastBackfillRoom, "!far:remote");
+  EXPECT_EQ(source_.lastFrom, (std::vector<std::string>{old[2].eventId, stateIds[2]}));
   EXPECT_EQ(bodies(array(second, {"chunk"})),
             (std::vector<std::string>{"old 3", "old 2", "old 1"}));
   // Nothing older is left: a further page asks again, finds nothing and ends.
@@ -165,6 +172,7 @@ TEST_P(SyncFederatedRoomsTest, FederatedInviteShowsTheStrippedStateFromTheInviti
   TestRoom remote("!far:remote");
   roomserver::OutputRoomEvent invite = remote.member("@alice:test", "invite", "@rita:remote");
   invite.kind = roomserver::OutputRoomEvent::Kind::kInvite;
+  invite.addsStateEventIds.clear();  // as the roomserver outputs it: the invite alone
   json::Array stripped{json::Object{{"type", "m.room.name"},
                                     {"sender", "@rita:remote"},
                                     {"state_key", ""},

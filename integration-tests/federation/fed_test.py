@@ -300,6 +300,57 @@ async def state_changes(alice, bob, carol, ctx):
                               f"bob's topic at {user.name}")
 
 
+async def server_state(user, room_id, event_type, state_key=""):
+    """The server's current state event content (GET /rooms/{id}/state/{type}/{key})."""
+    path = (f"/_matrix/client/v3/rooms/{urllib.parse.quote(room_id, safe='')}/state/"
+            f"{event_type}/{state_key}?access_token={user.client.access_token}")
+    resp = await user.client._send(RoomGetStateEventResponse, "GET", path,
+                                   response_data=(event_type, state_key, room_id))
+    return resp.content if isinstance(resp, RoomGetStateEventResponse) else None
+
+
+async def conflicting_state(alice, bob, carol, ctx):
+    room = ctx["room"]
+    # Both servers change the topic at the same moment, each on its own head: the room forks
+    # and every server must resolve the fork to the same topic.
+    a, b = "conflict a " + secrets.token_hex(3), "conflict b " + secrets.token_hex(3)
+    results = await asyncio.gather(
+        alice.client.room_put_state(room, "m.room.topic", {"topic": a}),
+        bob.client.room_put_state(room, "m.room.topic", {"topic": b}))
+    for r in results:
+        check(isinstance(r, RoomPutStateResponse), f"topic: {r}")
+    deadline = time.monotonic() + STEP_TIMEOUT - 5
+    seen = []
+    while time.monotonic() < deadline:
+        # A message from each side merges the fork (its prev_events name both heads).
+        seen = [await server_state(u, room, "m.room.topic") for u in (alice, bob, carol)]
+        topics = [s.get("topic") if s else None for s in seen]
+        if topics[0] in (a, b) and topics.count(topics[0]) == 3:
+            return
+        await send_text(alice, room, "merge " + secrets.token_hex(2))
+        await asyncio.sleep(0.5)
+    raise Failed(f"the servers disagree on the topic: {seen}")
+
+
+async def new_device_seen_across_servers(alice, bob, carol, ctx, store):
+    # Bob logs in on a second device and uploads its keys; alice (another server, sharing rooms
+    # with bob) learns of it through a device-list update and /keys/query over federation.
+    config = AsyncClientConfig(encryption_enabled=True, store_sync_tokens=False)
+    second = AsyncClient(bob.node.url, bob.name, store_path=store, config=config)
+    try:
+        login = await second.login("pw-" + bob.name, device_name="second")
+        check(hasattr(login, "device_id"), f"login: {login}")
+        if second.should_upload_keys:
+            up = await second.keys_upload()
+            check(isinstance(up, KeysUploadResponse), f"keys upload: {up}")
+        await alice.sync_until(
+            lambda: any(d.id == second.device_id
+                        for d in alice.client.device_store.active_user_devices(bob.id)),
+            "bob's new device at alice")
+    finally:
+        await second.close()
+
+
 async def invite_across_servers(alice, bob, carol, ctx):
     resp = await alice.client.room_create(name="private", invite=[bob.id])
     check(isinstance(resp, RoomCreateResponse), f"createRoom with a remote invite: {resp}")
@@ -442,6 +493,8 @@ async def main(binary, work):
                        history_before_join(alice, bob, carol, ctx))
             await step("name, topic and power-level changes across servers",
                        state_changes(alice, bob, carol, ctx))
+            await step("concurrent conflicting state on two servers resolves the same everywhere",
+                       conflicting_state(alice, bob, carol, ctx))
         await step("invite a remote user, invite-only refuses others",
                    invite_across_servers(alice, bob, carol, ctx))
         if ok:
@@ -451,6 +504,9 @@ async def main(binary, work):
                    to_device_across_servers(alice, bob, carol, ctx))
         await step("Megolm round trip between users on different servers",
                    megolm_across_servers(alice, bob, carol, ctx))
+        await step("a new device of a remote user reaches /keys/query (device-list update)",
+                   new_device_seen_across_servers(alice, bob, carol, ctx,
+                                                  tempfile.mkdtemp(dir=work)))
         if ok:
             await step("kick, rejoin and ban across servers", kick_ban_rejoin(alice, bob, carol, ctx))
             await step("a stopped server catches up with nothing lost",

@@ -15,9 +15,9 @@ using namespace federationsender;
 // Answers profile, directory and publicRooms queries from maps; everything else is refused.
 class FakeRemoteServers final : public FederationSenderApi {
  public:
-  std::map<std::string, json::Object> profiles;                 // user ID -> profile
-  std::map<std::string, DirectoryResponse> aliases;             // alias -> answer
-  std::map<std::string, json::Object> directories;              // server -> publicRooms answer
+  std::map<std::string, json::Object> profiles;                   // user ID -> profile
+  std::map<std::string, DirectoryResponse> aliases;               // alias -> answer
+  std::map<std::string, json::Object> directories;                // server -> publicRooms answer
   std::vector<std::pair<std::string, json::Object>> roomQueries;  // (server, body)
   std::mutex mutex;
 
@@ -82,8 +82,8 @@ class FakeRemoteServers final : public FederationSenderApi {
                                                        const MissingEventsRequest&) override {
     return no();
   }
-  Result<StateIdsResponse> queryStateIds(const CallContext&, const std::string&,
-                                         const std::string&, const std::string&) override {
+  Result<StateIdsResponse> queryStateIds(const CallContext&, const std::string&, const std::string&,
+                                         const std::string&) override {
     return no();
   }
   Result<StateResponse> queryState(const CallContext&, const std::string&, const std::string&,
@@ -115,8 +115,7 @@ class FakeRemoteServers final : public FederationSenderApi {
                                         const json::Object&) override {
     return no();
   }
-  Status performSendEdu(const CallContext&, const std::vector<std::string>&,
-                        const Edu&) override {
+  Status performSendEdu(const CallContext&, const std::vector<std::string>&, const Edu&) override {
     return no();
   }
 
@@ -134,8 +133,8 @@ TEST_F(FederatedLookupsTest, RemoteProfilesComeFromTheUsersServer) {
   TestUser alice = registerUser("alice");
   remote_.profiles["@rita:far.test"] =
       json::Object{{"displayname", "Rita"}, {"avatar_url", "mxc://far.test/abc"}};
-  Reply whole = call("GET", "/_matrix/client/v3/profile/" + enc("@rita:far.test"), "",
-                     alice.accessToken);
+  Reply whole =
+      call("GET", "/_matrix/client/v3/profile/" + enc("@rita:far.test"), "", alice.accessToken);
   EXPECT_EQ(whole.status, 200) << whole.raw;
   EXPECT_EQ(whole.str("displayname"), "Rita");
   EXPECT_EQ(whole.str("avatar_url"), "mxc://far.test/abc");
@@ -144,12 +143,12 @@ TEST_F(FederatedLookupsTest, RemoteProfilesComeFromTheUsersServer) {
   EXPECT_EQ(name.status, 200) << name.raw;
   EXPECT_EQ(name.str("displayname"), "Rita");
 
-  Reply unknown = call("GET", "/_matrix/client/v3/profile/" + enc("@nobody:far.test"), "",
-                       alice.accessToken);
+  Reply unknown =
+      call("GET", "/_matrix/client/v3/profile/" + enc("@nobody:far.test"), "", alice.accessToken);
   EXPECT_EQ(unknown.status, 404);
   EXPECT_EQ(unknown.errcode(), "M_NOT_FOUND");
-  Reply down = call("GET", "/_matrix/client/v3/profile/" + enc("@x:down.test"), "",
-                    alice.accessToken);
+  Reply down =
+      call("GET", "/_matrix/client/v3/profile/" + enc("@x:down.test"), "", alice.accessToken);
   EXPECT_EQ(down.status, 503) << down.raw;
 }
 
@@ -168,10 +167,12 @@ TEST_F(FederatedLookupsTest, RemoteAliasesAreAskedOfTheirServer) {
 
 TEST_F(FederatedLookupsTest, RemoteDirectoriesForwardTheQuery) {
   TestUser alice = registerUser("alice");
-  remote_.directories["far.test"] = json::Object{
-      {"chunk", json::Array{json::Object{{"room_id", "!a:far.test"}, {"num_joined_members", 3},
-                                         {"world_readable", false}, {"guest_can_join", false}}}},
-      {"total_room_count_estimate", 1}};
+  remote_.directories["far.test"] =
+      json::Object{{"chunk", json::Array{json::Object{{"room_id", "!a:far.test"},
+                                                      {"num_joined_members", 3},
+                                                      {"world_readable", false},
+                                                      {"guest_can_join", false}}}},
+                   {"total_room_count_estimate", 1}};
   Reply get = call("GET", "/_matrix/client/v3/publicRooms?server=far.test&limit=5");
   ASSERT_EQ(get.status, 200) << get.raw;
   const json::Value* chunk = get.get("chunk");
@@ -193,8 +194,8 @@ class NoFederationLookupsTest : public RoomApiTest {};
 
 TEST_F(NoFederationLookupsTest, WithoutFederationRemoteLookupsAreNotFound) {
   TestUser alice = registerUser("alice");
-  Reply profile = call("GET", "/_matrix/client/v3/profile/" + enc("@rita:far.test"), "",
-                       alice.accessToken);
+  Reply profile =
+      call("GET", "/_matrix/client/v3/profile/" + enc("@rita:far.test"), "", alice.accessToken);
   EXPECT_EQ(profile.status, 404);
   Reply alias = call("GET", "/_matrix/client/v3/directory/room/" + enc("#lobby:far.test"));
   EXPECT_EQ(alias.status, 404);

@@ -35,15 +35,15 @@ struct MakeMembershipResponse {
 struct SendJoinRequest {
   std::string roomId;
   std::string eventId;
-  json::Object event;         // our signed join event
-  bool omitMembers = false;   // ask for a partial-state answer (MSC3706); false for now
+  json::Object event;        // our signed join event
+  bool omitMembers = false;  // ask for a partial-state answer (MSC3706); false for now
 };
 struct SendJoinResponse {
-  std::string origin;                     // the resident server that answered
-  std::vector<json::Object> state;        // the room state before the join
-  std::vector<json::Object> authChain;    // the auth chain of that state and of the event
-  std::optional<json::Object> event;      // the join as the resident server signed it
-                                          // (restricted joins: join_authorised_via_users_server)
+  std::string origin;                   // the resident server that answered
+  std::vector<json::Object> state;      // the room state before the join
+  std::vector<json::Object> authChain;  // the auth chain of that state and of the event
+  std::optional<json::Object> event;    // the join as the resident server signed it
+                                        // (restricted joins: join_authorised_via_users_server)
   bool membersOmitted = false;
   std::vector<std::string> serversInRoom;  // only with membersOmitted
 };
@@ -53,7 +53,7 @@ struct SendInviteRequest {
   std::string roomId;
   std::string eventId;
   std::string roomVersion;
-  json::Object event;                       // the invite, signed by us
+  json::Object event;                         // the invite, signed by us
   std::vector<json::Object> inviteRoomState;  // stripped state for the invitee's client
 };
 
@@ -181,8 +181,8 @@ class FederationSenderApi {
   // --- Queued delivery ---
   // Queues an EDU for each destination (our own server name is skipped). Persisted before it
   // returns. Errors: storage errors.
-  virtual Status performSendEdu(const CallContext& ctx, const std::vector<std::string>& destinations,
-                                const Edu& edu) = 0;
+  virtual Status performSendEdu(const CallContext& ctx,
+                                const std::vector<std::string>& destinations, const Edu& edu) = 0;
 };
 
 }  // namespace plexus::federationsender

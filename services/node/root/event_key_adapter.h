@@ -12,7 +12,8 @@ class RemoteKeyCacheEventKeys final : public roomserver::EventKeySource {
  public:
   explicit RemoteKeyCacheEventKeys(federationapi::RemoteKeyCache& cache) : cache_(cache) {}
 
-  void ensureKeys(const CallContext& ctx, const std::map<std::string, std::set<std::string>>& keyIds,
+  void ensureKeys(const CallContext& ctx,
+                  const std::map<std::string, std::set<std::string>>& keyIds,
                   std::int64_t minimumValidUntilTs) override;
   std::optional<crypto::PublicKey> keyForEvent(std::string_view server, std::string_view keyId,
                                                std::int64_t originServerTs,

@@ -21,8 +21,8 @@ std::string serverOf(std::string_view userId) {
 }  // namespace
 
 Result<std::vector<RoomEvent>> RoomserverService::performBackfill(
-    const CallContext& ctx, const std::string& roomId,
-    const std::vector<std::string>& fromEventIds, int limit) {
+    const CallContext& ctx, const std::string& roomId, const std::vector<std::string>& fromEventIds,
+    int limit) {
   if (fromEventIds.empty()) return fail(ErrorCode::kInvalidParam, "backfill needs event IDs");
   federationsender::FederationSenderApi* federation = federation_.load();
   PLEXUS_TRY(std::vector<JoinedMember> members, queryJoinedMembers(ctx, roomId));
@@ -45,8 +45,8 @@ Result<std::vector<RoomEvent>> RoomserverService::performBackfill(
     const std::string& server = servers[i].second;
     auto answer = federation->queryBackfill(ctx, server, request);
     if (!answer.ok()) {
-      log::debug("backfill failed", {{"room_id", roomId}, {"server", server},
-                                     {"error", answer.error().message}});
+      log::debug("backfill failed",
+                 {{"room_id", roomId}, {"server", server}, {"error", answer.error().message}});
       continue;
     }
     if (answer->empty()) continue;

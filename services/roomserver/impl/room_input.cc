@@ -92,7 +92,8 @@ Result<InputEventResult> RoomInput::process(ReceivedEvent ev, const std::string&
   auto fromHeadSlot = [&](const StateSlot* slot) {
     if (slot && slot->eventNid != 0 &&
         std::find(authIds.begin(), authIds.end(), slot->eventId) != authIds.end()) {
-      fromHead.emplace(slot->eventId, KnownEvent{slot->eventNid, slot->pdu, false, false, false, 0});
+      fromHead.emplace(slot->eventId,
+                       KnownEvent{slot->eventNid, slot->pdu, false, false, false, 0});
     }
   };
   for (const auto& tuple : eventauth::authStateTuplesFor(pdu)) {

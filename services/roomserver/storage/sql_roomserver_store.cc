@@ -55,16 +55,6 @@ Result<std::vector<StoredEvent>> readEvents(const storage::Rows& rows) {
   return out;
 }
 
-// "$1, $2, ..., $n"
-std::string placeholders(std::size_t n) {
-  std::string out;
-  for (std::size_t i = 1; i <= n; ++i) {
-    if (i > 1) out.append(", ");
-    out.push_back('$');
-    out.append(std::to_string(i));
-  }
-  return out;
-}
 
 // Snapshot entries are packed as little-endian int64 triples.
 void putInt64(std::string& out, std::int64_t v) {
@@ -270,7 +260,7 @@ Result<std::vector<StoredEvent>> SqlRoomserverStore::eventsByIds(
   if (ids.empty()) return std::vector<StoredEvent>();
   Params params(ids.begin(), ids.end());
   PLEXUS_TRY(auto rows, ex.query("SELECT " + std::string(kEventColumns) + std::string(kEventJoins) +
-                                     " WHERE e.event_id IN (" + placeholders(ids.size()) + ")",
+                                     " WHERE e.event_id IN (" + sqlPlaceholders(ids.size()) + ")",
                                  params));
   return readEvents(rows);
 }
@@ -280,7 +270,7 @@ Result<std::vector<StoredEvent>> SqlRoomserverStore::eventsByNids(
   if (nids.empty()) return std::vector<StoredEvent>();
   Params params(nids.begin(), nids.end());
   PLEXUS_TRY(auto rows, ex.query("SELECT " + std::string(kEventColumns) + std::string(kEventJoins) +
-                                     " WHERE e.event_nid IN (" + placeholders(nids.size()) + ")",
+                                     " WHERE e.event_nid IN (" + sqlPlaceholders(nids.size()) + ")",
                                  params));
   return readEvents(rows);
 }
@@ -369,6 +359,16 @@ Result<std::vector<StateEntry>> SqlRoomserverStore::currentState(Executor& ex,
     PLEXUS_TRY(e.stateKeyNid, row.int64(1));
     PLEXUS_TRY(e.eventNid, row.int64(2));
     out.push_back(e);
+  }
+  return out;
+}
+
+std::string sqlPlaceholders(std::size_t n) {
+  std::string out;
+  for (std::size_t i = 1; i <= n; ++i) {
+    if (i > 1) out.append(", ");
+    out.push_back('$');
+    out.append(std::to_string(i));
   }
   return out;
 }

@@ -11,6 +11,9 @@
 
 namespace plexus::roomserver {
 
+// "$1, $2, ..., $n": the parameters of an IN (...) list.
+std::string sqlPlaceholders(std::size_t n);
+
 class SqlRoomserverStore final : public RoomserverStore {
  public:
   explicit SqlRoomserverStore(storage::Database& db) : db_(db) {}

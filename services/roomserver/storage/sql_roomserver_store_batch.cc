@@ -32,16 +32,6 @@ std::string valueRows(std::size_t rows, std::size_t columns) {
   return out;
 }
 
-std::string inList(std::size_t n) {
-  std::string out;
-  for (std::size_t i = 1; i <= n; ++i) {
-    if (i > 1) out.append(", ");
-    out.push_back('$');
-    out.append(std::to_string(i));
-  }
-  return out;
-}
-
 }  // namespace
 
 Result<std::vector<std::int64_t>> SqlRoomserverStore::stateKeyNids(
@@ -66,7 +56,7 @@ Result<std::vector<std::int64_t>> SqlRoomserverStore::stateKeyNids(
                     keys.begin() + static_cast<std::ptrdiff_t>(at + n));
       PLEXUS_TRY(auto rows, ex.query("SELECT state_key, state_key_nid FROM roomserver_state_keys "
                                      "WHERE state_key IN (" +
-                                         inList(n) + ")",
+                                         sqlPlaceholders(n) + ")",
                                      params));
       for (auto row : rows) {
         PLEXUS_TRY(std::string key, row.text(0));

@@ -81,9 +81,9 @@ TEST_P(FederationBackfillTest, ForgedHistoryIsLeftOut) {
   ASSERT_FALSE(room.joinEventId.empty());
   // The resident answers with its history, one event of which someone tampered with.
   auto honest = federation_.backfill;
-  federation_.backfill = [&](const std::string& destination,
-                             const federationsender::BackfillRequest& request)
-      -> Result<std::vector<json::Object>> {
+  federation_.backfill =
+      [&](const std::string& destination,
+          const federationsender::BackfillRequest& request) -> Result<std::vector<json::Object>> {
     PLEXUS_TRY(auto events, honest(destination, request));
     for (auto& e : events) {
       const json::Value* content = e.find("content");

@@ -39,9 +39,10 @@ class TwoServerTest : public FederationTest {
   // `fake` answers as `resident` would for requests sent by `origin`.
   void route(FakeFederation& fake, RoomserverApi& resident, const std::string& origin) {
     // /backfill: the asked events and their ancestors, breadth first along prev_events.
-    fake.backfill = [&resident, this](const std::string&,
-                                      const federationsender::BackfillRequest& request)
-        -> Result<std::vector<json::Object>> {
+    fake.backfill =
+        [&resident, this](
+            const std::string&,
+            const federationsender::BackfillRequest& request) -> Result<std::vector<json::Object>> {
       std::vector<json::Object> out;
       std::set<std::string> seen;
       std::vector<std::string> frontier = request.fromEventIds;

@@ -58,8 +58,7 @@ TEST_P(SyncFederatedRoomsTest, RemoteJoinShowsTheFetchedStateButNotAsTimeline) {
   std::vector<roomserver::OutputRoomEvent> history = {
       remote.create("@rita:remote"), remote.member("@rita:remote", "join"),
       remote.event("m.room.name", "@rita:remote", json::Object{{"name", "Far away"}}, ""),
-      remote.event("m.room.join_rules", "@rita:remote", json::Object{{"join_rule", "public"}},
-                   "")};
+      remote.event("m.room.join_rules", "@rita:remote", json::Object{{"join_rule", "public"}}, "")};
   std::vector<std::string> stateIds;
   for (const auto& e : history) {
     source_.events[e.eventId] = e.event;
@@ -80,7 +79,8 @@ TEST_P(SyncFederatedRoomsTest, RemoteJoinShowsTheFetchedStateButNotAsTimeline) {
   EXPECT_EQ(bodies(timeline), std::vector<std::string>{"welcome"});
   auto state = array(after, {"rooms", "join", "!far:remote", "state", "events"});
   std::map<std::string, std::string> types;
-  for (const auto& e : state) types[std::string(*e.getStringAt("type"))] = *e.getStringAt("event_id");
+  for (const auto& e : state)
+    types[std::string(*e.getStringAt("type"))] = *e.getStringAt("event_id");
   EXPECT_EQ(types["m.room.create"], stateIds[0]);
   EXPECT_EQ(types["m.room.name"], stateIds[2]);
   EXPECT_EQ(types["m.room.join_rules"], stateIds[3]);

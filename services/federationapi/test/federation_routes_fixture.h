@@ -62,6 +62,11 @@ class RoomserverDouble final : public roomserver::RoomserverApi {
   Result<json::Object> inputInvite(const CallContext& ctx, const InviteInput& r) override {
     return onInvite ? onInvite(r) : real_.inputInvite(ctx, r);
   }
+  Result<std::vector<roomserver::RoomEvent>> performBackfill(
+      const CallContext& ctx, const std::string& roomId, const std::vector<std::string>& from,
+      int limit) override {
+    return real_.performBackfill(ctx, roomId, from, limit);
+  }
 
   // Forwarded unchanged.
   Result<roomserver::CreateRoomResponse> performCreateRoom(

@@ -23,6 +23,8 @@ struct Context {
   boost::asio::io_context& io;
   boost::asio::ip::tcp::endpoint endpoint;
   const Options& options;
+  // Where receivers of the latency mode live (--receiver-port); equal to `endpoint` otherwise.
+  boost::asio::ip::tcp::endpoint receiver = endpoint;
 };
 
 // Milliseconds between two instants, as a double.

@@ -43,6 +43,14 @@ int main(int argc, char** argv) {
   }
   boost::asio::io_context io(1);
   Context ctx{io, {address, options->port}, *options};
+  if (options->receiverPort) {
+    auto receiverAddress = boost::asio::ip::make_address(options->receiverHost, ec);
+    if (ec) {
+      std::fprintf(stderr, "plexus_loadgen: bad --receiver-host '%s'\n", options->receiverHost.c_str());
+      return 2;
+    }
+    ctx.receiver = {receiverAddress, *options->receiverPort};
+  }
   auto mode = [&]() -> boost::asio::awaitable<int> {
     if (options->mode == "latency") co_return co_await runLatency(ctx);
     if (options->mode == "sequential") co_return co_await runSequential(ctx);

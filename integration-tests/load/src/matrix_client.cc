@@ -146,6 +146,16 @@ asio::awaitable<bool> joinRoom(HttpConnection& conn, const Account& account,
   co_return r.ok();
 }
 
+asio::awaitable<bool> joinRoomVia(HttpConnection& conn, const Account& account,
+                                  const std::string& roomId, const std::string& via,
+                                  std::string& error) {
+  std::string target = "/_matrix/client/v3/join/" + urlEncode(roomId);
+  if (!via.empty()) target += "?server_name=" + urlEncode(via);
+  HttpResult r = co_await conn.request("POST", std::move(target), "{}", account.token, kSetupTimeout);
+  if (!r.ok()) error = "join via " + via + ": " + describe(r);
+  co_return r.ok();
+}
+
 asio::awaitable<HttpResult> sendMessage(HttpConnection& conn, const Account& account,
                                         const std::string& roomId, std::uint64_t seq,
                                         std::chrono::milliseconds timeout) {

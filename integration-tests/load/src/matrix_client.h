@@ -52,6 +52,10 @@ boost::asio::awaitable<std::optional<std::string>> createRoom(HttpConnection& co
                                                              std::string& error);
 boost::asio::awaitable<bool> joinRoom(HttpConnection& conn, const Account& account,
                                       const std::string& roomId, std::string& error);
+// POST /join/{roomId}?server_name=via: a join that may go over federation (via: the room's server).
+boost::asio::awaitable<bool> joinRoomVia(HttpConnection& conn, const Account& account,
+                                         const std::string& roomId, const std::string& via,
+                                         std::string& error);
 // PUT /rooms/{roomId}/send/m.room.message/{txnId} with body messageBody(seq).
 boost::asio::awaitable<HttpResult> sendMessage(HttpConnection& conn, const Account& account,
                                                const std::string& roomId, std::uint64_t seq,

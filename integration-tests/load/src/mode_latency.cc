@@ -5,6 +5,10 @@
 // sends over a small pool of extra connections, opened on demand so that the pacing stays open
 // loop (a slow answer never delays the next send). The pacer walks an absolute schedule
 // (start + seq/rate) so timer jitter does not accumulate.
+//
+// Across servers (--receiver-port): the senders and their rooms stay on the first node; N
+// receivers registered on the second node join the rooms over federation (?server_name=
+// --join-via) and only they long-poll, so every arrival measures send -> the other server's /sync.
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <cstdio>
@@ -39,6 +43,7 @@ struct Message {
 struct Run {
   explicit Run(asio::io_context& io) : sends(io), syncs(io), arrivals(io) {}
   std::vector<Client> clients;
+  std::vector<Client> receivers;  // across servers only: the members on the receiver node
   std::vector<std::string> rooms;
   std::vector<Message> messages;
   WaitGroup sends, syncs;
@@ -126,6 +131,14 @@ asio::awaitable<int> runLatency(Context& ctx) {
   run.clients.resize(accounts->size());
   for (std::size_t i = 0; i < accounts->size(); ++i) run.clients[i].account = (*accounts)[i];
   const int n = o.clients;
+  const bool federated = o.receiverPort.has_value();
+  Context rctx{ctx.io, ctx.receiver, ctx.options, ctx.receiver};
+  if (federated) {
+    auto receivers = co_await registerUsers(rctx, o.clients, "latr");
+    if (!receivers) co_return 1;
+    run.receivers.resize(receivers->size());
+    for (std::size_t i = 0; i < receivers->size(); ++i) run.receivers[i].account = (*receivers)[i];
+  }
 
   run.rooms.resize(static_cast<std::size_t>(o.rooms));
   std::string error;
@@ -133,7 +146,8 @@ asio::awaitable<int> runLatency(Context& ctx) {
       [&](HttpConnection& conn, int r) -> asio::awaitable<bool> {
         std::string err;
         auto roomId = co_await createRoom(conn, run.clients[r % n].account, err);
-        if (roomId && n > 1 && !co_await joinRoom(conn, run.clients[(r + 1) % n].account, *roomId, err)) {
+        if (roomId && !federated && n > 1 &&
+            !co_await joinRoom(conn, run.clients[(r + 1) % n].account, *roomId, err)) {
           roomId.reset();
         }
         if (!roomId) {
@@ -147,16 +161,37 @@ asio::awaitable<int> runLatency(Context& ctx) {
     reportError("room setup", error);
     co_return 1;
   }
+  if (federated) {
+    // Remote joins (make_join/send_join between the nodes); each receiver joins its rooms.
+    const auto joinStart = Clock::now();
+    ok = co_await forEachConcurrent(rctx, o.rooms, o.setupConcurrency,
+        [&](HttpConnection& conn, int r) -> asio::awaitable<bool> {
+          std::string err;
+          if (!co_await joinRoomVia(conn, run.receivers[(r + 1) % n].account, run.rooms[r], o.joinVia, err)) {
+            error = err;
+            co_return false;
+          }
+          co_return true;
+        });
+    if (!ok) {
+      reportError("federated join", error);
+      co_return 1;
+    }
+    std::printf("%d rooms joined over federation in %.0f ms\n", o.rooms, msBetween(joinStart, Clock::now()));
+    std::fflush(stdout);
+  }
+  std::vector<Client>& syncers = federated ? run.receivers : run.clients;
+  Context& syncCtx = federated ? rctx : ctx;
   // Initial syncs give every client its starting point; the rooms' history is not measured.
-  ok = co_await forEachConcurrent(ctx, n, o.setupConcurrency,
+  ok = co_await forEachConcurrent(syncCtx, n, o.setupConcurrency,
       [&](HttpConnection& conn, int i) -> asio::awaitable<bool> {
-        HttpResult r = co_await sync(conn, run.clients[i].account, "", 0, true);
+        HttpResult r = co_await sync(conn, syncers[i].account, "", 0, true);
         auto batch = r.ok() ? readSyncBatch(r.body) : std::nullopt;
         if (!batch) {
           error = r.status ? r.body.substr(0, 200) : r.error;
           co_return false;
         }
-        run.clients[i].since = batch->nextBatch;
+        syncers[i].since = batch->nextBatch;
         co_return true;
       });
   if (!ok) {
@@ -169,8 +204,8 @@ asio::awaitable<int> runLatency(Context& ctx) {
   const auto hardDeadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
       std::chrono::duration<double>(o.duration + o.grace + 120));
   run.syncs.add(n);
-  for (auto& c : run.clients) {
-    c.syncConn = std::make_unique<HttpConnection>(ctx.io, ctx.endpoint);
+  for (auto& c : syncers) {
+    c.syncConn = std::make_unique<HttpConnection>(ctx.io, syncCtx.endpoint);
     asio::co_spawn(ctx.io, syncLoop(ctx, run, c, hardDeadline), asio::detached);
   }
   co_await sleepFor(ctx.io, std::chrono::milliseconds(500));  // let the long-polls park
@@ -191,7 +226,7 @@ asio::awaitable<int> runLatency(Context& ctx) {
                                                                std::chrono::duration<double>(o.grace)));
   co_await run.arrivals.wait(graceEnd);
   run.stopping = true;
-  for (auto& c : run.clients) c.syncConn->close();
+  for (auto& c : syncers) c.syncConn->close();
   co_await run.syncs.wait(Clock::now() + std::chrono::seconds(5));
   for (auto& c : run.clients)
     for (auto& conn : c.idle) conn->close();
@@ -216,10 +251,10 @@ asio::awaitable<int> runLatency(Context& ctx) {
   std::printf("send request->response:        p50 %.2f ms, p90 %.2f, p99 %.2f, max %.2f\n",
               run.sendLatency.percentile(50), run.sendLatency.percentile(90), run.sendLatency.percentile(99),
               run.sendLatency.max());
-  std::printf("RESULT mode=latency clients=%d rooms=%d rate=%.0f sent=%llu received=%llu lost=%llu "
+  std::printf("RESULT mode=latency%s clients=%d rooms=%d rate=%.0f sent=%llu received=%llu lost=%llu "
               "send_errors=%llu sync_errors=%llu duplicates=%llu limited=%llu max_send_conns=%d "
               "achieved_rate=%.0f node_cpu_s=%.2f node_cpu_ms_per_msg=%.3f %s %s %s\n",
-              o.clients, o.rooms, o.rate, static_cast<unsigned long long>(sent),
+              federated ? " federated=1" : "", o.clients, o.rooms, o.rate, static_cast<unsigned long long>(sent),
               static_cast<unsigned long long>(received), static_cast<unsigned long long>(lost),
               static_cast<unsigned long long>(run.sendErrors), static_cast<unsigned long long>(run.syncErrors),
               static_cast<unsigned long long>(run.duplicates), static_cast<unsigned long long>(run.limitedBatches),

@@ -44,6 +44,10 @@ Flags (defaults in brackets):
   --pid PID                the node's process: idle samples its VmRSS/VmHWM every 250 ms;
                            the send modes report its CPU time per message (/proc/PID/stat)
   --check                  exit 1 on any failed request, lost message or missing connection
+  --receiver-port P        latency across servers: receivers live on the node at
+  --receiver-host H          H:P [127.0.0.1] (register, join, /sync there); senders and rooms
+                           stay on --host/--port (federation: send -> other server's /sync)
+  --join-via NAME          latency: receivers join with ?server_name=NAME (the rooms' server)
 )";
 
 template <typename T>
@@ -112,6 +116,9 @@ std::optional<Options> parseOptions(int argc, char** argv, int& exitCode) {
     else if (name == "--ramp-concurrency") ok = number(v, o.rampConcurrency) && o.rampConcurrency > 0;
     else if (name == "--grace") ok = number(v, o.grace) && o.grace >= 0;
     else if (name == "--prefix") o.prefix = v;
+    else if (name == "--receiver-port") { std::uint16_t p = 0; ok = number(v, p) && p > 0; o.receiverPort = p; }
+    else if (name == "--receiver-host") o.receiverHost = v;
+    else if (name == "--join-via") o.joinVia = v;
     else if (name == "--log") o.logFile = v;
     else if (name == "--pid") { ok = number(v, pid) && pid > 0; o.pid = pid; }
     else {

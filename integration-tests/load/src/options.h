@@ -31,6 +31,11 @@ struct Options {
   std::optional<int> pid;      // node process to sample VmRSS/VmHWM from
   bool check = false;
   std::string logFile;                // startup: the node's stdout and stderr go here
+  // latency across servers: receivers register, join and /sync on this other node (its client
+  // port); senders stay on --host/--port. Joins go through `joinVia` (?server_name=).
+  std::optional<std::uint16_t> receiverPort;
+  std::string receiverHost = "127.0.0.1";
+  std::string joinVia;                // latency: server_name for the receivers' joins
   std::vector<std::string> command;   // startup: the node command line (after --)          // exit 1 unless every request succeeded and every message arrived
 };
 

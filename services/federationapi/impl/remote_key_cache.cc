@@ -1,6 +1,7 @@
 // RemoteKeyCache: lookups, refreshes and persistence of other servers' keys.
 #include "federationapi/impl/remote_key_cache.h"
 
+#include <chrono>
 #include <utility>
 #include <vector>
 
@@ -94,8 +95,15 @@ Status RemoteKeyCache::ensureKeys(const federation::ServerName& server,
                                   std::int64_t minimumValidUntilTs) {
   std::int64_t nowMs = now_();
   {
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
     if (satisfiedLocked(server.str(), keyIds, minimumValidUntilTs)) return {};
+    // Another request is fetching this server's keys: wait for that answer instead of failing
+    // (a burst of events from a server we have not met yet all need the same keys).
+    if (inFlight_.contains(server.str())) {
+      fetchDone_.wait_for(lock, std::chrono::milliseconds(options_.inFlightWaitMs),
+                          [&] { return !inFlight_.contains(server.str()); });
+      if (satisfiedLocked(server.str(), keyIds, minimumValidUntilTs)) return {};
+    }
     auto last = lastFetch_.find(server.str());
     if (last != lastFetch_.end() && nowMs - last->second < options_.retryIntervalMs)
       return fail(ErrorCode::kUnavailable,
@@ -105,8 +113,15 @@ Status RemoteKeyCache::ensureKeys(const federation::ServerName& server,
         return nowMs - entry.second >= options_.retryIntervalMs;
       });
     lastFetch_[server.str()] = nowMs;
+    inFlight_.insert(server.str());
   }
-  return fetchAndStore(server, keyIds, minimumValidUntilTs);
+  Status fetched = fetchAndStore(server, keyIds, minimumValidUntilTs);
+  {
+    std::lock_guard lock(mutex_);
+    inFlight_.erase(server.str());
+  }
+  fetchDone_.notify_all();
+  return fetched;
 }
 
 Status RemoteKeyCache::fetchAndStore(const federation::ServerName& server,

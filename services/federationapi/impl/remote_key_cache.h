@@ -4,10 +4,12 @@
 // endpoint re-serves. Thread-safe; fetches run without holding the lock.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 
@@ -24,6 +26,9 @@ struct RemoteKeyCacheOptions {
   // keys (or notary queries asking for more validity than it publishes) cannot turn into a
   // stream of outbound fetches.
   std::int64_t retryIntervalMs = 60'000;
+  // A request that needs a server's keys while another request fetches them waits this long
+  // for that fetch (single flight) before giving up.
+  std::int64_t inFlightWaitMs = 30'000;
 };
 
 class RemoteKeyCache {
@@ -76,8 +81,10 @@ class RemoteKeyCache {
   RemoteKeyCacheOptions options_;
   NowMs now_;
   mutable std::mutex mutex_;
+  std::condition_variable fetchDone_;
   federation::KeyRing ring_;
   std::map<std::string, std::int64_t> lastFetch_;
+  std::set<std::string> inFlight_;  // servers whose keys a request is fetching now
 };
 
 }  // namespace plexus::federationapi

@@ -6,9 +6,11 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "federationapi/impl/own_signing_keys.h"
 #include "federationapi/impl/remote_key_cache.h"
@@ -39,6 +41,7 @@ class FakeKeyFetcher : public federation::KeyFetcher {
 
   Result<json::Object> fetchDirect(const federation::ServerName& server) override {
     ++directCalls;
+    if (delayMs > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delayMs));
     auto it = servers_.find(server.str());
     if (it == servers_.end()) return fail(ErrorCode::kUnavailable, "unreachable");
     return it->second.keyResponse();
@@ -48,6 +51,7 @@ class FakeKeyFetcher : public federation::KeyFetcher {
   }
 
   std::atomic<int> directCalls{0};
+  int delayMs = 0;  // a slow server
 
  private:
   std::map<std::string, FakeServer> servers_;

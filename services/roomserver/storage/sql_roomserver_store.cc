@@ -255,24 +255,39 @@ Status SqlRoomserverStore::markRedacted(Executor& ex, std::int64_t eventNid,
   return {};
 }
 
+namespace {
+
+// Runs `select ... IN (chunk)` over `keys` in chunks: one statement with tens of thousands of
+// parameters costs SQLite time quadratic in their number (a large room's members).
+template <typename Key>
+Result<std::vector<StoredEvent>> eventsIn(Executor& ex, const std::vector<Key>& keys,
+                                          std::string_view column) {
+  constexpr std::size_t kChunk = 500;
+  std::vector<StoredEvent> out;
+  out.reserve(keys.size());
+  for (std::size_t i = 0; i < keys.size(); i += kChunk) {
+    const std::size_t n = std::min(kChunk, keys.size() - i);
+    Params params(keys.begin() + static_cast<std::ptrdiff_t>(i),
+                  keys.begin() + static_cast<std::ptrdiff_t>(i + n));
+    std::string sql = "SELECT " + std::string(kEventColumns) + std::string(kEventJoins) +
+                      " WHERE e." + std::string(column) + " IN (" + sqlPlaceholders(n) + ")";
+    PLEXUS_TRY(auto rows, ex.query(sql, params));
+    PLEXUS_TRY(auto events, readEvents(rows));
+    for (auto& e : events) out.push_back(std::move(e));
+  }
+  return out;
+}
+
+}  // namespace
+
 Result<std::vector<StoredEvent>> SqlRoomserverStore::eventsByIds(
     Executor& ex, const std::vector<std::string>& ids) {
-  if (ids.empty()) return std::vector<StoredEvent>();
-  Params params(ids.begin(), ids.end());
-  PLEXUS_TRY(auto rows, ex.query("SELECT " + std::string(kEventColumns) + std::string(kEventJoins) +
-                                     " WHERE e.event_id IN (" + sqlPlaceholders(ids.size()) + ")",
-                                 params));
-  return readEvents(rows);
+  return eventsIn(ex, ids, "event_id");
 }
 
 Result<std::vector<StoredEvent>> SqlRoomserverStore::eventsByNids(
     Executor& ex, const std::vector<std::int64_t>& nids) {
-  if (nids.empty()) return std::vector<StoredEvent>();
-  Params params(nids.begin(), nids.end());
-  PLEXUS_TRY(auto rows, ex.query("SELECT " + std::string(kEventColumns) + std::string(kEventJoins) +
-                                     " WHERE e.event_nid IN (" + sqlPlaceholders(nids.size()) + ")",
-                                 params));
-  return readEvents(rows);
+  return eventsIn(ex, nids, "event_nid");
 }
 
 // --- State ---

@@ -20,9 +20,13 @@ Result<const json::Object*> asObject(const json::Value& v, std::string_view endp
   return o;
 }
 
-Result<std::vector<json::Object>> objects(const json::Object& o, std::string_view key,
-                                          std::string_view endpoint, bool required) {
-  std::vector<json::Object> out;
+// The array `key` of `o` with every element turned into a T by `extract` (nullptr: the
+// element has the wrong type, named by `kind`).
+template <typename T, typename Extract>
+Result<std::vector<T>> arrayOf(const json::Object& o, std::string_view key,
+                               std::string_view endpoint, bool required, std::string_view kind,
+                               Extract extract) {
+  std::vector<T> out;
   const json::Value* v = o.find(key);
   if (!v) {
     if (required) return badJson(endpoint, "no array `", key, "`");
@@ -32,30 +36,23 @@ Result<std::vector<json::Object>> objects(const json::Object& o, std::string_vie
   if (!a) return badJson(endpoint, "not an array: `", key, "`");
   out.reserve(a->size());
   for (const json::Value& item : *a) {
-    const json::Object* obj = item.getObject();
-    if (!obj) return badJson(endpoint, "a non-object in `", key, "`");
-    out.push_back(*obj);
+    const T* element = extract(item);
+    if (!element) return badJson(endpoint, kind, key, "`");
+    out.push_back(*element);
   }
   return out;
 }
 
+Result<std::vector<json::Object>> objects(const json::Object& o, std::string_view key,
+                                          std::string_view endpoint, bool required) {
+  return arrayOf<json::Object>(o, key, endpoint, required, "a non-object in `",
+                               [](const json::Value& v) { return v.getObject(); });
+}
+
 Result<std::vector<std::string>> strings(const json::Object& o, std::string_view key,
                                          std::string_view endpoint, bool required) {
-  std::vector<std::string> out;
-  const json::Value* v = o.find(key);
-  if (!v) {
-    if (required) return badJson(endpoint, "no array `", key, "`");
-    return out;
-  }
-  const json::Array* a = v->getArray();
-  if (!a) return badJson(endpoint, "not an array: `", key, "`");
-  out.reserve(a->size());
-  for (const json::Value& item : *a) {
-    const std::string* s = item.getString();
-    if (!s) return badJson(endpoint, "a non-string in `", key, "`");
-    out.push_back(*s);
-  }
-  return out;
+  return arrayOf<std::string>(o, key, endpoint, required, "a non-string in `",
+                              [](const json::Value& v) { return v.getString(); });
 }
 
 }  // namespace

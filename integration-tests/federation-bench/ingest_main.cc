@@ -15,12 +15,14 @@
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <thread>
 
 #include "bench_federation.h"
 #include "bench_servers.h"
 #include "measure.h"
 #include "pdu_factory.h"
 #include "plexus/bus/outbox.h"
+#include "plexus/core/allocator_tuning.h"
 #include "plexus/events/event_signing.h"
 #include "roomserver/impl/roomserver_service.h"
 #include "send_route.h"
@@ -237,10 +239,13 @@ int run(const Options& o) {
       kBenchKeyId);
   if (!items.ok()) return fail(items.error().message);
   VerifyOnly verify = verifyOnly(*items);
+  unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  VerifyOnly verifyAll = verifyOnlyParallel(*items, cores);
 
   double n = static_cast<double>(o.txns * o.perTxn);
   double rate = n / (ingestSpan.wallMs / 1e3);
   double verifyRate = n / (verify.span.cpuMs / 1e3);
+  double verifyAllRate = n / (verifyAll.span.wallMs / 1e3);
   double routeRate = route ? n / (routeSpan.wallMs / 1e3) : 0;
   bool ok = errors == 0 && atHead && verify.verified == timedEvents.size() &&
             federation.otherRequests.load() == 0;
@@ -251,7 +256,8 @@ int run(const Options& o) {
       "\"verify_only_ms\":%s,\"verify_only_events_per_s\":%s,\"ratio_to_verify_only\":%s,"
       "\"errors\":%zu,\"first_error\":\"%s\",\"at_head\":%s,\"unexpected_requests\":%d,"
       "\"route_events_per_s\":%s,\"route_cpu_us_per_event\":%s,\"route_txn_ms_p50\":%s,"
-      "\"route_ratio_to_verify_only\":%s,\"peak_rss_mb\":%s}\n",
+      "\"route_ratio_to_verify_only\":%s,\"cores\":%u,\"verify_all_cores_events_per_s\":%s,"
+      "\"ratio_to_verify_all_cores\":%s,\"peak_rss_mb\":%s}\n",
       ok ? "true" : "false", o.roomVersion.c_str(), o.txns, o.perTxn, o.warmup,
       fixed(generation.wallMs).c_str(), fixed(ingestSpan.wallMs).c_str(),
       fixed(ingestSpan.cpuMs).c_str(), fixed(rate, 0).c_str(),
@@ -262,6 +268,7 @@ int run(const Options& o) {
       federation.otherRequests.load(), fixed(routeRate, 0).c_str(),
       fixed(route ? routeSpan.cpuMs * 1e3 / n : 0, 1).c_str(),
       fixed(percentile(routeTxnMs, 0.5), 2).c_str(), fixed(routeRate / verifyRate, 3).c_str(),
+      cores, fixed(verifyAllRate, 0).c_str(), fixed(rate / verifyAllRate, 3).c_str(),
       fixed(peakRssMb()).c_str());
   return ok ? 0 : 2;
 }
@@ -270,6 +277,7 @@ int run(const Options& o) {
 }  // namespace plexus::fedbench
 
 int main(int argc, char** argv) {
+  plexus::core::tuneAllocatorForServer();  // as `plexus node` does
   plexus::fedbench::Options options;
   if (!plexus::fedbench::parseOptions(argc, argv, options)) return 64;
   return plexus::fedbench::run(options);

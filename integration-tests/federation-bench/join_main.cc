@@ -22,6 +22,7 @@
 #include "large_room.h"
 #include "measure.h"
 #include "plexus/bus/outbox.h"
+#include "plexus/core/allocator_tuning.h"
 #include "plexus/json/parse.h"
 #include "roomserver/impl/roomserver_service.h"
 
@@ -246,6 +247,7 @@ int run(const Options& o) {
 }  // namespace plexus::fedbench
 
 int main(int argc, char** argv) {
+  plexus::core::tuneAllocatorForServer();  // as `plexus node` does
   plexus::fedbench::Options options;
   if (!plexus::fedbench::parseOptions(argc, argv, options)) return 64;
   return plexus::fedbench::run(options);

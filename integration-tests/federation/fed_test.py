@@ -8,15 +8,18 @@ its own data directory and a TLS federation listener with a self-signed certific
 find each other through `federation.resolve` overrides (no DNS) and skip certificate checks
 (test network). Users on each server then share rooms through real clients: joins of a room
 whose only resident is remote, invites across servers, messages both ways in order, state
-changes, kicks and bans, history from before a join, and a server that was stopped catching up.
+changes, kicks and bans, knocks (then invite and join, or withdrawal), history from before a
+join, and a server that was stopped catching up.
 Prints one PASS/FAIL line per step and "N passed, N failed"; exits 1 when any step failed.
 Every wait is bounded; every node it started is stopped on exit.
 """
 import asyncio
+import json
 import os
 import secrets
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -27,9 +30,10 @@ import urllib.request
 from nio import (AsyncClient, AsyncClientConfig, InviteMemberEvent, JoinResponse,
                  KeysUploadResponse, MegolmEvent, PresenceEvent, PresenceSetResponse,
                  ReceiptEvent, RegisterResponse, RoomCreateResponse, RoomGetStateEventResponse,
-                 RoomKickResponse, RoomBanResponse, RoomMessagesResponse, RoomMessageText,
-                 RoomPutStateResponse, RoomSendResponse, RoomTypingResponse, ToDeviceMessage,
-                 ToDeviceEvent, ToDeviceResponse, TypingNoticeEvent)
+                 RoomInviteResponse, RoomKickResponse, RoomBanResponse, RoomLeaveResponse,
+                 RoomMessagesResponse, RoomMessageText, RoomPutStateResponse, RoomSendResponse,
+                 RoomTypingResponse, ToDeviceMessage, ToDeviceEvent, ToDeviceResponse,
+                 TypingNoticeEvent)
 
 STEP_TIMEOUT = 45.0
 SERVERS = ["hs1.test", "hs2.test", "hs3.test"]
@@ -369,6 +373,72 @@ async def invite_across_servers(alice, bob, carol, ctx):
     check(not isinstance(refused, JoinResponse), "carol joined an invite-only room uninvited")
 
 
+async def knock(user, room_id, via):
+    # nio 0.20 has no room_knock: POST /knock/{roomId}?via= (answer {"room_id"}, like /join).
+    path = (f"/_matrix/client/v3/knock/{urllib.parse.quote(room_id, safe='')}"
+            f"?via={via}&access_token={user.client.access_token}")
+    resp = await user.client._send(JoinResponse, "POST", path, '{"reason": "let me in"}')
+    check(isinstance(resp, JoinResponse), f"{user.name} knock {room_id} via {via}: {resp}")
+
+
+def raw_sync(user):
+    """One initial /sync as raw JSON (nio 0.20 does not expose rooms.knock)."""
+    req = urllib.request.Request(f"{user.node.url}/_matrix/client/v3/sync?timeout=0",
+                                 headers={"Authorization": f"Bearer {user.client.access_token}"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.load(r)
+
+
+async def wait_for_membership(user, room_id, target, membership, what):
+    deadline = time.monotonic() + STEP_TIMEOUT - 5
+    content = None
+    while time.monotonic() < deadline:
+        content = await server_state(user, room_id, "m.room.member", target)
+        if content and content.get("membership") == membership:
+            return content
+        await asyncio.sleep(0.2)
+    raise Failed(f"{what}: {content}")
+
+
+async def knock_across_servers(alice, bob, carol, ctx):
+    initial_state = [{"type": "m.room.join_rules", "state_key": "",
+                      "content": {"join_rule": "knock"}}]
+    resp = await alice.client.room_create(name="knock knock", initial_state=initial_state)
+    check(isinstance(resp, RoomCreateResponse), f"createRoom: {resp}")
+    room = resp.room_id
+    await alice.sync_until(lambda: room in alice.client.rooms, "the knock room at alice")
+    await knock(bob, room, "hs1.test")
+    content = await wait_for_membership(alice, room, bob.id, "knock", "bob's knock at alice")
+    check(content.get("reason") == "let me in", f"the knock's reason: {content}")
+    # Bob's own /sync lists the room under rooms.knock with the stripped state hs1 answered.
+    sync = await asyncio.to_thread(raw_sync, bob)
+    knocked = sync.get("rooms", {}).get("knock", {}).get(room)
+    check(knocked is not None, f"the room is not in bob's rooms.knock: {sync.get('rooms')}")
+    types = {e.get("type") for e in knocked.get("knock_state", {}).get("events", [])}
+    check({"m.room.join_rules", "m.room.member"} <= types, f"bob's knock_state: {types}")
+    # Alice lets him in; he joins through the invite and talks.
+    invited = await alice.client.room_invite(room, bob.id)
+    check(isinstance(invited, RoomInviteResponse), f"invite: {invited}")
+    await bob.sync_until(lambda: room in bob.invites or room in bob.client.invited_rooms,
+                         "the invite after the knock at bob")
+    joined = await bob.client.join(room)
+    check(isinstance(joined, JoinResponse), f"bob joins after knocking: {joined}")
+    await alice.sync_until(lambda: bob.id in alice.members(room), "bob's join at alice")
+    await bob.sync_until(lambda: room in bob.client.rooms, "the joined room at bob")
+    hello = "knocked and in " + secrets.token_hex(3)
+    await send_text(bob, room, hello)
+    await alice.sync_until(lambda: hello in alice.bodies(room), "bob's message after knocking")
+    # Carol knocks and thinks better of it: the withdrawal (POST /leave) reaches hs1.
+    await knock(carol, room, "hs1.test")
+    await wait_for_membership(alice, room, carol.id, "knock", "carol's knock at alice")
+    path = (f"/_matrix/client/v3/rooms/{urllib.parse.quote(room, safe='')}/leave"
+            f"?access_token={carol.client.access_token}")
+    left = await carol.client._send(RoomLeaveResponse, "POST", path, "{}")
+    check(isinstance(left, RoomLeaveResponse), f"carol withdraws her knock: {left}")
+    await wait_for_membership(alice, room, carol.id, "leave", "carol's withdrawal at alice")
+    await carol.sync_until(lambda: room in carol.left, "the withdrawn knock in carol's leave")
+
+
 async def ephemeral_across_servers(alice, bob, carol, ctx):
     room = ctx["room"]
     typed = await alice.client.room_typing(room, True, 20000)
@@ -431,6 +501,93 @@ async def megolm_across_servers(alice, bob, carol, ctx):
     check(any(b == secret and enc for _, _, b, enc in bob.texts), "it arrived unencrypted")
 
 
+def tiny_png(width, height):
+    """A valid RGB PNG with a colour gradient, built without an imaging library."""
+    import struct
+    import zlib
+    rows = b"".join(b"\x00" + b"".join(bytes((x * 255 // width, y * 255 // height, 128))
+                                       for x in range(width)) for y in range(height))
+
+    def chunk(kind, data):
+        return (struct.pack(">I", len(data)) + kind + data +
+                struct.pack(">I", zlib.crc32(kind + data) & 0xffffffff))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows))
+            + chunk(b"IEND", b""))
+
+
+def http_call(method, url, token=None, body=None, content_type=None):
+    """(status, headers, body) of one request; error statuses are answers, not exceptions."""
+    req = urllib.request.Request(url, data=body, method=method)
+    if token:
+        req.add_header("Authorization", f"Bearer {token}")
+    if content_type:
+        req.add_header("Content-Type", content_type)
+    try:
+        with urllib.request.urlopen(req, timeout=20) as r:
+            return r.status, r.headers, r.read()
+    except urllib.request.HTTPError as e:
+        return e.code, e.headers, e.read()
+
+
+async def media_across_servers(alice, bob, carol, ctx):
+    # Bob (hs2) uploads an image and posts it in the shared room; alice (hs1) downloads it from
+    # her own server, which fetches it from hs2 over federation once and then serves its cache.
+    import hashlib
+    room = ctx["room"]
+    png = tiny_png(64, 48)
+    status, _, body = await asyncio.to_thread(
+        http_call, "POST", f"{bob.node.url}/_matrix/media/v3/upload?filename=cat.png",
+        bob.client.access_token, png, "image/png")
+    check(status == 200, f"upload on hs2: {status} {body[:200]}")
+    uri = json.loads(body)["content_uri"]
+    check(uri.startswith("mxc://hs2.test/"), f"content_uri: {uri}")
+    media_id = uri.rsplit("/", 1)[1]
+    sent = await bob.client.room_send(room, "m.room.message", {
+        "msgtype": "m.image", "body": "cat.png", "url": uri,
+        "info": {"mimetype": "image/png", "size": len(png), "w": 64, "h": 48}})
+    check(isinstance(sent, RoomSendResponse), f"send m.image: {sent}")
+    event_url = (f"{alice.node.url}/_matrix/client/v3/rooms/{urllib.parse.quote(room, safe='')}"
+                 f"/event/{urllib.parse.quote(sent.event_id, safe='')}")
+    deadline = time.monotonic() + STEP_TIMEOUT - 15
+    while True:
+        status, _, body = await asyncio.to_thread(http_call, "GET", event_url,
+                                                  alice.client.access_token)
+        if status == 200 and json.loads(body).get("content", {}).get("url") == uri:
+            break
+        check(time.monotonic() < deadline, f"the m.image at hs1: {status} {body[:200]}")
+        await asyncio.sleep(0.2)
+
+    download = f"{alice.node.url}/_matrix/client/v1/media/download/hs2.test/{media_id}"
+    for attempt in ("first (fetched over federation)", "second (from hs1's cache)"):
+        status, headers, body = await asyncio.to_thread(http_call, "GET", download,
+                                                        alice.client.access_token)
+        check(status == 200, f"{attempt} download at hs1: {status} {body[:200]}")
+        check(body == png, f"{attempt} download: {len(body)} bytes differ from the upload")
+        check(headers.get("Content-Type") == "image/png",
+              f"{attempt} Content-Type: {headers.get('Content-Type')}")
+    sha = hashlib.sha256(png).hexdigest()
+    cached = os.path.join(alice.node.dir, "data", "media", "content", sha[:2], sha[2:4], sha)
+    check(os.path.exists(cached), f"hs1 has no cached copy at {cached}")
+    # A thumbnail of the remote image, rendered by hs1 from its cached original.
+    status, headers, body = await asyncio.to_thread(
+        http_call, "GET", f"{alice.node.url}/_matrix/client/v1/media/thumbnail/hs2.test/"
+        f"{media_id}?width=32&height=32&method=crop", alice.client.access_token)
+    check(status == 200 and body.startswith(b"\x89PNG") and body != png,
+          f"thumbnail at hs1: {status} {headers.get('Content-Type')} {len(body)} bytes")
+    # Unknown remote media stays 404; allow_remote=false does not fetch; no token, no media.
+    status, _, body = await asyncio.to_thread(
+        http_call, "GET", f"{alice.node.url}/_matrix/client/v1/media/download/hs2.test/"
+        f"missing{secrets.token_hex(4)}", alice.client.access_token)
+    check(status == 404 and b"M_NOT_FOUND" in body, f"unknown remote media: {status} {body}")
+    status, _, _ = await asyncio.to_thread(
+        http_call, "GET", f"{carol.node.url}/_matrix/media/v3/download/hs2.test/{media_id}"
+        "?allow_remote=false")
+    check(status == 404, f"allow_remote=false at hs3 (not cached there): {status}")
+    status, _, _ = await asyncio.to_thread(http_call, "GET", download)
+    check(status == 401, f"authenticated download without a token: {status}")
+
+
 async def kick_ban_rejoin(alice, bob, carol, ctx):
     room = ctx["room"]
     kicked = await alice.client.room_kick(room, carol.id, "test kick")
@@ -463,6 +620,40 @@ async def catch_up_after_downtime(alice, bob, carol, ctx, nodes):
     got = [b for b in bob.bodies(room) if b in sent]
     check(got == sent, f"out of order after catch-up: {got}")
 
+
+def server_keys(node):
+    """GET /_matrix/key/v2/server from a node's federation listener (its self-signed TLS)."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    url = f"https://127.0.0.1:{node.fed_port}/_matrix/key/v2/server"
+    with urllib.request.urlopen(url, timeout=10, context=context) as resp:
+        return json.loads(resp.read())
+
+
+async def signing_key_rotation(alice, bob, carol, ctx, nodes):
+    """hs2 rotates its signing key while stopped; hs1 fetches the new key and takes hs2's events
+    and requests signed with it, and hs2 still publishes the old one (carol, banned by now, is
+    left out)."""
+    room = ctx["room"]
+    hs2 = nodes["hs2.test"]
+    old_keys = set(server_keys(hs2)["verify_keys"])
+    hs2.stop()
+    rotated = await asyncio.to_thread(
+        subprocess.run, [hs2.binary, "rotate-signing-key", "--config", hs2.config],
+        capture_output=True, text=True, timeout=30)
+    check(rotated.returncode == 0, f"rotate-signing-key: {rotated.stderr}")
+    hs2.start()
+    keys = server_keys(hs2)
+    new_keys = set(keys["verify_keys"])
+    check(len(new_keys) == 1 and not (new_keys & old_keys), f"verify_keys after rotation: {keys}")
+    check(old_keys <= set(keys.get("old_verify_keys", {})), f"old key not published: {keys}")
+    body = f"signed with the new key {secrets.token_hex(3)}"
+    await send_text(bob, room, body)
+    await alice.sync_until(lambda: body in alice.bodies(room), "hs2's new-key event at hs1")
+    reply = f"answer after the rotation {secrets.token_hex(3)}"
+    await send_text(alice, room, reply)
+    await bob.sync_until(lambda: reply in bob.bodies(room), "hs1's event at the rotated hs2")
 
 async def main(binary, work):
     fed_ports = {name: free_port() for name in SERVERS}
@@ -497,6 +688,8 @@ async def main(binary, work):
                        conflicting_state(alice, bob, carol, ctx))
         await step("invite a remote user, invite-only refuses others",
                    invite_across_servers(alice, bob, carol, ctx))
+        await step("knock on a remote room, be invited, join and talk; withdraw a knock",
+                   knock_across_servers(alice, bob, carol, ctx))
         if ok:
             await step("typing, read receipts and presence across servers",
                        ephemeral_across_servers(alice, bob, carol, ctx))
@@ -508,9 +701,14 @@ async def main(binary, work):
                    new_device_seen_across_servers(alice, bob, carol, ctx,
                                                   tempfile.mkdtemp(dir=work)))
         if ok:
+            await step("an image uploaded on hs2 downloads through hs1 (fetched once, cached)",
+                       media_across_servers(alice, bob, carol, ctx))
+        if ok:
             await step("kick, rejoin and ban across servers", kick_ban_rejoin(alice, bob, carol, ctx))
             await step("a stopped server catches up with nothing lost",
                        catch_up_after_downtime(alice, bob, carol, ctx, nodes))
+            await step("a server rotates its signing key; the others take its new signatures",
+                       signing_key_rotation(alice, bob, carol, ctx, nodes))
     finally:
         for u in users:
             await u.client.close()

@@ -77,6 +77,17 @@ class BenchFederation final : public federationsender::FederationSenderApi {
                                         const json::Object& oneTimeKeys) override;
   Result<json::Object> queryPublicRooms(const CallContext& ctx, const std::string& destination,
                                         const json::Object& request) override;
+  Result<federationsender::RemoteMediaFile> queryMediaDownload(const CallContext&,
+                                                               const std::string&,
+                                                               const std::string&,
+                                                               std::int64_t) override {
+    return fail(ErrorCode::kUnavailable, "media is not part of the benchmark");
+  }
+  Result<federationsender::RemoteMediaFile> queryMediaThumbnail(
+      const CallContext&, const std::string&, const federationsender::MediaThumbnailQuery&,
+      std::int64_t) override {
+    return fail(ErrorCode::kUnavailable, "media is not part of the benchmark");
+  }
   Status performSendEdu(const CallContext& ctx, const std::vector<std::string>& destinations,
                         const federationsender::Edu& edu) override;
 

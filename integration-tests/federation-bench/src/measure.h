@@ -62,6 +62,9 @@ struct VerifyOnly {
   std::size_t verified = 0;
 };
 VerifyOnly verifyOnly(const std::vector<SignedItem>& items);
+// The same split over `threads` threads (span: wall time of the whole), for comparing an ingest
+// that itself verifies on several cores.
+VerifyOnly verifyOnlyParallel(const std::vector<SignedItem>& items, unsigned threads);
 
 // "12.3" style formatting for the JSON output.
 std::string fixed(double value, int decimals = 1);

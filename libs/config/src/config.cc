@@ -159,6 +159,8 @@ std::vector<std::string> FederationSection::verify() const {
     }
     checkAddress(out, "resolve", r.substr(eq + 1), false);
   }
+  if (wellKnownServer.find_first_of("/ \t@?#") != std::string::npos)
+    out.push_back("well_known_server: '" + wellKnownServer + "' is not HOST[:PORT]");
   return out;
 }
 
@@ -166,6 +168,12 @@ std::vector<std::string> P2pSection::verify() const {
   std::vector<std::string> out;
   checkAddress(out, "overlay_listen", overlayListen, true);
   for (const auto& p : peers) checkAddress(out, "peers", p, false);
+  return out;
+}
+
+std::vector<std::string> MetricsSection::verify() const {
+  std::vector<std::string> out;
+  checkAddress(out, "listen", listen, true);
   return out;
 }
 
@@ -180,6 +188,7 @@ std::vector<std::string> Config::verify() const {
   add(out, "logging", logging.verify());
   add(out, "federation", federation.verify());
   add(out, "p2p", p2p.verify());
+  add(out, "metrics", metrics.verify());
   return out;
 }
 

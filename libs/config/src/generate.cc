@@ -137,6 +137,9 @@ std::string toYaml(const Config& c) {
   line("  skip_tls_verify: " + boolText(c.federation.skipTlsVerify));
   line("  # NAME=HOST:PORT entries that bypass server discovery for NAME (test networks).");
   line("  resolve: " + listText(c.federation.resolve));
+  line("  # HOST[:PORT] announced as /.well-known/matrix/server on the client listener (when the");
+  line("  # server name's DNS points at a web front); empty: not served.");
+  line("  well_known_server: " + quote(c.federation.wellKnownServer));
   line("");
   line("# Peer-to-peer overlay (not available yet: accepted and checked only).");
   line("p2p:");
@@ -144,6 +147,11 @@ std::string toYaml(const Config& c) {
   line("  overlay_listen: " + quote(c.p2p.overlayListen));
   line("  peers: " + listText(c.p2p.peers));
   line("  multicast: " + boolText(c.p2p.multicast));
+  line("");
+  line("# Prometheus metrics (GET /metrics) and health checks (GET /healthz, /readyz).");
+  line("metrics:");
+  line("  # HOST:PORT of their listener (plain HTTP; keep it private); empty: not served.");
+  line("  listen: " + quote(c.metrics.listen));
   return y;
 }
 

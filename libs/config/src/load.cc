@@ -98,6 +98,7 @@ Result<Config> parseYaml(std::string_view text, std::string_view source) {
       s.str("tls_key", c.federation.tlsKey);
       s.boolean("skip_tls_verify", c.federation.skipTlsVerify);
       s.strings("resolve", c.federation.resolve);
+      s.str("well_known_server", c.federation.wellKnownServer);
     }
     {
       YamlSection s(root.child("p2p"), "p2p", problems);
@@ -105,6 +106,10 @@ Result<Config> parseYaml(std::string_view text, std::string_view source) {
       s.str("overlay_listen", c.p2p.overlayListen);
       s.strings("peers", c.p2p.peers);
       s.boolean("multicast", c.p2p.multicast);
+    }
+    {
+      YamlSection s(root.child("metrics"), "metrics", problems);
+      s.str("listen", c.metrics.listen);
     }
   }  // section destructors report unknown keys here
   if (!problems.empty()) {

@@ -180,6 +180,16 @@ TEST(ConfigTest, ReadsAndChecksFederationResolveOverrides) {
   EXPECT_EQ(bad->verify().size(), 3u);
 }
 
+TEST(ConfigTest, ReadsAndChecksTheServerWellKnown) {
+  auto c = parseYaml("federation: {well_known_server: \"fed.example.org:443\"}\n");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->federation.wellKnownServer, "fed.example.org:443");
+  EXPECT_TRUE(c->verify().empty());
+  auto bad = parseYaml("federation: {well_known_server: \"https://fed.example.org/\"}\n");
+  ASSERT_TRUE(bad.ok()) << bad.error().message;
+  EXPECT_EQ(bad->verify().size(), 1u);
+}
+
 TEST(ConfigTest, RejectsACaFileTogetherWithInsecurePushTls) {
   Config c = Config::defaults();
   c.syncApi.pushGatewayCaFile = "ca.pem";
@@ -199,6 +209,20 @@ TEST(ConfigTest, GeneratedFileDocumentsPushGatewayTls) {
   auto back = parseYaml(yaml);
   ASSERT_TRUE(back.ok()) << back.error().message;
   EXPECT_EQ(back->syncApi.pushGatewayCaFile, "/etc/ssl/push.pem");
+}
+
+TEST(ConfigTest, ReadsChecksAndGeneratesTheMetricsListener) {
+  EXPECT_TRUE(Config::defaults().metrics.listen.empty());
+  auto c = parseYaml("metrics: {listen: \"127.0.0.1:9092\"}");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->metrics.listen, "127.0.0.1:9092");
+  auto back = parseYaml(toYaml(*c));
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->metrics.listen, "127.0.0.1:9092");
+  c->metrics.listen = "nowhere";
+  auto problems = c->verify();
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].find("metrics.listen"), std::string::npos) << problems[0];
 }
 
 TEST(ConfigTest, SplitsHostAndPort) {

@@ -143,6 +143,33 @@ Result<json::Value> FederationRequester::request(std::string_view destination,
   return std::move(*parsed);
 }
 
+Result<OutboundResponse> FederationRequester::requestRaw(std::string_view destination,
+                                                         std::string_view method,
+                                                         std::string_view uri,
+                                                         std::int64_t timeoutMs,
+                                                         const RawOptions& options) {
+  OutboundRequest out;
+  out.method = std::string(method);
+  out.uri = std::string(uri);
+  out.timeoutMs = timeoutMs;
+  out.maxResponseBytes = options.maxResponseBytes;
+  if (options.sign) {
+    const RequestSigningKey key = signingKey_();
+    const XMatrixAuth auth =
+        signRequest(ourServerName_, destination, key.keyId, key.key, method, uri, nullptr);
+    out.headers.emplace_back("Authorization", formatXMatrix(auth));
+  }
+  auto response = transport_.send(destination, out);
+  if (!response) {
+    Error error = std::move(response).takeError();
+    error.code = ErrorCode::kUnavailable;
+    return Unexpected{std::move(error)};
+  }
+  if (response->status < 200 || response->status > 299)
+    return Unexpected{remoteError(destination, *response)};
+  return std::move(*response);
+}
+
 std::string encodeUriComponent(std::string_view value) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;

@@ -227,5 +227,41 @@ TEST(EncodeUriComponentTest, KeepsUnreservedAndEncodesTheRest) {
   EXPECT_EQ(encodeUriComponent(""), "");
 }
 
+TEST_F(FederationRequesterTest, RawRequestReturnsTheAnswerUnparsedAndSigned) {
+  transport_.answer =
+      reply(200, "--b\r\nnot json", {{"Content-Type", "multipart/mixed; boundary=b"}});
+  FederationRequester::RawOptions options;
+  options.maxResponseBytes = 777;
+  auto raw = requester_.requestRaw("remote.test", "GET", "/_matrix/federation/v1/media/download/x",
+                                   4321, options);
+  ASSERT_TRUE(raw.ok()) << raw.error().message;
+  EXPECT_EQ(raw->body, "--b\r\nnot json");
+  ASSERT_EQ(raw->headers.size(), 1U);
+  EXPECT_EQ(raw->headers[0].second, "multipart/mixed; boundary=b");
+  EXPECT_EQ(transport_.last.maxResponseBytes, 777U);
+  EXPECT_EQ(transport_.last.timeoutMs, 4321);
+  EXPECT_TRUE(transport_.last.body.empty());
+  auto auth = parseXMatrix(*transport_.header("Authorization"));
+  ASSERT_TRUE(auth.ok());
+  EXPECT_TRUE(verifyXMatrix(*auth, "remote.test", "GET", "/_matrix/federation/v1/media/download/x",
+                            nullptr, key_.publicKey()));
+}
+
+TEST_F(FederationRequesterTest, RawRequestCanGoUnsignedAndMapsErrorsLikeRequest) {
+  transport_.answer = reply(404, R"({"errcode":"M_NOT_FOUND","error":"gone"})");
+  FederationRequester::RawOptions options;
+  options.sign = false;
+  auto raw = requester_.requestRaw("remote.test", "GET", "/x", 1000, options);
+  ASSERT_FALSE(raw.ok());
+  EXPECT_EQ(raw.error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(raw.error().message, "gone");
+  EXPECT_FALSE(transport_.header("Authorization"));
+
+  transport_.answer = fail(ErrorCode::kTooLarge, "answer too large");
+  raw = requester_.requestRaw("remote.test", "GET", "/x", 1000, options);
+  ASSERT_FALSE(raw.ok());
+  EXPECT_EQ(raw.error().code, ErrorCode::kUnavailable);
+}
+
 }  // namespace
 }  // namespace plexus::federation

@@ -349,6 +349,8 @@ asio::awaitable<void> Session::run(std::shared_ptr<Session> self) {
     const bool head = request->method == "HEAD";
     const bool keepAlive = request->keepAlive;
     const int version = request->version;
+    const std::string method = state_->options.onResponse ? request->method : std::string();
+    const Clock::time_point dispatched = Clock::now();
     std::optional<Response> response;
     if (request->method == "OPTIONS") {
       // SPEC: client-server-api "Web Browser Clients" — preflights get the CORS headers, no auth.
@@ -380,6 +382,10 @@ asio::awaitable<void> Session::run(std::shared_ptr<Session> self) {
       if (!response)
         response = errorResponse(makeError(ErrorCode::kInternal, "Internal server error"));
     }
+
+    if (state_->options.onResponse)
+      state_->options.onResponse(
+          ResponseRecord{method, response->status, Clock::now() - dispatched});
 
     // 3. Write it, in request order.
     bool close = !keepAlive || stopping_;

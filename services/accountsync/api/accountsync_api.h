@@ -95,8 +95,7 @@ class AccountSyncApi {
   // service's memory (a restart forgets them; they live two minutes). Errors: kNotFound,
   // kUserDeactivated, kInvalidParam (ttlMs not positive).
   virtual Result<std::string> performCreateLoginToken(const CallContext& ctx,
-                                                      std::string_view userId,
-                                                      std::int64_t ttlMs) {
+                                                      std::string_view userId, std::int64_t ttlMs) {
     (void)ctx, (void)userId, (void)ttlMs;
     return fail(ErrorCode::kUnrecognized, "login tokens are not supported");
   }
@@ -107,6 +106,27 @@ class AccountSyncApi {
                                                 const TokenLoginRequest& request) {
     (void)ctx, (void)request;
     return fail(ErrorCode::kUnrecognized, "login tokens are not supported");
+  }
+
+  // ---- OpenID tokens (POST /user/{userId}/openid/request_token; federation userinfo) ----
+
+  // Makes an OpenID token for the user, valid for ttlMs (the client-server API reports 3600 s).
+  // Third parties hand it to GET /_matrix/federation/v1/openid/userinfo, which resolves it with
+  // queryOpenIdToken as often as they like until it expires. Only the token's hash is stored, so
+  // every account-sync process over the database resolves it, also after a restart.
+  // Errors: kNotFound, kUserDeactivated, kInvalidParam (ttlMs not positive).
+  virtual Result<std::string> performCreateOpenIdToken(const CallContext& ctx,
+                                                       std::string_view userId,
+                                                       std::int64_t ttlMs) {
+    (void)ctx, (void)userId, (void)ttlMs;
+    return fail(ErrorCode::kUnrecognized, "OpenID tokens are not supported");
+  }
+  // The user ID that owns an OpenID token. Deactivating the account revokes its tokens.
+  // Errors: kUnknownToken (unknown or expired).
+  virtual Result<std::string> queryOpenIdToken(const CallContext& ctx,
+                                               std::string_view openIdToken) {
+    (void)ctx, (void)openIdToken;
+    return fail(ErrorCode::kUnrecognized, "OpenID tokens are not supported");
   }
 
   // ---- Admin restrictions (SPEC: client-server "Account locking", "Account suspension") ----

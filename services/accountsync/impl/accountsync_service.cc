@@ -369,6 +369,7 @@ Status AccountSyncService::performDeactivate(const CallContext& ctx, std::string
     PLEXUS_TRY(auto devices, store_->listDevices(tx, userId));
     for (const Device& d : devices) PLEXUS_TRY_VOID(store_->deleteDevice(tx, userId, d.deviceId));
     PLEXUS_TRY_VOID(store_->deleteUserPushers(tx, userId));
+    PLEXUS_TRY_VOID(store_->deleteUserOpenIdTokens(tx, userId));
     PLEXUS_TRY_VOID(store_->setProfile(tx, userId, Profile{}));
     PLEXUS_TRY_VOID(store_->markDeactivated(tx, userId));
     return {};

@@ -69,6 +69,11 @@ class AccountSyncService final : public AccountSyncApi {
                                               std::int64_t ttlMs) override;
   Result<LoginResult> performTokenLogin(const CallContext& ctx,
                                         const TokenLoginRequest& request) override;
+  // openid_tokens.cc
+  Result<std::string> performCreateOpenIdToken(const CallContext& ctx, std::string_view userId,
+                                               std::int64_t ttlMs) override;
+  Result<std::string> queryOpenIdToken(const CallContext& ctx,
+                                       std::string_view openIdToken) override;
   Result<AccessTokenInfo> queryAccessToken(const CallContext& ctx,
                                            std::string_view accessToken) override;
   Status performLogout(const CallContext& ctx, std::string_view accessToken) override;

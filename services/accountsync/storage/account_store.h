@@ -38,6 +38,11 @@ struct LoginTokenRow {
   std::int64_t expiresMs = 0;
 };
 
+struct OpenIdTokenRow {
+  std::string userId;
+  std::int64_t expiresMs = 0;
+};
+
 class AccountStore {
  public:
   using Executor = storage::Executor;
@@ -101,6 +106,17 @@ class AccountStore {
   virtual Result<std::optional<LoginTokenRow>> takeLoginToken(Executor& ex,
                                                               std::string_view tokenHash) = 0;
   virtual Status deleteExpiredLoginTokens(Executor& ex, std::int64_t nowMs) = 0;
+  // OpenID tokens, by hash with their expiry; reusable until they expire (get does not take).
+  // deleteExpiredOpenIdTokens drops at most `limit` of those expiring at or before nowMs and
+  // returns how many it dropped.
+  virtual Status insertOpenIdToken(Executor& ex, std::string_view tokenHash,
+                                   std::string_view userId, std::int64_t expiresMs) = 0;
+  virtual Result<std::optional<OpenIdTokenRow>> getOpenIdToken(Executor& ex,
+                                                               std::string_view tokenHash) = 0;
+  virtual Status deleteOpenIdToken(Executor& ex, std::string_view tokenHash) = 0;
+  virtual Result<std::int64_t> deleteExpiredOpenIdTokens(Executor& ex, std::int64_t nowMs,
+                                                         std::int64_t limit) = 0;
+  virtual Status deleteUserOpenIdTokens(Executor& ex, std::string_view userId) = 0;
 
   // Profiles (a missing row is an empty profile).
   virtual Result<Profile> getProfile(Executor& ex, std::string_view userId) = 0;

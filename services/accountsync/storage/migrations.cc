@@ -96,10 +96,24 @@ CREATE TABLE accountsync_login_tokens (
 CREATE INDEX accountsync_login_tokens_expiry ON accountsync_login_tokens (expires_ms);
 )sql";
 
-constexpr std::array<storage::Migration, 3> kMigrations = {{
+// OpenID tokens (POST /user/{userId}/openid/request_token), by hash: GET
+// /_matrix/federation/v1/openid/userinfo resolves them in any account-sync process. The
+// user_id index serves revocation on deactivation, the expiry index the bounded clean-up.
+constexpr std::string_view kV4 = R"sql(
+CREATE TABLE accountsync_openid_tokens (
+  token_hash TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL,
+  expires_ms BIGINT NOT NULL
+);
+CREATE INDEX accountsync_openid_tokens_user ON accountsync_openid_tokens (user_id);
+CREATE INDEX accountsync_openid_tokens_expiry ON accountsync_openid_tokens (expires_ms);
+)sql";
+
+constexpr std::array<storage::Migration, 4> kMigrations = {{
     {1, "accounts, devices, tokens, profiles, account data, pushers", kV1},
     {2, "admin lock and suspension flags", kV2},
     {3, "login tokens", kV3},
+    {4, "OpenID tokens", kV4},
 }};
 
 }  // namespace

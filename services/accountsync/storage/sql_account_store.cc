@@ -326,6 +326,52 @@ Status SqlAccountStore::deleteExpiredLoginTokens(Executor& ex, std::int64_t nowM
   return {};
 }
 
+// ---- OpenID tokens ----------------------------------------------------------------------
+
+Status SqlAccountStore::insertOpenIdToken(Executor& ex, std::string_view tokenHash,
+                                          std::string_view userId, std::int64_t expiresMs) {
+  PLEXUS_TRY_VOID(
+      ex.execute("INSERT INTO accountsync_openid_tokens (token_hash, user_id, expires_ms) "
+                 "VALUES ($1, $2, $3)",
+                 {tokenHash, userId, expiresMs}));
+  return {};
+}
+
+Result<std::optional<OpenIdTokenRow>> SqlAccountStore::getOpenIdToken(Executor& ex,
+                                                                      std::string_view tokenHash) {
+  PLEXUS_TRY(auto rows, ex.query("SELECT user_id, expires_ms FROM accountsync_openid_tokens "
+                                 "WHERE token_hash = $1",
+                                 {tokenHash}));
+  if (rows.empty()) return std::optional<OpenIdTokenRow>();
+  OpenIdTokenRow out;
+  Row row = rows.front();
+  PLEXUS_TRY(out.userId, row.text(0));
+  PLEXUS_TRY(out.expiresMs, row.int64(1));
+  return std::optional<OpenIdTokenRow>(std::move(out));
+}
+
+Status SqlAccountStore::deleteOpenIdToken(Executor& ex, std::string_view tokenHash) {
+  PLEXUS_TRY_VOID(
+      ex.execute("DELETE FROM accountsync_openid_tokens WHERE token_hash = $1", {tokenHash}));
+  return {};
+}
+
+Result<std::int64_t> SqlAccountStore::deleteExpiredOpenIdTokens(Executor& ex, std::int64_t nowMs,
+                                                                std::int64_t limit) {
+  // The oldest first, through the expiry index; a subquery because neither dialect's DELETE
+  // takes LIMIT portably.
+  return ex.execute(
+      "DELETE FROM accountsync_openid_tokens WHERE token_hash IN ("
+      "SELECT token_hash FROM accountsync_openid_tokens WHERE expires_ms <= $1 "
+      "ORDER BY expires_ms LIMIT $2)",
+      {nowMs, limit});
+}
+
+Status SqlAccountStore::deleteUserOpenIdTokens(Executor& ex, std::string_view userId) {
+  PLEXUS_TRY_VOID(ex.execute("DELETE FROM accountsync_openid_tokens WHERE user_id = $1", {userId}));
+  return {};
+}
+
 // ---- Profiles ---------------------------------------------------------------------------
 
 Result<Profile> SqlAccountStore::getProfile(Executor& ex, std::string_view userId) {

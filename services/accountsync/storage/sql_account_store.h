@@ -48,6 +48,14 @@ class SqlAccountStore final : public AccountStore {
   Result<std::optional<LoginTokenRow>> takeLoginToken(Executor& ex,
                                                       std::string_view tokenHash) override;
   Status deleteExpiredLoginTokens(Executor& ex, std::int64_t nowMs) override;
+  Status insertOpenIdToken(Executor& ex, std::string_view tokenHash, std::string_view userId,
+                           std::int64_t expiresMs) override;
+  Result<std::optional<OpenIdTokenRow>> getOpenIdToken(Executor& ex,
+                                                       std::string_view tokenHash) override;
+  Status deleteOpenIdToken(Executor& ex, std::string_view tokenHash) override;
+  Result<std::int64_t> deleteExpiredOpenIdTokens(Executor& ex, std::int64_t nowMs,
+                                                 std::int64_t limit) override;
+  Status deleteUserOpenIdTokens(Executor& ex, std::string_view userId) override;
 
   Result<Profile> getProfile(Executor& ex, std::string_view userId) override;
   Status setProfile(Executor& ex, std::string_view userId, const Profile& profile) override;

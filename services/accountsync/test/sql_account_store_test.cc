@@ -1,5 +1,6 @@
 // SqlAccountStore on SQLite and PostgreSQL: rows round-trip, uniqueness, single-use refresh
-// tokens, positions, cascading device deletion, and transactions that roll back.
+// tokens, reusable OpenID tokens with bounded expiry clean-up, positions, cascading device
+// deletion, and transactions that roll back.
 #include "accountsync/storage/sql_account_store.h"
 
 #include "accountsync/storage/migrations.h"
@@ -98,6 +99,48 @@ TEST_P(SqlAccountStoreTest, LoginTokenIsSingleUseAndExpiredOnesAreDeleted) {
   EXPECT_EQ((*first)->userId, "@a:x");
   EXPECT_EQ((*first)->expiresMs, 5000);
   EXPECT_FALSE(store_.takeLoginToken(db(), "live")->has_value());
+}
+
+TEST_P(SqlAccountStoreTest, OpenIdTokenIsReusableUntilDeleted) {
+  ASSERT_TRUE(store_.insertOpenIdToken(db(), "oid", "@a:x", 5000).ok());
+  for (int i = 0; i < 2; ++i) {
+    auto got = store_.getOpenIdToken(db(), "oid");
+    ASSERT_TRUE(got.ok() && got->has_value());
+    EXPECT_EQ((*got)->userId, "@a:x");
+    EXPECT_EQ((*got)->expiresMs, 5000);
+  }
+  EXPECT_FALSE(store_.getOpenIdToken(db(), "other")->has_value());
+  auto dup = store_.insertOpenIdToken(db(), "oid", "@b:x", 6000);
+  ASSERT_FALSE(dup.ok());
+  EXPECT_TRUE(storage::isUniqueViolation(dup.error()));
+  ASSERT_TRUE(store_.deleteOpenIdToken(db(), "oid").ok());
+  EXPECT_FALSE(store_.getOpenIdToken(db(), "oid")->has_value());
+}
+
+TEST_P(SqlAccountStoreTest, ExpiredOpenIdTokensGoOldestFirstAtMostLimitAtATime) {
+  ASSERT_TRUE(store_.insertOpenIdToken(db(), "e1", "@a:x", 100).ok());
+  ASSERT_TRUE(store_.insertOpenIdToken(db(), "e2", "@a:x", 200).ok());
+  ASSERT_TRUE(store_.insertOpenIdToken(db(), "e3", "@b:x", 300).ok());
+  ASSERT_TRUE(store_.insertOpenIdToken(db(), "live", "@a:x", 5000).ok());
+  auto first = store_.deleteExpiredOpenIdTokens(db(), 300, 2);
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  EXPECT_EQ(*first, 2);
+  EXPECT_FALSE(store_.getOpenIdToken(db(), "e1")->has_value());
+  EXPECT_FALSE(store_.getOpenIdToken(db(), "e2")->has_value());
+  EXPECT_TRUE(store_.getOpenIdToken(db(), "e3")->has_value());
+  EXPECT_EQ(*store_.deleteExpiredOpenIdTokens(db(), 300, 2), 1);
+  EXPECT_EQ(*store_.deleteExpiredOpenIdTokens(db(), 300, 2), 0);
+  EXPECT_TRUE(store_.getOpenIdToken(db(), "live")->has_value());
+}
+
+TEST_P(SqlAccountStoreTest, DeleteUserOpenIdTokensKeepsOtherUsersTokens) {
+  ASSERT_TRUE(store_.insertOpenIdToken(db(), "a1", "@a:x", 5000).ok());
+  ASSERT_TRUE(store_.insertOpenIdToken(db(), "a2", "@a:x", 5000).ok());
+  ASSERT_TRUE(store_.insertOpenIdToken(db(), "b1", "@b:x", 5000).ok());
+  ASSERT_TRUE(store_.deleteUserOpenIdTokens(db(), "@a:x").ok());
+  EXPECT_FALSE(store_.getOpenIdToken(db(), "a1")->has_value());
+  EXPECT_FALSE(store_.getOpenIdToken(db(), "a2")->has_value());
+  EXPECT_TRUE(store_.getOpenIdToken(db(), "b1")->has_value());
 }
 
 TEST_P(SqlAccountStoreTest, AccessTokenExpiryRoundTrips) {

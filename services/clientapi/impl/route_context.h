@@ -71,6 +71,7 @@ struct TurnConfig {
 
 struct ClientApiConfig {
   std::string serverName;     // the part after ':' in local user IDs
+  std::string wellKnownServer;  // m.server of /.well-known/matrix/server; empty: 404
   std::string publicBaseUrl;  // base_url of /.well-known/matrix/client; empty: no well-known
   bool registrationEnabled = true;
   bool guestAccessEnabled = false;

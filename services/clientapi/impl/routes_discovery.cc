@@ -4,7 +4,6 @@
 
 #include "accountsync/api/accountsync_api.h"
 #include "clientapi/impl/account_routes.h"
-#include "clientapi/impl/uia.h"
 
 namespace plexus::clientapi {
 namespace {
@@ -54,6 +53,17 @@ void registerDiscoveryRoutes(http::Router& router, ClientApiDeps& deps) {
     return jsonOk(json::Object{{"m.homeserver", json::Object{{"base_url", json::Value(deps.config.publicBaseUrl)}}}});
   }, unlimited);
 
+  // SPEC: server-server-api "Resolving server names": delegation of the server name to the
+  // host and port that serve federation.
+  addOpenRoute(
+      router, deps, "GET", "/.well-known/matrix/server",
+      [&deps](const http::Request&) {
+        if (deps.config.wellKnownServer.empty())
+          return errorResponse(makeError(ErrorCode::kNotFound, "No server well-known configured"));
+        return jsonOk(json::Object{{"m.server", json::Value(deps.config.wellKnownServer)}});
+      },
+      unlimited);
+
   addAuthedRoute(router, deps, "GET", "/_matrix/client/{version}/capabilities",
                  [](const http::Request&, const Requester& who) {
                    return jsonOk(capabilitiesBody(who.isAdmin));
@@ -101,12 +111,17 @@ void registerDiscoveryRoutes(http::Router& router, ClientApiDeps& deps) {
                    if (auto body = parseOptionalJsonObjectBody(request); !body.ok()) {
                      return errorResponse(body.error());
                    }
-                   // TODO(#4): remember the token so federation's /openid/userinfo can resolve it.
-                   return jsonOk(json::Object{
-                       {"access_token", json::Value(randomToken())},
-                       {"token_type", json::Value("Bearer")},
-                       {"matrix_server_name", json::Value(deps.config.serverName)},
-                       {"expires_in", json::Value(deps.config.openIdTokenLifetimeMs / 1000)}});
+                   // SPEC: client-server "OpenID": account-sync keeps the token so
+                   // GET /_matrix/federation/v1/openid/userinfo resolves it to the user.
+                   const std::int64_t lifetimeMs = deps.config.openIdTokenLifetimeMs;
+                   auto token = deps.accounts->performCreateOpenIdToken(callContext(request),
+                                                                        who.userId, lifetimeMs);
+                   if (!token.ok()) return errorResponse(token.error());
+                   return jsonOk(
+                       json::Object{{"access_token", json::Value(std::move(*token))},
+                                    {"token_type", json::Value("Bearer")},
+                                    {"matrix_server_name", json::Value(deps.config.serverName)},
+                                    {"expires_in", json::Value(lifetimeMs / 1000)}});
                  });
 
   // SPEC: admins may ask about anyone, users about themselves.

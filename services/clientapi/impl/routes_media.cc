@@ -2,10 +2,9 @@
 // data/api/client-server/content-repo.yaml and authed-content-repo.yaml): upload, async
 // create + upload, download, thumbnail, config; preview_url answers a clean error.
 #include <algorithm>
-#include <array>
-#include <cctype>
 
 #include "clientapi/impl/media_routes.h"
+#include "media/api/content_disposition.h"
 #include "media/api/media_api.h"
 
 namespace plexus::clientapi {
@@ -18,60 +17,11 @@ constexpr std::string_view kContentSecurityPolicy =
 // Longest a download waits for an asynchronous upload (it holds a worker thread meanwhile).
 constexpr std::int64_t kMaxWaitMs = 20'000;
 
-// SPEC: content_repo.md "Serving inline content" — the types that may be served inline.
-constexpr std::array<std::string_view, 26> kInlineTypes = {
-    "text/css",        "text/plain",      "text/csv",         "application/json",
-    "application/ld+json", "image/jpeg",  "image/gif",        "image/png",
-    "image/apng",      "image/webp",      "image/avif",       "video/mp4",
-    "video/webm",      "video/ogg",       "video/quicktime",  "audio/mp4",
-    "audio/webm",      "audio/aac",       "audio/mpeg",       "audio/ogg",
-    "audio/wave",      "audio/wav",       "audio/x-wav",      "audio/x-pn-wav",
-    "audio/flac",      "audio/x-flac"};
-
-// The media type without parameters, lower-cased ("Text/Plain; charset=x" -> "text/plain").
-std::string essence(std::string_view contentType) {
-  std::string out(contentType.substr(0, contentType.find(';')));
-  while (!out.empty() && out.back() == ' ') out.pop_back();
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-bool isInlineSafe(std::string_view contentType) {
-  std::string e = essence(contentType);
-  return std::find(kInlineTypes.begin(), kInlineTypes.end(), e) != kInlineTypes.end();
-}
-
-// RFC 6266 / RFC 8187: a plain quoted filename when it is simple ASCII, else filename*
-// with UTF-8 percent-encoding.
-std::string dispositionFor(std::string_view contentType, std::string_view fileName) {
-  std::string value = isInlineSafe(contentType) ? "inline" : "attachment";
-  if (fileName.empty()) return value;
-  bool plain = std::all_of(fileName.begin(), fileName.end(), [](char c) {
-    auto u = static_cast<unsigned char>(c);
-    return u >= 0x20 && u < 0x7f && c != '"' && c != '\\' && c != '%';
-  });
-  if (plain) return value + "; filename=\"" + std::string(fileName) + "\"";
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string encoded;
-  for (char c : fileName) {
-    auto u = static_cast<unsigned char>(c);
-    if (std::isalnum(u) || std::string_view("!#$&+-.^_`|~").find(c) != std::string_view::npos) {
-      encoded.push_back(c);
-    } else {
-      encoded.push_back('%');
-      encoded.push_back(kHex[u >> 4]);
-      encoded.push_back(kHex[u & 0xf]);
-    }
-  }
-  return value + "; filename*=utf-8''" + encoded;
-}
-
 http::Response mediaResponse(std::string bytes, std::string contentType,
                              std::string_view fileName) {
   http::Response response;
   response.status = 200;
-  response.headers.set("Content-Disposition", dispositionFor(contentType, fileName));
+  response.headers.set("Content-Disposition", media::contentDisposition(contentType, fileName));
   response.headers.set("Content-Security-Policy", kContentSecurityPolicy);
   // SPEC: content_repo.md (added in v1.4) — lets web clients use restricted APIs.
   response.headers.set("Cross-Origin-Resource-Policy", "cross-origin");
@@ -114,6 +64,13 @@ Result<std::int64_t> waitMs(const http::Request& request) {
   PLEXUS_TRY(auto timeout, queryInt(request, "timeout_ms"));
   // SPEC: content-repo.yaml — timeout_ms defaults to 20 seconds.
   return std::clamp<std::int64_t>(timeout.value_or(kMaxWaitMs), 0, kMaxWaitMs);
+}
+
+// SPEC: content-repo.yaml `allow_remote=false` — do not fetch media of other servers (the
+// caller is probably another server; prevents fetch loops). Honoured on every media route.
+bool remoteRefused(const ClientApiDeps& deps, const http::Request& request) {
+  return request.query.get("allow_remote") == "false" &&
+         request.param("serverName") != deps.config.serverName;
 }
 
 http::Response download(media::MediaApi& media, const http::Request& request) {
@@ -175,6 +132,11 @@ void registerMediaRoutes(http::Router& router, ClientApiDeps& deps, media::Media
   // SPEC: r0 is the pre-v1.1 name of v3 for the media prefix too.
   router.restrictParam("version", {"r0", "v3"});
   media::MediaApi* m = &media;
+  const ClientApiDeps* d = &deps;
+  auto notHere = [] {
+    return errorResponse(
+        makeError(ErrorCode::kNotFound, "remote media not requested (allow_remote=false)"));
+  };
   const RouteOptions guests{.allowGuests = true};
   const RouteOptions reads{.allowGuests = true, .rateLimited = false};
 
@@ -196,14 +158,20 @@ void registerMediaRoutes(http::Router& router, ClientApiDeps& deps, media::Media
                  uploads);
 
   // ---- Authenticated media (SPEC: authed-content-repo.yaml, v1.11) ----
-  auto authedDownload = [m](const http::Request& r, const Requester&) { return download(*m, r); };
+  auto authedDownload = [m, d, notHere](const http::Request& r, const Requester&) {
+    return remoteRefused(*d, r) ? notHere() : download(*m, r);
+  };
   addAuthedRoute(router, deps, "GET", "/_matrix/client/v1/media/download/{serverName}/{mediaId}",
                  authedDownload, reads);
   addAuthedRoute(router, deps, "GET",
                  "/_matrix/client/v1/media/download/{serverName}/{mediaId}/{fileName}",
                  authedDownload, reads);
-  addAuthedRoute(router, deps, "GET", "/_matrix/client/v1/media/thumbnail/{serverName}/{mediaId}",
-                 [m](const http::Request& r, const Requester&) { return thumbnail(*m, r); }, reads);
+  addAuthedRoute(
+      router, deps, "GET", "/_matrix/client/v1/media/thumbnail/{serverName}/{mediaId}",
+      [m, d, notHere](const http::Request& r, const Requester&) {
+        return remoteRefused(*d, r) ? notHere() : thumbnail(*m, r);
+      },
+      reads);
   addAuthedRoute(router, deps, "GET", "/_matrix/client/v1/media/config",
                  [m](const http::Request& r, const Requester&) { return config(*m, r); }, guests);
   addAuthedRoute(router, deps, "GET", "/_matrix/client/v1/media/preview_url",
@@ -212,13 +180,17 @@ void registerMediaRoutes(http::Router& router, ClientApiDeps& deps, media::Media
   // ---- Legacy unauthenticated media (deprecated in v1.11) ----
   // NOTSPEC: not frozen yet (SPEC: content_repo.md suggests refusing media uploaded after a
   // freeze on these paths); clients that predate authenticated media still use them.
-  auto openDownload = [m](const http::Request& r) { return download(*m, r); };
+  auto openDownload = [m, d, notHere](const http::Request& r) {
+    return remoteRefused(*d, r) ? notHere() : download(*m, r);
+  };
   addOpenRoute(router, deps, "GET", "/_matrix/media/{version}/download/{serverName}/{mediaId}",
                openDownload);
   addOpenRoute(router, deps, "GET",
                "/_matrix/media/{version}/download/{serverName}/{mediaId}/{fileName}", openDownload);
   addOpenRoute(router, deps, "GET", "/_matrix/media/{version}/thumbnail/{serverName}/{mediaId}",
-               [m](const http::Request& r) { return thumbnail(*m, r); });
+               [m, d, notHere](const http::Request& r) {
+                 return remoteRefused(*d, r) ? notHere() : thumbnail(*m, r);
+               });
   addAuthedRoute(router, deps, "GET", "/_matrix/media/{version}/config",
                  [m](const http::Request& r, const Requester&) { return config(*m, r); }, guests);
   addAuthedRoute(router, deps, "GET", "/_matrix/media/{version}/preview_url",

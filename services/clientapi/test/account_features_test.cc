@@ -335,10 +335,43 @@ TEST_F(AccountFeaturesTest, MiscEndpoints) {
   ASSERT_EQ(openid.status, 200);
   EXPECT_EQ(openid.str("matrix_server_name"), "test.local");
   EXPECT_FALSE(openid.str("access_token").empty());
+  EXPECT_EQ(openid.str("token_type"), "Bearer");
   Reply whois = call("GET", "/_matrix/client/v3/admin/whois/" + u.userId, "", u.accessToken);
   EXPECT_EQ(whois.status, 200);
   EXPECT_EQ(call("GET", "/_matrix/client/v1/register/m.login.registration_token/validity?token=x").body.find("valid")->getBool(),
             false);
+}
+
+// SPEC: client-server "OpenID": the token is account-sync's, so the federation userinfo
+// endpoint (which resolves it through queryOpenIdToken) names the requesting user.
+TEST_F(AccountFeaturesTest, OpenIdRequestTokenIsKeptByAccountSync) {
+  TestUser u = registerUser("openid");
+  const std::string path = "/_matrix/client/v3/user/" + u.userId + "/openid/request_token";
+  Reply first = call("POST", path, json::Object{}, u.accessToken);
+  ASSERT_EQ(first.status, 200) << first.raw;
+  EXPECT_EQ(first.str("token_type"), "Bearer");
+  EXPECT_EQ(first.str("matrix_server_name"), "test.local");
+  ASSERT_TRUE(first.body.find("expires_in"));
+  EXPECT_EQ(first.body.find("expires_in")->getInt(), 3600);
+  EXPECT_EQ(first.body.size(), 4u) << first.raw;
+  const std::string token = first.str("access_token");
+  ASSERT_FALSE(token.empty());
+  auto owner = accounts_->queryOpenIdToken(CallContext{}, token);
+  ASSERT_TRUE(owner.ok()) << owner.error().message;
+  EXPECT_EQ(*owner, u.userId);
+
+  // Each request makes a new token; the older one keeps working until it expires.
+  Reply second = call("POST", path, json::Object{}, u.accessToken);
+  ASSERT_EQ(second.status, 200) << second.raw;
+  EXPECT_NE(second.str("access_token"), token);
+  EXPECT_EQ(*accounts_->queryOpenIdToken(CallContext{}, token), u.userId);
+  // It is no access token for the client-server API.
+  EXPECT_EQ(call("GET", "/_matrix/client/v3/account/whoami", "", token).status, 401);
+
+  // Only for oneself, and only when logged in.
+  TestUser other = registerUser("openid2");
+  EXPECT_EQ(call("POST", path, json::Object{}, other.accessToken).status, 403);
+  EXPECT_EQ(call("POST", path, json::Object{}).status, 401);
 }
 
 }  // namespace

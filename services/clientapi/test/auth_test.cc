@@ -27,6 +27,25 @@ TEST_F(AuthTest, WellKnownGivesBaseUrl) {
   EXPECT_EQ(json::Value(r.body).get("m.homeserver")->getStringAt("base_url").value_or(""), "https://matrix.test.local");
 }
 
+TEST_F(AuthTest, ServerWellKnownIs404WhenNotConfigured) {
+  Reply none = call("GET", "/.well-known/matrix/server");
+  EXPECT_EQ(none.status, 404);
+  EXPECT_EQ(none.str("errcode"), "M_NOT_FOUND");
+}
+
+class ServerWellKnownTest : public AuthTest {
+ protected:
+  void configure(ClientApiConfig& config) override {
+    config.wellKnownServer = "fed.test.local:8448";
+  }
+};
+
+TEST_F(ServerWellKnownTest, NamesTheFederationHost) {
+  Reply r = call("GET", "/.well-known/matrix/server");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.str("m.server"), "fed.test.local:8448");
+}
+
 TEST_F(AuthTest, RegisterWithoutAuthReturnsFlowsThenSucceedsWithDummy) {
   Reply first = call("POST", "/_matrix/client/v3/register",
                      json::Object{{"username", json::Value("alice")}, {"password", json::Value("pw-alice")}});

@@ -115,6 +115,14 @@ class FakeRemoteServers final : public FederationSenderApi {
                                         const json::Object&) override {
     return no();
   }
+  Result<RemoteMediaFile> queryMediaDownload(const CallContext&, const std::string&,
+                                             const std::string&, std::int64_t) override {
+    return no();
+  }
+  Result<RemoteMediaFile> queryMediaThumbnail(const CallContext&, const std::string&,
+                                              const MediaThumbnailQuery&, std::int64_t) override {
+    return no();
+  }
   Status performSendEdu(const CallContext&, const std::vector<std::string>&, const Edu&) override {
     return no();
   }

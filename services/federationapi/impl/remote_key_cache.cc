@@ -1,6 +1,7 @@
 // RemoteKeyCache: lookups, refreshes and persistence of other servers' keys.
 #include "federationapi/impl/remote_key_cache.h"
 
+#include <algorithm>
 #include <chrono>
 #include <utility>
 #include <vector>
@@ -12,6 +13,8 @@ namespace {
 
 // Origins named by requests are attacker-chosen: the fetch-time map is pruned past this size.
 constexpr std::size_t kMaxTrackedServers = 10'000;
+// Fetches for key IDs not asked for before, per server within one retry interval.
+constexpr int kMaxNewKeyFetchesPerInterval = 3;
 
 // Remembers every response the fetcher returned, so that what refreshKeys accepted can be
 // validated again and persisted with its signed JSON.
@@ -105,14 +108,25 @@ Status RemoteKeyCache::ensureKeys(const federation::ServerName& server,
       if (satisfiedLocked(server.str(), keyIds, minimumValidUntilTs)) return {};
     }
     auto last = lastFetch_.find(server.str());
-    if (last != lastFetch_.end() && nowMs - last->second < options_.retryIntervalMs)
-      return fail(ErrorCode::kUnavailable,
-                  "keys of " + server.str() + " were fetched recently; not fetching again yet");
-    if (lastFetch_.size() >= kMaxTrackedServers)
-      std::erase_if(lastFetch_, [&](const auto& entry) {
-        return nowMs - entry.second >= options_.retryIntervalMs;
-      });
-    lastFetch_[server.str()] = nowMs;
+    if (last != lastFetch_.end() && nowMs - last->second.atMs < options_.retryIntervalMs) {
+      // Fetched recently. A key ID not asked for then may be a key the server rotated to since:
+      // fetch again, but only a few times per interval (events naming made-up key IDs must not
+      // make us hammer a server).
+      LastFetch& recent = last->second;
+      bool unseen = std::any_of(keyIds.begin(), keyIds.end(),
+                                [&](const std::string& id) { return !recent.keyIds.contains(id); });
+      if (!unseen || recent.newKeyFetches >= kMaxNewKeyFetchesPerInterval)
+        return fail(ErrorCode::kUnavailable,
+                    "keys of " + server.str() + " were fetched recently; not fetching again yet");
+      ++recent.newKeyFetches;
+      recent.keyIds.insert(keyIds.begin(), keyIds.end());
+    } else {
+      if (lastFetch_.size() >= kMaxTrackedServers)
+        std::erase_if(lastFetch_, [&](const auto& entry) {
+          return nowMs - entry.second.atMs >= options_.retryIntervalMs;
+        });
+      lastFetch_[server.str()] = LastFetch{nowMs, {keyIds.begin(), keyIds.end()}, 0};
+    }
     inFlight_.insert(server.str());
   }
   Status fetched = fetchAndStore(server, keyIds, minimumValidUntilTs);

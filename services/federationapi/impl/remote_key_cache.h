@@ -83,7 +83,14 @@ class RemoteKeyCache {
   mutable std::mutex mutex_;
   std::condition_variable fetchDone_;
   federation::KeyRing ring_;
-  std::map<std::string, std::int64_t> lastFetch_;
+  // The last fetch of each server's keys, within options_.retryIntervalMs: the key IDs asked
+  // for then, and how many fetches for key IDs not asked for before followed (a rotated key).
+  struct LastFetch {
+    std::int64_t atMs = 0;
+    std::set<std::string> keyIds;
+    int newKeyFetches = 0;
+  };
+  std::map<std::string, LastFetch> lastFetch_;
   std::set<std::string> inFlight_;  // servers whose keys a request is fetching now
 };
 

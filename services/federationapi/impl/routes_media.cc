@@ -7,6 +7,7 @@
 #include <string>
 
 #include "federationapi/impl/route_context.h"
+#include "media/api/content_disposition.h"
 #include "media/api/media_api.h"
 
 namespace plexus::federationapi {
@@ -21,7 +22,8 @@ std::string newBoundary() {
 }
 
 // SPEC: the first part is the JSON metadata object (empty for now), the second the content.
-http::Response multipart(std::string_view contentType, std::string_view bytes) {
+http::Response multipart(std::string_view contentType, std::string_view fileName,
+                         std::string_view bytes) {
   std::string boundary = newBoundary();
   while (bytes.find(boundary) != std::string_view::npos) boundary = newBoundary();
   std::string body;
@@ -29,6 +31,7 @@ http::Response multipart(std::string_view contentType, std::string_view bytes) {
   body += "--" + boundary + "\r\nContent-Type: application/json\r\n\r\n{}\r\n";
   body += "--" + boundary + "\r\nContent-Type: ";
   body += contentType.empty() ? std::string_view("application/octet-stream") : contentType;
+  body += "\r\nContent-Disposition: " + media::contentDisposition(contentType, fileName);
   body += "\r\n\r\n";
   body += bytes;
   body += "\r\n--" + boundary + "--\r\n";
@@ -54,7 +57,8 @@ http::Response download(const RouteState& state, const FederationRequest& reques
   auto content = state.deps.media->queryMedia(request.ctx, state.deps.serverName,
                                               request.param("mediaId"), waitMs);
   if (!content) return errorResponse(content.error());
-  return multipart(content->metadata.contentType, content->bytes);
+  return multipart(content->metadata.contentType, content->metadata.fileName.value_or(""),
+                   content->bytes);
 }
 
 http::Response thumbnail(const RouteState& state, const FederationRequest& request) {
@@ -73,7 +77,7 @@ http::Response thumbnail(const RouteState& state, const FederationRequest& reque
   thumb.animated = request.http.query.get("animated") == "true";
   auto made = state.deps.media->queryThumbnail(request.ctx, thumb);
   if (!made) return errorResponse(made.error());
-  return multipart(made->contentType, made->bytes);
+  return multipart(made->contentType, "", made->bytes);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // The resident side of the membership handshakes (SPEC: server-server-api "Joining Rooms",
 // "Knocking", "Leaving Rooms", "Inviting to a Room"): make_join / send_join (v1 and v2),
-// make_leave / send_leave (v1 and v2), make_knock / send_knock and invite v2. The user in a path
+// make_leave / send_leave (v1 and v2), make_knock / send_knock and invite (v2, and v1 for
+// rooms of version 1 and 2). The user in a path
 // must belong to the requesting server; the roomserver builds templates and checks the events.
 #include <set>
 #include <string>
@@ -114,22 +115,41 @@ http::Response sendKnock(const RouteState& state, const FederationRequest& reque
   return http::Response::json(json::Object{{"knock_room_state", std::move(*stripped)}});
 }
 
-http::Response invite(const RouteState& state, const FederationRequest& request) {
+// invite v2 ({event, room_version, invite_room_state}) and the deprecated v1 (the event itself,
+// rooms of version 1 or 2 only, stripped state in unsigned.invite_room_state; answered
+// [200, {event}]).
+http::Response invite(const RouteState& state, const FederationRequest& request, bool legacy) {
   const json::Object* body = request.body();
-  const json::Value* event = body ? body->find("event") : nullptr;
-  const json::Value* versionValue = body ? body->find("room_version") : nullptr;
-  const std::string* version = versionValue ? versionValue->getString() : nullptr;
-  if (!event || !event->isObject() || !version)
-    return errorResponse(ErrorCode::kBadJson, "expected {event, room_version, invite_room_state}");
+  if (!body) return errorResponse(ErrorCode::kBadJson, "expected a JSON object");
+  RS::InviteInput input;
+  const json::Value* strippedValue = nullptr;
+  if (legacy) {
+    // SPEC: server-server-api "PUT /_matrix/federation/v1/invite": only for room versions 1
+    // and 2, which is all a server that does not send the version can mean.
+    input.roomVersion = "1";
+    input.event = *body;
+    if (const json::Value* unsignedData = body->find("unsigned")) {
+      strippedValue = unsignedData->get("invite_room_state");
+      json::Object kept = unsignedData->getObject() ? *unsignedData->getObject() : json::Object{};
+      kept.erase("invite_room_state");
+      input.event.set("unsigned", std::move(kept));
+    }
+  } else {
+    const json::Value* event = body->find("event");
+    const json::Value* version = body->find("room_version");
+    if (!event || !event->isObject() || !version || !version->getString())
+      return errorResponse(ErrorCode::kBadJson,
+                           "expected {event, room_version, invite_room_state}");
+    input.roomVersion = *version->getString();
+    input.event = *event->getObject();
+    strippedValue = body->find("invite_room_state");
+  }
   std::string roomId = request.param("roomId");
   if (auto acl = checkServerAcl(request, state, roomId); !acl) return errorResponse(acl.error());
-  RS::InviteInput input;
   input.roomId = roomId;
   input.eventId = request.param("eventId");
-  input.roomVersion = *version;
   input.origin = request.origin;
-  input.event = *event->getObject();
-  if (const json::Value* strippedValue = body->find("invite_room_state")) {
+  if (strippedValue) {
     const json::Array* stripped = strippedValue->getArray();
     if (!stripped) return errorResponse(ErrorCode::kBadJson, "invite_room_state must be an array");
     for (const auto& s : *stripped)
@@ -137,7 +157,8 @@ http::Response invite(const RouteState& state, const FederationRequest& request)
   }
   auto signedEvent = state.rooms().inputInvite(request.ctx, input);
   if (!signedEvent) return errorResponse(signedEvent.error());
-  return http::Response::json(json::Object{{"event", std::move(*signedEvent)}});
+  json::Object answer{{"event", std::move(*signedEvent)}};
+  return legacy ? v1(std::move(answer)) : http::Response::json(std::move(answer));
 }
 
 }  // namespace
@@ -163,7 +184,9 @@ void registerMembershipRoutes(http::Router& router, RouteState& state) {
   addFederationRoute(router, state, "PUT", "/_matrix/federation/v1/send_knock/{roomId}/{eventId}",
                      [&state](const FederationRequest& r) { return sendKnock(state, r); });
   addFederationRoute(router, state, "PUT", "/_matrix/federation/v2/invite/{roomId}/{eventId}",
-                     [&state](const FederationRequest& r) { return invite(state, r); });
+                     [&state](const FederationRequest& r) { return invite(state, r, false); });
+  addFederationRoute(router, state, "PUT", "/_matrix/federation/v1/invite/{roomId}/{eventId}",
+                     [&state](const FederationRequest& r) { return invite(state, r, true); });
 }
 
 }  // namespace plexus::federationapi

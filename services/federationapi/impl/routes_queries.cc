@@ -3,7 +3,9 @@
 // "OpenID", "Spaces"): directory and profile queries, the public room list, a user's devices,
 // key query and claim, OpenID userinfo and the space hierarchy.
 #include <charconv>
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "accountsync/api/accountsync_api.h"
@@ -270,6 +272,40 @@ http::Response hierarchy(const RouteState& state, const FederationRequest& reque
                                            {"inaccessible_children", std::move(inaccessible)}});
 }
 
+// SPEC: server-server "OpenID": the only answers are 200 {"sub"} and 401 M_UNKNOWN_TOKEN, also
+// for a missing token (the spec lists no other) and without account-sync (nothing resolves).
+http::Response openIdUserinfo(const RouteState& state, const http::Request& request) {
+  auto unknown = [] {
+    return http::Response::matrixError(401, "M_UNKNOWN_TOKEN", "Access token unknown or expired");
+  };
+  auto token = request.query.get("access_token");
+  if (!token || token->empty() || !state.deps.accounts) return unknown();
+  auto owner = state.deps.accounts->queryOpenIdToken(state.callContext(), *token);
+  if (!owner) {
+    if (owner.error().code == ErrorCode::kUnknownToken) return unknown();
+    return errorResponse(owner.error());
+  }
+  return http::Response::json(json::Object{{"sub", std::move(*owner)}});
+}
+
+// openid/userinfo is not X-Matrix authenticated (the token is the credential), so it is no
+// addFederationRoute; like those routes it runs off the io threads (account-sync reads the
+// database).
+void addOpenIdUserinfoRoute(http::Router& router, const RouteState& state) {
+  router.add("GET", "/_matrix/federation/v1/openid/userinfo",
+             [&state](http::Request request, http::Responder responder) {
+               auto owned = std::make_shared<http::Request>(std::move(request));
+               auto work = [&state, owned, responder]() {
+                 if (responder.cancelled()) return;
+                 responder.send(openIdUserinfo(state, *owned));
+               };
+               if (state.deps.runBlocking)
+                 state.deps.runBlocking(std::move(work));
+               else
+                 work();
+             });
+}
+
 }  // namespace
 
 void registerQueryRoutes(http::Router& router, RouteState& state) {
@@ -289,14 +325,7 @@ void registerQueryRoutes(http::Router& router, RouteState& state) {
                      [&state](const FederationRequest& r) { return keysClaim(state, r); });
   addFederationRoute(router, state, "GET", "/_matrix/federation/v1/hierarchy/{roomId}",
                      [&state](const FederationRequest& r) { return hierarchy(state, r); });
-  // SPEC: openid/userinfo is not X-Matrix authenticated (the access token is the credential).
-  // TODO(#4): account-sync does not keep the tokens of /openid/request_token yet, so none
-  // resolves.
-  router.addSync("GET", "/_matrix/federation/v1/openid/userinfo", [](const http::Request& r) {
-    if (!r.query.get("access_token"))
-      return http::Response::matrixError(401, "M_MISSING_TOKEN", "access_token is required");
-    return http::Response::matrixError(401, "M_UNKNOWN_TOKEN", "unknown OpenID access token");
-  });
+  addOpenIdUserinfoRoute(router, state);
 }
 
 }  // namespace plexus::federationapi

@@ -13,7 +13,6 @@
 #include "federationapi/impl/route_context.h"
 #include "plexus/events/pdu.h"
 #include "plexus/federation/transaction_limits.h"
-#include "plexus/json/canonical.h"
 #include "plexus/log/log.h"
 
 namespace plexus::federationapi {
@@ -26,55 +25,68 @@ using PduResults = std::vector<std::pair<std::string, json::Value>>;
 
 json::Object errorEntry(std::string message) { return json::Object{{"error", std::move(message)}}; }
 
-// The PDUs of one room: parsed for their IDs (under the room's version), checked for size and
-// ACL, then handed to the roomserver in the order received.
+// The roomserver's verdicts as /send answer entries ({} or {"error"}), for PDUs it could name.
+void appendResults(PduResults& out,
+                   const std::vector<roomserver::RoomserverApi::InputEventResult>& results) {
+  for (const auto& r : results) {
+    if (r.eventId.empty()) continue;
+    out.emplace_back(r.eventId,
+                     r.error ? json::Value(errorEntry(*r.error)) : json::Value(json::Object{}));
+  }
+}
+
+// The PDUs of one room, handed to the roomserver in the order received; it parses and checks
+// them (size, signatures, hashes, auth) and names each by its event ID. Only when the room's ACL
+// denies the origin, or storage fails, are the PDUs parsed here, to name them in the answer.
 PduResults processRoom(const RouteState& state, const CallContext& ctx, const std::string& origin,
                        const std::string& roomId, const std::vector<const json::Object*>& pdus) {
   PduResults out;
   auto versionId = state.rooms().queryRoomVersion(ctx, roomId);
   if (!versionId) {
-    // PDUs for rooms we do not know cannot even be given an event ID (that needs the room
-    // version): they are dropped, as other servers do.
-    log::info("federation PDUs for an unknown room dropped",
-              {{"origin", origin}, {"room_id", roomId}, {"error", versionId.error().message}});
+    // A room we are not in: only a local user's invite or knock there can make its PDUs matter
+    // (the room takes it back); the roomserver decides. The rest cannot even be given an event
+    // ID (that needs the room version): dropped, as other servers do.
+    std::vector<roomserver::RoomserverApi::InputRoomEvent> memberships;
+    for (const json::Object* pdu : pdus) {
+      if (pdu->find("type") && pdu->find("type")->getString() &&
+          *pdu->find("type")->getString() == "m.room.member")
+        memberships.push_back({*pdu, origin, roomserver::RoomserverApi::InputKind::kNew});
+    }
+    auto results = memberships.empty()
+                       ? Result<std::vector<roomserver::RoomserverApi::InputEventResult>>(
+                             fail(ErrorCode::kNotFound, versionId.error().message))
+                       : state.rooms().inputEvents(ctx, roomId, memberships);
+    if (!results) {
+      log::info("federation PDUs for an unknown room dropped",
+                {{"origin", origin}, {"room_id", roomId}, {"error", results.error().message}});
+      return out;
+    }
+    appendResults(out, *results);
     return out;
   }
   const events::RoomVersion* version = events::findRoomVersion(*versionId);
   if (!version) return out;
-  auto acl = checkServerAcl(ctx, state, roomId, origin);
+  // The same error for every PDU that can be named.
+  auto failAll = [&](const std::string& message) {
+    for (const json::Object* pdu : pdus) {
+      events::PduParseOptions options;
+      options.enforceSizeLimit = false;
+      if (auto parsed = events::Pdu::fromJson(*pdu, *version, options))
+        out.emplace_back(parsed->eventId(), errorEntry(message));
+    }
+    return std::move(out);
+  };
+  if (auto acl = checkServerAcl(ctx, state, roomId, origin); !acl)
+    return failAll(acl.error().message);
 
   std::vector<roomserver::RoomserverApi::InputRoomEvent> inputs;
-  std::vector<std::string> inputIds;
-  for (const json::Object* pdu : pdus) {
-    events::PduParseOptions options;
-    options.enforceSizeLimit = false;
-    auto parsed = events::Pdu::fromJson(*pdu, *version, options);
-    if (!parsed) {
-      log::info("federation PDU without a usable shape dropped",
-                {{"origin", origin}, {"room_id", roomId}, {"error", parsed.error().message}});
-      continue;
-    }
-    const std::string& eventId = parsed->eventId();
-    if (!acl) {
-      out.emplace_back(eventId, errorEntry(acl.error().message));
-    } else if (json::canonical(*pdu).size() > federation::kMaxPduBytes) {
-      out.emplace_back(eventId, errorEntry("PDU over 65536 bytes"));
-    } else {
-      inputs.push_back({*pdu, origin, roomserver::RoomserverApi::InputKind::kNew});
-      inputIds.push_back(eventId);
-    }
-  }
+  inputs.reserve(pdus.size());
+  for (const json::Object* pdu : pdus)
+    inputs.push_back({*pdu, origin, roomserver::RoomserverApi::InputKind::kNew});
   if (inputs.empty()) return out;
   auto results = state.rooms().inputEvents(ctx, roomId, inputs);
-  if (!results) {
-    for (auto& id : inputIds) out.emplace_back(std::move(id), errorEntry(results.error().message));
-    return out;
-  }
-  for (auto& r : *results) {
-    if (r.eventId.empty()) continue;
-    out.emplace_back(r.eventId,
-                     r.error ? json::Value(errorEntry(*r.error)) : json::Value(json::Object{}));
-  }
+  if (!results) return failAll(results.error().message);  // storage trouble: nothing stored
+  appendResults(out, *results);
   return out;
 }
 

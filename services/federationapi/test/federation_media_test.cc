@@ -18,6 +18,7 @@ class FakeMedia final : public media::MediaApi {
     media::MediaContent content;
     content.metadata.contentType = "text/plain";
     content.bytes = "hello media";
+    content.metadata.fileName = "notes \r\nX-Injected: 1.txt";
     return content;
   }
   Result<media::Thumbnail> queryThumbnail(const CallContext&,
@@ -63,8 +64,13 @@ TEST_F(FederationMediaTest, DownloadIsMultipartWithJsonThenContent) {
   ASSERT_EQ(reply.contentType.rfind("multipart/mixed; boundary=", 0), 0u) << reply.contentType;
   std::string b = boundaryOf(reply.contentType);
   ASSERT_FALSE(b.empty());
+  // The file name travels in the part's Content-Disposition, percent-encoded when it is not
+  // plain ASCII (no header can be smuggled in through it).
   EXPECT_EQ(reply.raw, "--" + b + "\r\nContent-Type: application/json\r\n\r\n{}\r\n--" + b +
-                           "\r\nContent-Type: text/plain\r\n\r\nhello media\r\n--" + b + "--\r\n");
+                           "\r\nContent-Type: text/plain\r\nContent-Disposition: inline; "
+                           "filename*=utf-8''notes%20%0D%0AX-Injected%3A%201.txt\r\n\r\nhello "
+                           "media\r\n--" +
+                           b + "--\r\n");
   EXPECT_EQ(media_.lastServer, "us.test");
   EXPECT_EQ(call("GET", "/_matrix/federation/v1/media/download/nothing").status, 404);
 }
@@ -73,7 +79,8 @@ TEST_F(FederationMediaTest, ThumbnailPassesSizeAndMethod) {
   auto reply =
       call("GET", "/_matrix/federation/v1/media/thumbnail/abc?width=32&height=24&method=crop");
   ASSERT_EQ(reply.status, 200) << reply.raw;
-  EXPECT_NE(reply.raw.find("Content-Type: image/png\r\n\r\nPNGDATA"), std::string::npos);
+  EXPECT_NE(reply.raw.find("Content-Type: image/png\r\nContent-Disposition: inline\r\n\r\nPNGDATA"),
+            std::string::npos);
   EXPECT_EQ(media_.lastThumbnail.width, 32);
   EXPECT_EQ(media_.lastThumbnail.height, 24);
   EXPECT_EQ(media_.lastThumbnail.method, media::ThumbnailMethod::kCrop);

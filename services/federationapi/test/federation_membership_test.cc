@@ -2,6 +2,7 @@
 // invite v2: the routes check the origin and ACL, pass the request to the roomserver (scripted
 // here) and build the spec's answers from the real roomserver's state.
 #include "federation_routes_fixture.h"
+#include "plexus/json/parse.h"
 
 namespace plexus::federationapi {
 namespace {
@@ -172,6 +173,37 @@ TEST_F(FederationMembershipTest, InviteV2PassesTheEventAndAnswersTheSignedEvent)
       call("PUT", "/_matrix/federation/v2/invite/" + room_ + "/$inv", json::Object{{"event", 1}});
   EXPECT_EQ(bad.status, 400);
   EXPECT_EQ(bad.errcode(), "M_BAD_JSON");
+}
+
+// The deprecated v1 invite (rooms of version 1 and 2): the event is the body, its stripped state
+// rides in unsigned.invite_room_state, and the answer is [200, {event}].
+TEST_F(FederationMembershipTest, InviteV1TakesTheEventAsTheBodyAndAnswersAnArray) {
+  RS::InviteInput seen;
+  rooms_->onInvite = [&seen](const RS::InviteInput& in) -> Result<json::Object> {
+    seen = in;
+    json::Object out = in.event;
+    out.set("signatures", json::Object{{"us.test", json::Object{}}});
+    return out;
+  };
+  json::Object event{
+      {"type", "m.room.member"},
+      {"state_key", testing::kAlice},
+      {"unsigned", json::Object{{"age", 5},
+                                {"invite_room_state",
+                                 json::Array{json::Object{{"type", "m.room.name"}},
+                                             json::Object{{"type", "m.room.join_rules"}}}}}}};
+  auto reply = call("PUT", "/_matrix/federation/v1/invite/" + room_ + "/$inv", event);
+  ASSERT_EQ(reply.status, 200) << reply.raw;
+  auto answer = json::parse(reply.raw);
+  ASSERT_TRUE(answer.ok());
+  const json::Array* pair = answer->getArray();
+  ASSERT_TRUE(pair && pair->size() == 2u) << reply.raw;
+  EXPECT_EQ((*pair)[0].getInt(), 200);
+  EXPECT_TRUE((*pair)[1].get("event") && (*pair)[1].get("event")->get("signatures"));
+  EXPECT_EQ(seen.roomVersion, "1");
+  EXPECT_EQ(seen.inviteRoomState.size(), 2u);
+  EXPECT_FALSE(seen.event.find("unsigned")->get("invite_room_state"));
+  EXPECT_EQ(seen.event.find("unsigned")->get("age")->getInt(), 5);
 }
 
 TEST_F(FederationMembershipTest, AclDeniedServerCannotJoin) {

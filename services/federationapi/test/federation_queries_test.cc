@@ -1,7 +1,11 @@
 // Queries: directory and profile, the public room list, hierarchy, OpenID userinfo, and the
 // answers of endpoints whose service is not wired (keys, media).
+#include <atomic>
 #include <future>
+#include <memory>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 #include "federation_routes_fixture.h"
 
@@ -106,10 +110,137 @@ TEST_F(FederationQueriesTest, HierarchyOfAPrivateRoomIsHiddenFromOutsiders) {
   EXPECT_EQ(call("GET", "/_matrix/federation/v1/hierarchy/!none:us.test").status, 404);
 }
 
-TEST_F(FederationQueriesTest, OpenIdUserinfoNeedsNoXMatrixButKnowsNoTokensYet) {
-  auto reply =
-      send(testing::makeRequest("GET", "/_matrix/federation/v1/openid/userinfo?access_token=abc"));
-  EXPECT_EQ(reply.status, 401);
+// OpenID userinfo against an account-sync service on the fixture's database whose clock the
+// test moves (the fixture's own service runs on the real clock).
+class FederationOpenIdTest : public FederationRoutesTest {
+ protected:
+  void configure(FederationDeps& deps) override {
+    accountsync::AccountSyncOptions options = accountsync::AccountSyncOptions::forTests();
+    options.clock = [this] { return clockMs_.load(); };
+    clocked_ = std::make_unique<accountsync::AccountSyncService>(testing::kUs, database_->db(),
+                                                                 *outbox_, options);
+    deps.accounts = clocked_.get();
+  }
+  void TearDown() override {
+    routes_.reset();
+    clocked_.reset();
+    FederationRoutesTest::TearDown();
+  }
+
+  // The token POST /user/{userId}/openid/request_token hands out (its lifetime: 3600 s).
+  std::string requestToken(const std::string& userId) {
+    auto token = clocked_->performCreateOpenIdToken(ctx_, userId, kLifetimeMs);
+    EXPECT_TRUE(token.ok()) << (token.ok() ? "" : token.error().message);
+    return token.ok() ? *token : std::string();
+  }
+  testing::Reply userinfo(const std::string& token) {
+    return send(testing::makeRequest(
+        "GET", "/_matrix/federation/v1/openid/userinfo?access_token=" + token));
+  }
+  static void expectUnknownToken(const testing::Reply& reply) {
+    EXPECT_EQ(reply.status, 401) << reply.raw;
+    EXPECT_EQ(reply.errcode(), "M_UNKNOWN_TOKEN") << reply.raw;
+    EXPECT_FALSE(str(reply.body, "error").empty()) << reply.raw;
+  }
+
+  static constexpr std::int64_t kLifetimeMs = 3'600'000;
+  std::atomic<std::int64_t> clockMs_{1'700'000'000'000};
+  std::unique_ptr<accountsync::AccountSyncService> clocked_;
+};
+
+TEST_F(FederationOpenIdTest, UserinfoNamesTheOwnerOfAnAccountSyncToken) {
+  accountsync::RegisterRequest reg;
+  reg.localpart = "alice";
+  reg.inhibitLogin = true;
+  ASSERT_TRUE(clocked_->performRegister(ctx_, reg).ok());
+  std::string token = requestToken(testing::kAlice);
+  ASSERT_FALSE(token.empty());
+  // No X-Matrix header: the token is the credential. Third parties may ask more than once.
+  for (int i = 0; i < 2; ++i) {
+    auto reply = userinfo(token);
+    ASSERT_EQ(reply.status, 200) << reply.raw;
+    EXPECT_EQ(str(reply.body, "sub"), testing::kAlice);
+    EXPECT_EQ(reply.body.size(), 1u) << reply.raw;
+  }
+  // A signed request is answered the same way (the signature is simply not needed).
+  auto withSignature = call("GET", "/_matrix/federation/v1/openid/userinfo?access_token=" + token);
+  EXPECT_EQ(withSignature.status, 200) << withSignature.raw;
+  EXPECT_EQ(str(withSignature.body, "sub"), testing::kAlice);
+}
+
+TEST_F(FederationOpenIdTest, ExpiredTokenIsUnknown) {
+  accountsync::RegisterRequest reg;
+  reg.localpart = "alice";
+  reg.inhibitLogin = true;
+  ASSERT_TRUE(clocked_->performRegister(ctx_, reg).ok());
+  std::string token = requestToken(testing::kAlice);
+  clockMs_ += kLifetimeMs - 1;
+  EXPECT_EQ(userinfo(token).status, 200);
+  clockMs_ += 1;
+  expectUnknownToken(userinfo(token));
+}
+
+TEST_F(FederationOpenIdTest, UnknownMissingAndEmptyTokensAreUnknown) {
+  expectUnknownToken(userinfo("abc"));
+  expectUnknownToken(userinfo(""));
+  expectUnknownToken(send(testing::makeRequest("GET", "/_matrix/federation/v1/openid/userinfo")));
+}
+
+// Like the authenticated routes, userinfo reads account-sync off the dispatching thread.
+TEST_F(FederationOpenIdTest, UserinfoRunsOnTheBlockingRunner) {
+  accountsync::RegisterRequest reg;
+  reg.localpart = "alice";
+  reg.inhibitLogin = true;
+  ASSERT_TRUE(clocked_->performRegister(ctx_, reg).ok());
+  std::string token = requestToken(testing::kAlice);
+  std::vector<std::thread> workers;
+  std::mutex workersMutex;
+  FederationDeps deps;
+  deps.serverName = testing::kUs;
+  deps.keys = cache_.get();
+  deps.roomserver = rooms_.get();
+  deps.accounts = clocked_.get();
+  deps.runBlocking = [&](std::function<void()> work) {
+    std::lock_guard lock(workersMutex);
+    workers.emplace_back(std::move(work));
+  };
+  FederationRoutes routes(std::move(deps));
+  http::Router router;
+  routes.registerRoutes(router);
+
+  auto request =
+      testing::makeRequest("GET", "/_matrix/federation/v1/openid/userinfo?access_token=" + token);
+  ASSERT_TRUE(http::parseTarget(request).ok());
+  std::promise<std::pair<http::Response, std::thread::id>> answered;
+  auto future = answered.get_future();
+  router.dispatch(std::move(request), http::Responder::detached([&](http::Response r) {
+                    answered.set_value({std::move(r), std::this_thread::get_id()});
+                  }));
+  ASSERT_EQ(future.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+  auto [response, thread] = future.get();
+  EXPECT_EQ(response.status, 200) << response.body;
+  EXPECT_NE(response.body.find(testing::kAlice), std::string::npos) << response.body;
+  EXPECT_NE(thread, std::this_thread::get_id());
+  std::lock_guard lock(workersMutex);
+  for (auto& w : workers) w.join();
+}
+
+// Without account-sync nothing resolves, and the answer is still the spec's 401.
+class FederationOpenIdWithoutAccountsTest : public FederationRoutesTest {
+ protected:
+  void configure(FederationDeps& deps) override { deps.accounts = nullptr; }
+};
+
+TEST_F(FederationOpenIdWithoutAccountsTest, EveryTokenIsUnknown) {
+  accountsync::RegisterRequest reg;
+  reg.localpart = "alice";
+  reg.inhibitLogin = true;
+  ASSERT_TRUE(accounts_->performRegister(ctx_, reg).ok());
+  auto token = accounts_->performCreateOpenIdToken(ctx_, testing::kAlice, 3'600'000);
+  ASSERT_TRUE(token.ok()) << token.error().message;
+  auto reply = send(
+      testing::makeRequest("GET", "/_matrix/federation/v1/openid/userinfo?access_token=" + *token));
+  EXPECT_EQ(reply.status, 401) << reply.raw;
   EXPECT_EQ(reply.errcode(), "M_UNKNOWN_TOKEN");
 }
 

@@ -1,6 +1,6 @@
 // RemoteKeyCache under concurrency: requests that need the keys of a server whose keys another
 // request is fetching wait for that one fetch (a burst of events from a new server) instead of
-// failing or fetching again.
+// failing or fetching again; and its refetch throttle, which lets a rotated key through.
 #include <thread>
 #include <vector>
 
@@ -41,6 +41,32 @@ TEST_P(RemoteKeyCacheTest, AFailedFetchIsNotRepeatedByTheRequestsThatWaitedForIt
   for (auto& t : threads) t.join();
   for (const auto& r : results) EXPECT_FALSE(r.ok());
   EXPECT_EQ(fetcher_.directCalls, 1);
+}
+
+// A server that rotated its key since we fetched: an event signed with the new key ID is
+// verifiable at once (the new ID was not asked for before), but made-up key IDs do not make us
+// fetch more than a few times per interval.
+TEST_P(RemoteKeyCacheTest, ANewKeyIdIsFetchedWithinTheRetryIntervalAFewTimes) {
+  auto server = federation::ServerName::parse(remote_.name);
+  ASSERT_TRUE(server.ok());
+  const std::string oldId = remote_.key.keyId;
+  ASSERT_TRUE(cache_->keyForRequest(*server, oldId).ok());
+  EXPECT_EQ(fetcher_.directCalls, 1);
+
+  remote_.key = federation::SigningKeyEntry{"ed25519:remote2", crypto::SigningKey::generate()};
+  fetcher_.add(remote_);
+  auto rotated = cache_->keyForRequest(*server, "ed25519:remote2");
+  ASSERT_TRUE(rotated.ok()) << rotated.error().message;
+  EXPECT_EQ(*rotated, remote_.key.key.publicKey());
+  EXPECT_EQ(fetcher_.directCalls, 2);
+  // The same ID again, or the old one: no new fetch.
+  EXPECT_TRUE(cache_->keyForRequest(*server, "ed25519:remote2").ok());
+  EXPECT_TRUE(cache_->keyForRequest(*server, oldId).ok());
+  EXPECT_EQ(fetcher_.directCalls, 2);
+
+  for (int i = 0; i < 10; ++i)
+    EXPECT_FALSE(cache_->keyForRequest(*server, "ed25519:madeup" + std::to_string(i)).ok());
+  EXPECT_EQ(fetcher_.directCalls, 4);  // three new-ID fetches per interval in all
 }
 
 PLEXUS_INSTANTIATE_DATABASE_TESTS(RemoteKeyCacheTest);

@@ -97,6 +97,23 @@ struct Edu {
   json::Object content;
 };
 
+// A media item fetched from its origin server (GET /_matrix/federation/v1/media/download or
+// /thumbnail, following a `Location` redirect of the answer once).
+struct RemoteMediaFile {
+  std::string contentType;              // "application/octet-stream" when the remote gave none
+  std::optional<std::string> fileName;  // from Content-Disposition, when there is one
+  std::string bytes;
+};
+
+// GET /_matrix/federation/v1/media/thumbnail/{mediaId}?width=..&height=..&method=..
+struct MediaThumbnailQuery {
+  std::string mediaId;
+  std::int32_t width = 0;
+  std::int32_t height = 0;
+  std::string method = "scale";  // "crop" or "scale"
+  std::optional<bool> animated;  // sent only when set
+};
+
 class FederationSenderApi {
  public:
   virtual ~FederationSenderApi() = default;
@@ -177,6 +194,22 @@ class FederationSenderApi {
   virtual Result<json::Object> queryPublicRooms(const CallContext& ctx,
                                                 const std::string& destination,
                                                 const json::Object& request) = 0;
+
+  // --- Media (the content repository of another server) ---
+  // The content of mxc://{destination}/{mediaId}: the multipart/mixed answer's second part, or
+  // what its `Location` URL serves. At most `maxBytes` of content. Errors: kTooLarge over
+  // maxBytes; kBadJson for an answer that is not the spec's multipart/mixed; the remote's
+  // errcode otherwise (kNotFound stays kNotFound, kNotYetUploaded); kUnavailable as above.
+  virtual Result<RemoteMediaFile> queryMediaDownload(const CallContext& ctx,
+                                                     const std::string& destination,
+                                                     const std::string& mediaId,
+                                                     std::int64_t maxBytes) = 0;
+  // A thumbnail the remote server made of one of its media items. Errors as queryMediaDownload
+  // (kInvalidParam from the remote for content it cannot thumbnail).
+  virtual Result<RemoteMediaFile> queryMediaThumbnail(const CallContext& ctx,
+                                                      const std::string& destination,
+                                                      const MediaThumbnailQuery& query,
+                                                      std::int64_t maxBytes) = 0;
 
   // --- Queued delivery ---
   // Queues an EDU for each destination (our own server name is skipped). Persisted before it

@@ -7,6 +7,8 @@
 #include <functional>
 #include <string>
 
+#include "federationsender/impl/media_redirect.h"
+
 namespace plexus::federationsender {
 
 struct FederationSenderOptions {
@@ -33,6 +35,11 @@ struct FederationSenderOptions {
   std::int64_t requestTimeoutMs = 30'000;       // handshakes, queries, single events
   std::int64_t largeRequestTimeoutMs = 60'000;  // send_join, state, state_ids, backfill
   std::int64_t transactionTimeoutMs = 60'000;   // PUT /send/{txnId}
+  std::int64_t mediaTimeoutMs = 60'000;         // media download / thumbnail (and redirect)
+
+  // Follows the `Location` of a federation media answer. Default (empty):
+  // makeHttpRedirectFetcher() — https only, no private IP literals, certificates verified.
+  MediaRedirectFetcher mediaRedirect;
 
   // Wall clock in ms since the epoch (persisted backoff deadlines use it). Default: system.
   std::function<std::int64_t()> nowMs;

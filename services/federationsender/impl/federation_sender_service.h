@@ -111,6 +111,14 @@ class FederationSenderService final : public FederationSenderApi {
                                         const json::Object& request) override;
   Status performSendEdu(const CallContext& ctx, const std::vector<std::string>& destinations,
                         const Edu& edu) override;
+  // (media_download.cc)
+  Result<RemoteMediaFile> queryMediaDownload(const CallContext& ctx, const std::string& destination,
+                                             const std::string& mediaId,
+                                             std::int64_t maxBytes) override;
+  Result<RemoteMediaFile> queryMediaThumbnail(const CallContext& ctx,
+                                              const std::string& destination,
+                                              const MediaThumbnailQuery& query,
+                                              std::int64_t maxBytes) override;
 
  private:
   FederationSenderService(storage::Database& db, bus::Bus& bus,
@@ -124,6 +132,19 @@ class FederationSenderService final : public FederationSenderApi {
   Result<json::Value> call(const CallContext& ctx, const std::string& destination,
                            std::string_view method, const std::string& uri, const json::Value* body,
                            std::int64_t defaultTimeoutMs);
+
+  // A signed (or, for the deprecated media endpoints, unsigned) GET whose 2xx answer comes
+  // back unparsed; a success ends the destination's backoff. Timeout as call(), with
+  // options_.mediaTimeoutMs without a deadline. Errors as call().
+  Result<federation::OutboundResponse> callRaw(const CallContext& ctx,
+                                               const std::string& destination,
+                                               const std::string& uri, std::size_t maxResponseBytes,
+                                               bool sign);
+  // GET `uri` (federation media), falling back to `legacyUri` on kUnrecognized; follows a
+  // Location once. Errors: see queryMediaDownload.
+  Result<RemoteMediaFile> fetchMedia(const CallContext& ctx, const std::string& destination,
+                                     const std::string& uri, const std::string& legacyUri,
+                                     std::int64_t maxBytes);
 
   storage::Database& db_;
   bus::Bus& bus_;

@@ -1,5 +1,5 @@
 // Snapshot of the federation sender's queues, per destination and in total, for logs, tests and
-// (TODO: issue 5) the Prometheus metrics named in README.md.
+// the Prometheus metrics (impl/sender_metrics.h).
 #pragma once
 
 #include <cstddef>

@@ -146,6 +146,17 @@ class FakeFederationSender final : public federationsender::FederationSenderApi 
                                         const json::Object&) override {
     return unused();
   }
+  Result<federationsender::RemoteMediaFile> queryMediaDownload(const CallContext&,
+                                                               const std::string&,
+                                                               const std::string&,
+                                                               std::int64_t) override {
+    return unused();
+  }
+  Result<federationsender::RemoteMediaFile> queryMediaThumbnail(
+      const CallContext&, const std::string&, const federationsender::MediaThumbnailQuery&,
+      std::int64_t) override {
+    return unused();
+  }
 
  private:
   void record(Request r) {

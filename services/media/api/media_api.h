@@ -1,14 +1,17 @@
 // MediaApi: the media service's contract. It owns the content repository: uploads (direct and
 // asynchronous), downloads, thumbnails generated on demand and cached, and the media config.
-// Callers: client-api (the /_matrix/media and /_matrix/client/v1/media routes), later
-// federation-api (serving our media to other servers, TODO(#4)).
+// Callers: client-api (the /_matrix/media and /_matrix/client/v1/media routes) and
+// federation-api (serving our media to other servers).
 //
 // Conventions for every method:
 // - Thread-safe: may be called from any number of threads at once.
 // - serverName/mediaId come from untrusted mxc URIs: queries for a media ID outside
-//   [A-Za-z0-9_-] are kNotFound (nothing can be stored there); a server name that is not ours
-//   is kNotFound (remote media is fetched over
-//   federation, not done yet: TODO(#4)).
+//   [A-Za-z0-9_-] are kNotFound (nothing can be stored there).
+// - Media of another server (query* with a server name that is not ours) comes from the local
+//   cache, else is fetched once through the implementation's RemoteMediaFetcher
+//   (remote_media_fetcher.h) and cached; concurrent queries share one fetch. Extra errors then:
+//   kNotFound (the remote has none, or no fetcher is configured), kTooLarge (over the upload
+//   limit), kUnavailable (the remote failed or timed out). Failures are not cached.
 // - A perform* call that fails leaves nothing behind (no metadata row, no visible file).
 // - kUnavailable when the database is unreachable or the call's deadline passed; kInternal
 //   when the media directory cannot be written or read.
@@ -52,14 +55,13 @@ class MediaApi {
 
   // The metadata and bytes of a media item. For an ID reserved but not yet uploaded, waits up
   // to `maxWaitMs` (bounded by the context deadline) for the content to arrive.
-  // Errors: kNotFound (unknown, malformed or expired ID, remote server), kNotYetUploaded
-  // (reserved, still no content after the wait).
+  // Errors: kNotFound (unknown, malformed or expired ID), kNotYetUploaded (reserved, still no
+  // content after the wait), the remote errors above.
   virtual Result<MediaContent> queryMedia(const CallContext& ctx, std::string_view serverName,
                                           std::string_view mediaId, std::int64_t maxWaitMs) = 0;
 
   // Metadata only (no file read). Errors as queryMedia, without waiting.
-  virtual Result<MediaMetadata> queryMetadata(const CallContext& ctx,
-                                              std::string_view serverName,
+  virtual Result<MediaMetadata> queryMetadata(const CallContext& ctx, std::string_view serverName,
                                               std::string_view mediaId) = 0;
 
   // ---- Thumbnails -------------------------------------------------------------------------
@@ -71,8 +73,9 @@ class MediaApi {
   // content is returned (never upscaled). PNG and JPEG can be thumbnailed.
   // Errors: kNotFound / kNotYetUploaded as queryMedia (no waiting); kInvalidParam for
   // width or height < 1, and for content that is not a supported image or fails to decode
-  // (SPEC: content-repo.yaml, 400 when the server cannot thumbnail the content); kTooLarge when the image's declared pixel count is over the
-  // decoding limit (checked from the header, before decoding).
+  // (SPEC: content-repo.yaml, 400 when the server cannot thumbnail the content); kTooLarge when the
+  // image's declared pixel count is over the decoding limit (checked from the header, before
+  // decoding).
   virtual Result<Thumbnail> queryThumbnail(const CallContext& ctx,
                                            const ThumbnailRequest& request) = 0;
 

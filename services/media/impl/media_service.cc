@@ -79,8 +79,7 @@ Status MediaService::validateUpload(const UploadRequest& request) const {
   if (hasControlChars(request.contentType) || request.contentType.size() > 255) {
     return makeError(ErrorCode::kInvalidParam, "invalid content type");
   }
-  if (request.fileName &&
-      (hasControlChars(*request.fileName) || request.fileName->size() > 255)) {
+  if (request.fileName && (hasControlChars(*request.fileName) || request.fileName->size() > 255)) {
     return makeError(ErrorCode::kInvalidParam, "invalid file name");
   }
   return {};
@@ -96,8 +95,8 @@ Result<UploadResult> MediaService::performUpload(const CallContext& ctx,
   MediaRow row;
   row.serverName = serverName_;
   row.uploaderUserId = request.uploaderUserId;
-  row.contentType = request.contentType.empty() ? std::string(kDefaultContentType)
-                                                : request.contentType;
+  row.contentType =
+      request.contentType.empty() ? std::string(kDefaultContentType) : request.contentType;
   row.fileName = request.fileName;
   row.sizeBytes = static_cast<std::int64_t>(request.bytes.size());
   row.sha256 = sha;
@@ -148,7 +147,8 @@ Status MediaService::performUploadTo(const CallContext& ctx, std::string_view se
   }
   PLEXUS_TRY_VOID(validateUpload(request));
   PLEXUS_TRY(auto existing, store_->getMedia(db_, serverName, mediaId));
-  if (!existing || (existing->pending() && existing->expiresMs && *existing->expiresMs <= nowMs())) {
+  if (!existing ||
+      (existing->pending() && existing->expiresMs && *existing->expiresMs <= nowMs())) {
     return makeError(ErrorCode::kNotFound, "unknown media ID");
   }
   if (existing->uploaderUserId != request.uploaderUserId) {
@@ -159,8 +159,8 @@ Status MediaService::performUploadTo(const CallContext& ctx, std::string_view se
   }
   PLEXUS_TRY(std::string sha, files_.put(request.bytes));
   MediaRow row = *existing;
-  row.contentType = request.contentType.empty() ? std::string(kDefaultContentType)
-                                                : request.contentType;
+  row.contentType =
+      request.contentType.empty() ? std::string(kDefaultContentType) : request.contentType;
   row.fileName = request.fileName;
   row.sizeBytes = static_cast<std::int64_t>(request.bytes.size());
   row.sha256 = sha;
@@ -168,19 +168,14 @@ Status MediaService::performUploadTo(const CallContext& ctx, std::string_view se
   PLEXUS_TRY(bool completed, store_->completeUpload(db_, row));
   // Lost a race with a concurrent upload of the same ID.
   if (!completed) return makeError(ErrorCode::kCannotOverwriteMedia, "media already uploaded");
-  {
-    std::lock_guard lock(uploadMutex_);
-  }
+  { std::lock_guard lock(uploadMutex_); }
   uploaded_.notify_all();
   return {};
 }
 
-Result<MediaRow> MediaService::loadUploaded(std::string_view serverName,
+Result<MediaRow> MediaService::loadUploaded(const CallContext& ctx, std::string_view serverName,
                                             std::string_view mediaId) {
-  // TODO(#4): fetch remote media over federation (and cache it) instead of 404.
-  if (serverName != serverName_) {
-    return makeError(ErrorCode::kNotFound, "remote media is not available yet");
-  }
+  if (serverName != serverName_) return loadRemote(ctx, serverName, mediaId);
   if (!isValidMediaId(mediaId)) return makeError(ErrorCode::kNotFound, "media not found");
   PLEXUS_TRY(auto row, store_->getMedia(db_, serverName, mediaId));
   if (!row) return makeError(ErrorCode::kNotFound, "media not found");
@@ -214,7 +209,7 @@ Result<MediaMetadata> MediaService::queryMetadata(const CallContext& ctx,
                                                   std::string_view serverName,
                                                   std::string_view mediaId) {
   if (ctx.expired()) return makeError(ErrorCode::kUnavailable, "deadline passed");
-  PLEXUS_TRY(MediaRow row, loadUploaded(serverName, mediaId));
+  PLEXUS_TRY(MediaRow row, loadUploaded(ctx, serverName, mediaId));
   return toMetadata(row);
 }
 
@@ -223,13 +218,13 @@ Result<MediaContent> MediaService::queryMedia(const CallContext& ctx, std::strin
   using Clock = CallContext::Clock;
   Clock::time_point until = std::min(
       ctx.deadline, Clock::now() + std::chrono::milliseconds(std::max<std::int64_t>(0, maxWaitMs)));
-  Result<MediaRow> row = loadUploaded(serverName, mediaId);
+  Result<MediaRow> row = loadUploaded(ctx, serverName, mediaId);
   // SPEC: content-repo.yaml download `timeout_ms` — wait for an asynchronous upload.
   while (!row.ok() && row.error().code == ErrorCode::kNotYetUploaded && Clock::now() < until) {
     std::unique_lock lock(uploadMutex_);
     uploaded_.wait_until(lock, std::min(until, Clock::now() + std::chrono::milliseconds(kPollMs)));
     lock.unlock();
-    row = loadUploaded(serverName, mediaId);
+    row = loadUploaded(ctx, serverName, mediaId);
   }
   if (!row.ok()) return row.error();
   PLEXUS_TRY(MediaMetadata metadata, toMetadata(*row));

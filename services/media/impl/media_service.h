@@ -3,15 +3,18 @@
 // served from the cache. Thread-safe.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <semaphore>
 #include <string>
 
 #include "media/api/media_api.h"
+#include "media/api/remote_media_fetcher.h"
 #include "media/impl/content_files.h"
 #include "media/storage/media_store.h"
 #include "plexus/storage/database.h"
@@ -43,6 +46,11 @@ class MediaService final : public MediaApi {
                Options options = {});
   ~MediaService() override;
 
+  // Late binding for the composition root (the federation sender is built after media): where
+  // media of other servers comes from. nullptr (the default): remote media is kNotFound.
+  // `fetcher` must outlive the service or be replaced first. Safe while requests run.
+  void setRemoteFetcher(RemoteMediaFetcher* fetcher) { remoteFetcher_.store(fetcher); }
+
   // MediaApi
   Result<UploadResult> performUpload(const CallContext& ctx, const UploadRequest& request) override;
   Result<CreatedMedia> performCreate(const CallContext& ctx,
@@ -60,8 +68,16 @@ class MediaService final : public MediaApi {
  private:
   std::int64_t nowMs() const;
   Status validateUpload(const UploadRequest& request) const;
-  // The uploaded item's row; kNotFound / kNotYetUploaded otherwise.
-  Result<MediaRow> loadUploaded(std::string_view serverName, std::string_view mediaId);
+  // The uploaded item's row; kNotFound / kNotYetUploaded otherwise. Media of another server
+  // comes from the cache or is fetched (remote_media.cc).
+  Result<MediaRow> loadUploaded(const CallContext& ctx, std::string_view serverName,
+                                std::string_view mediaId);
+  // Remote media: the cached row, else one fetch per (server, ID) at a time, stored and
+  // returned. Errors: kNotFound, kTooLarge, kUnavailable (remote_media.cc).
+  Result<MediaRow> loadRemote(const CallContext& ctx, std::string_view serverName,
+                              std::string_view mediaId);
+  Status fetchAndStore(const CallContext& ctx, RemoteMediaFetcher& fetcher,
+                       std::string_view serverName, std::string_view mediaId);
   Result<MediaMetadata> toMetadata(const MediaRow& row);
 
   std::string serverName_;
@@ -73,6 +89,15 @@ class MediaService final : public MediaApi {
   // Wakes downloads waiting for an asynchronous upload in this process.
   std::mutex uploadMutex_;
   std::condition_variable uploaded_;
+  // Remote media: the fetcher, and the fetches in flight by "server/id" (single flight).
+  struct RemoteFetch {
+    bool done = false;
+    Status status;
+  };
+  std::atomic<RemoteMediaFetcher*> remoteFetcher_{nullptr};
+  std::mutex fetchMutex_;
+  std::condition_variable fetchDone_;
+  std::map<std::string, std::shared_ptr<RemoteFetch>, std::less<>> fetches_;
 };
 
 // A random media ID: 24 characters of [A-Za-z0-9].

@@ -1,8 +1,8 @@
 // MediaService::queryThumbnail: serve a cached thumbnail, or render, store and serve one.
 #include <semaphore>
 
-#include "media/impl/media_service.h"
 #include "media/impl/image_codec.h"
+#include "media/impl/media_service.h"
 #include "media/impl/thumbnailer.h"
 
 namespace plexus::media {
@@ -28,7 +28,7 @@ Result<Thumbnail> MediaService::queryThumbnail(const CallContext& ctx,
   if (request.width < 1 || request.height < 1) {
     return makeError(ErrorCode::kInvalidParam, "width and height must be positive");
   }
-  PLEXUS_TRY(MediaRow row, loadUploaded(request.serverName, request.mediaId));
+  PLEXUS_TRY(MediaRow row, loadUploaded(ctx, request.serverName, request.mediaId));
   std::optional<ThumbnailSpec> spec =
       chooseThumbnailSize(request.width, request.height, request.method);
   std::string methodName(thumbnailMethodName(spec ? spec->method : request.method));

@@ -12,6 +12,7 @@ int runStateReplay(std::span<char* const> args);     // state_replay_command.cc
 int runNode(std::span<char* const> args);            // node_command.cc
 int runGenerateConfig(std::span<char* const> args);  // generate_config_command.cc
 int runCreateAccount(std::span<char* const> args);   // create_account_command.cc
+int runRotateSigningKey(std::span<char* const> args);  // rotate_signing_key_command.cc
 
 namespace {
 
@@ -23,16 +24,30 @@ int notYet(std::string_view name) {
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> kCommands = {
-      {{"node"}, "[--config FILE] [--data-dir DIR] [--client-addr HOST:PORT] ... (--help)",
-       "run every service in one process (client-side node)", runNode},
-      {{"serve"}, "SERVICE --config FILE", "run one service of the cluster",
+      {{"node"},
+       "[--config FILE] [--data-dir DIR] [--client-addr HOST:PORT] ... (--help)",
+       "run every service in one process (client-side node)",
+       runNode},
+      {{"serve"},
+       "SERVICE --config FILE",
+       "run one service of the cluster",
        [](std::span<char* const>) { return notYet("serve"); }},
-      {{"generate-config"}, "[--server-name N] [--data-dir D] [--postgres DSN]",
-       "print a commented YAML configuration", runGenerateConfig},
-      {{"create-account"}, "--config FILE | --data-dir DIR --username U --password P [--admin]",
-       "create a user account (no running node needed)", runCreateAccount},
-      {{"state", "replay"}, "--room-version V [--trust-event-ids] [--keys FILE] FILE",
-       "replay a room's PDUs and print the resolved current state", runStateReplay},
+      {{"generate-config"},
+       "[--server-name N] [--data-dir D] [--postgres DSN]",
+       "print a commented YAML configuration",
+       runGenerateConfig},
+      {{"create-account"},
+       "--config FILE | --data-dir DIR --username U --password P [--admin]",
+       "create a user account (no running node needed)",
+       runCreateAccount},
+      {{"rotate-signing-key"},
+       "[--config FILE] [--data-dir DIR]",
+       "retire the signing key and make a new one (node stopped)",
+       runRotateSigningKey},
+      {{"state", "replay"},
+       "--room-version V [--trust-event-ids] [--keys FILE] FILE",
+       "replay a room's PDUs and print the resolved current state",
+       runStateReplay},
   };
   return kCommands;
 }

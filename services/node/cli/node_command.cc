@@ -11,6 +11,7 @@
 #include "cli/flags.h"
 #include "cli/startup.h"
 #include "plexus/config/load.h"
+#include "plexus/core/allocator_tuning.h"
 #include "plexus/log/log.h"
 #include "root/node.h"
 #include "root/signing_key.h"
@@ -112,6 +113,7 @@ int runNode(std::span<char* const> args) {
     std::fputs(kUsage, stdout);
     return 0;
   }
+  core::tuneAllocatorForServer();
   // Blocked before any thread starts, so that every thread inherits the mask and the signals
   // reach only the sigwait below.
   sigset_t stopSignals;

@@ -91,4 +91,31 @@ std::unique_ptr<keyserver::SharedRoomServers> makeSharedRoomServers(
   return std::make_unique<RoomserverSharedRoomServers>(rooms);
 }
 
+namespace {
+
+class FederationMediaFetcher final : public media::RemoteMediaFetcher {
+ public:
+  explicit FederationMediaFetcher(federationsender::FederationSenderApi& federation)
+      : federation_(federation) {}
+
+  Result<media::RemoteMedia> fetchRemoteMedia(const CallContext& ctx, std::string_view serverName,
+                                              std::string_view mediaId,
+                                              std::int64_t maxBytes) override {
+    PLEXUS_TRY(auto file, federation_.queryMediaDownload(ctx, std::string(serverName),
+                                                         std::string(mediaId), maxBytes));
+    return media::RemoteMedia{std::move(file.contentType), std::move(file.fileName),
+                              std::move(file.bytes)};
+  }
+
+ private:
+  federationsender::FederationSenderApi& federation_;
+};
+
+}  // namespace
+
+std::unique_ptr<media::RemoteMediaFetcher> makeRemoteMediaFetcher(
+    federationsender::FederationSenderApi& federation) {
+  return std::make_unique<FederationMediaFetcher>(federation);
+}
+
 }  // namespace plexus::node

@@ -8,6 +8,7 @@
 #include "federationsender/api/federation_sender_api.h"
 #include "keyserver/api/keyserver_api.h"
 #include "keyserver/api/ports.h"
+#include "media/api/remote_media_fetcher.h"
 #include "roomserver/api/roomserver_api.h"
 #include "syncapi/api/ports.h"
 
@@ -30,5 +31,10 @@ std::unique_ptr<syncapi::EduSink> makeEduSink(federationsender::FederationSender
 // device-list EDUs go; whether a remote user's list concerns us).
 std::unique_ptr<keyserver::SharedRoomServers> makeSharedRoomServers(
     roomserver::RoomserverApi& rooms);
+
+// Media of other servers for the media service, fetched by the federation sender
+// (queryMediaDownload: GET /_matrix/federation/v1/media/download, Location followed once).
+std::unique_ptr<media::RemoteMediaFetcher> makeRemoteMediaFetcher(
+    federationsender::FederationSenderApi& federation);
 
 }  // namespace plexus::node

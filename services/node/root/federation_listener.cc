@@ -153,11 +153,11 @@ struct FederationListener::Impl {
     PLEXUS_TRY_VOID(
         ownKeys->load(federation::SigningKeyEntry{identity.keyId, identity.signingKey}));
     const federation::SigningKeyEntry current = ownKeys->signingKey();
-    // The roomserver signs events with the node's key file; after a rotation the two differ
-    // until the node signs with the federation key too.
+    // The key store wins over the key file (see root/key_rotation.h): the node signs with
+    // signingKey().
     if (current.keyId != identity.keyId)
-      log::warn("federation signing key differs from the node's key file",
-                {{"federation_key_id", current.keyId}, {"node_key_id", identity.keyId}});
+      log::warn("the signing key file is not the current key; signing with the current key",
+                {{"current_key_id", current.keyId}, {"key_file_key_id", identity.keyId}});
 
     remoteKeys = std::make_unique<federationapi::RemoteKeyCache>(db, store, fetcher);
     PLEXUS_TRY_VOID(remoteKeys->load());
@@ -185,9 +185,11 @@ struct FederationListener::Impl {
     return {};
   }
 
-  Status listen(const config::Config& config, federationapi::FederationDeps deps) {
+  Status listen(const config::Config& config, federationapi::FederationDeps deps,
+                std::function<void(const http::ResponseRecord&)> onResponse) {
     const config::FederationSection& f = config.federation;
     http::ServerOptions options;
+    options.onResponse = std::move(onResponse);
     if (!config::splitHostPort(f.listen, options.host, options.port))
       return fail(ErrorCode::kInvalidParam, "federation.listen: bad address " + f.listen);
 
@@ -260,9 +262,13 @@ FederationListener::~FederationListener() { stop(); }
 
 roomserver::EventKeySource& FederationListener::eventKeys() { return *impl_->eventKeys; }
 federation::FederationRequester& FederationListener::requester() { return *impl_->requester; }
+federation::SigningKeyEntry FederationListener::signingKey() const {
+  return impl_->ownKeys->signingKey();
+}
 
-Status FederationListener::listen(federationapi::FederationDeps deps) {
-  Status s = impl_->listen(config_, std::move(deps));
+Status FederationListener::listen(federationapi::FederationDeps deps,
+                                  std::function<void(const http::ResponseRecord&)> onResponse) {
+  Status s = impl_->listen(config_, std::move(deps), std::move(onResponse));
   if (!s.ok()) impl_->stop();
   return s;
 }

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 #include "federationapi/impl/federation_routes.h"
@@ -16,6 +17,8 @@
 #include "plexus/core/result.h"
 #include "plexus/events/server_identity.h"
 #include "plexus/federation/federation_requester.h"
+#include "plexus/federation/server_keys.h"
+#include "plexus/http/server.h"
 #include "plexus/storage/database.h"
 #include "roomserver/api/event_key_source.h"
 
@@ -38,12 +41,17 @@ class FederationListener {
   roomserver::EventKeySource& eventKeys();
   // Signed outbound requests for the federation sender.
   federation::FederationRequester& requester();
+  // Our current signing key (the key store's; the key file only seeds it on first start). Events
+  // must be signed with it too.
+  federation::SigningKeyEntry signingKey() const;
 
   // Listens on config.federation.listen with every route. `deps` names the services; its
   // serverName, keys and runBlocking are filled here. Errors: kInvalidParam (unusable TLS
   // files), kInternal (the self-signed certificate cannot be written), kUnavailable (the
   // address cannot be bound).
-  Status listen(federationapi::FederationDeps deps);
+  // `onResponse` (optional) sees every answered request (HTTP metrics).
+  Status listen(federationapi::FederationDeps deps,
+                std::function<void(const http::ResponseRecord&)> onResponse = {});
 
   // The bound port (useful with port 0); 0 before listen().
   std::uint16_t port() const;

@@ -10,6 +10,7 @@
 
 #include "accountsync/api/output.h"
 #include "accountsync/impl/accountsync_service.h"
+#include "federationsender/impl/federation_sender_service.h"
 #include "keyserver/api/output.h"
 #include "keyserver/impl/device_list_sender.h"
 #include "keyserver/impl/keyserver_service.h"
@@ -19,8 +20,8 @@
 #include "plexus/bus/routed_bus.h"
 #include "plexus/log/log.h"
 #include "root/adapters.h"
-#include "federationsender/impl/federation_sender_service.h"
 #include "root/federation_listener.h"
+#include "root/observability.h"
 #include "root/service_databases.h"
 #if PLEXUS_NODE_WITH_ROOMSERVER
 #include "roomserver/api/output.h"
@@ -59,6 +60,8 @@ struct Node::Impl {
   config::Config config;
   events::ServerIdentity identity;
   NodeStartInfo info;
+  // Metrics and health endpoints: up first, down last.
+  std::unique_ptr<Observability> observability;
   // Declaration order is construction order; destruction runs backwards: the HTTP front
   // stops first, the databases close last.
   std::map<std::string, std::unique_ptr<storage::Database>> databases;
@@ -77,6 +80,8 @@ struct Node::Impl {
   // What keyserver and sync-api send to other servers through the sender.
   std::unique_ptr<keyserver::SharedRoomServers> sharedRooms;
   std::unique_ptr<syncapi::EduSink> eduSink;
+  // Media of other servers, fetched through the sender (outlives `media`, which uses it).
+  std::unique_ptr<media::RemoteMediaFetcher> mediaFetcher;
   std::unique_ptr<keyserver::DeviceListSender> deviceListSender;
 #if PLEXUS_NODE_WITH_ROOMSERVER
   std::unique_ptr<roomserver::RoomserverService> rooms;
@@ -131,6 +136,7 @@ struct Node::Impl {
   }
 
   Status build() {
+    PLEXUS_TRY(observability, Observability::start(config));
     if (config.database.usesPostgres()) {
       const std::vector<std::string> names = serviceNames(config);
       log::info("creating PostgreSQL schemas", {{"count", names.size()}});
@@ -237,7 +243,9 @@ struct Node::Impl {
     }
 
 #if PLEXUS_NODE_WITH_CLIENTAPI
-    return startClientApi();
+    PLEXUS_TRY_VOID(startClientApi());
+    observability->setReady(true);
+    return {};
 #else
     log::error("the client API is not built into this binary: nothing to listen with");
     return fail(ErrorCode::kUnavailable, "client API not built");
@@ -254,6 +262,10 @@ struct Node::Impl {
       return std::move(created).takeError();
     }
     federation = std::move(created).value();
+    // Events are signed with the same key as requests (the services created next use it).
+    federation::SigningKeyEntry current = federation->signingKey();
+    identity.keyId = current.keyId;
+    identity.signingKey = current.key;
     log::debug("federation keys ready", {{"ms", msSince(t)}});
     return {};
   }
@@ -269,6 +281,7 @@ struct Node::Impl {
     if (!created.ok()) return migrated("federationsender", t, created.error());
     PLEXUS_TRY_VOID(migrated("federationsender", t, {}));
     sender = std::move(created).value();
+    PLEXUS_TRY_VOID(observability->attachFederationSender(*sender));
     rooms->setFederation(sender.get());
     PLEXUS_TRY_VOID(sender->start());
     // Remote device lists and keys, our device-list updates and the EDUs of sync-api.
@@ -278,6 +291,8 @@ struct Node::Impl {
         *keys, *sender, *sharedRooms, config.global.serverName);
     PLEXUS_TRY_VOID(deviceListSender->start(bus));
     eduSink = makeEduSink(*sender);
+    mediaFetcher = makeRemoteMediaFetcher(*sender);
+    media->setRemoteFetcher(mediaFetcher.get());
     return {};
   }
 #else
@@ -298,7 +313,8 @@ struct Node::Impl {
     deps.media = media.get();
     if (auto* s = sender.get())
       deps.onAuthenticated = [s](const std::string& origin) { s->noteDestinationAlive(origin); };
-    Status listening = federation->listen(std::move(deps));
+    Status listening = federation->listen(
+        std::move(deps), observability ? observability->httpObserver("federation") : nullptr);
     if (!listening.ok())
       log::error("federation failed to start", {{"error", listening.error().message}});
     return listening;
@@ -320,6 +336,7 @@ struct Node::Impl {
     const config::ClientApiSection& c = config.clientApi;
     deps.config.serverName = config.global.serverName;
     deps.config.publicBaseUrl = c.wellKnownBaseUrl;
+    deps.config.wellKnownServer = config.federation.wellKnownServer;
     deps.config.registrationEnabled = c.registrationEnabled;
     deps.config.guestAccessEnabled = c.guestAccessEnabled;
     deps.config.maxBodyBytes = static_cast<std::size_t>(c.maxBodyBytes);
@@ -336,6 +353,7 @@ struct Node::Impl {
     if (!config::splitHostPort(c.listen, options.host, options.port))
       return fail(ErrorCode::kInvalidParam, "client_api.listen: bad address " + c.listen);
     options.ioThreads = c.ioThreads;
+    options.onResponse = observability->httpObserver("client");
     server = std::make_unique<clientapi::ClientApiServer>(deps, options);
     // Wraps the worker executor the server installed, to log when the first request arrives.
     if (auto inner = deps.executor) {
@@ -362,6 +380,7 @@ struct Node::Impl {
     if (stopped) return;
     stopped = true;
     log::info("stopping");
+    if (observability) observability->setReady(false);
     if (federation) federation->stop();
 #if PLEXUS_NODE_WITH_CLIENTAPI
     if (server) server->stop();
@@ -379,6 +398,9 @@ struct Node::Impl {
     if (keys) keys->setFederation(nullptr, nullptr);
     deviceListSender.reset();
     eduSink.reset();
+    if (media) media->setRemoteFetcher(nullptr);
+    mediaFetcher.reset();
+    if (observability) observability->detachFederationSender();
     sender.reset();
     sharedRooms.reset();
 #if PLEXUS_NODE_WITH_ROOMSERVER
@@ -389,6 +411,7 @@ struct Node::Impl {
     accounts.reset();
     outboxes.clear();
     databases.clear();
+    if (observability) observability->stop();
     log::info("stopped");
   }
 };
@@ -420,6 +443,12 @@ std::uint16_t Node::clientPort() const {
 
 std::uint16_t Node::federationPort() const {
   return impl_->federation ? impl_->federation->port() : 0;
+}
+
+std::string Node::signingKeyId() const { return impl_->identity.keyId; }
+
+std::uint16_t Node::metricsPort() const {
+  return impl_->observability ? impl_->observability->port() : 0;
 }
 
 void Node::stop() {

@@ -45,6 +45,10 @@ class Node {
   std::uint16_t clientPort() const;
   // The bound Server-Server API port; 0 without a federation listener (federation.listen).
   std::uint16_t federationPort() const;
+  // The bound metrics port (GET /metrics, /healthz, /readyz); 0 without metrics.listen.
+  std::uint16_t metricsPort() const;
+  // The ID of the key events and requests are signed with.
+  std::string signingKeyId() const;
   // Stops listening, lets in-flight requests finish, then stops the services. Idempotent.
   void stop();
 

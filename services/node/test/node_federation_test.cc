@@ -16,7 +16,9 @@
 #include "plexus/http/testing/test_certificates.h"
 #include "plexus/json/parse.h"
 #include "plexus/storage/testing/test_database.h"
+#include "root/key_rotation.h"
 #include "root/node.h"
+#include "root/signing_key.h"
 
 namespace plexus::node {
 namespace {
@@ -153,6 +155,45 @@ TEST_F(NodeFederationTest, KeepsPublishingTheSameKeyAfterARestart) {
   EXPECT_EQ(keys->verifyKeys.size(), 1u);
   EXPECT_TRUE(keys->verifyKeys.contains(identity_.keyId));
   EXPECT_TRUE(keys->oldVerifyKeys.empty());
+}
+
+TEST_F(NodeFederationTest, RotatingTheKeyPublishesTheOldOneAndSignsWithTheNewOne) {
+  enableTlsFederation();
+  const std::string keyFile = config_.global.effectiveSigningKeyPath();
+  {
+    std::ofstream out(keyFile, std::ios::binary);
+    out << formatSigningKey({identity_.keyId, identity_.signingKey, false});
+  }
+  startNode();
+  EXPECT_EQ(node_->signingKeyId(), identity_.keyId);
+  node_->stop();
+  node_.reset();
+
+  auto rotated = rotateSigningKey(config_);
+  ASSERT_TRUE(rotated.ok()) << rotated.error().message;
+  EXPECT_EQ(rotated->oldKeyId, identity_.keyId);
+  ASSERT_NE(rotated->newKeyId, identity_.keyId);
+  auto file = loadOrCreateSigningKey(keyFile);
+  ASSERT_TRUE(file.ok()) << file.error().message;
+  EXPECT_FALSE(file->created);
+  EXPECT_EQ(file->keyId, rotated->newKeyId);
+
+  // Started with the old key (a key file the rotation could not rewrite): the store's current
+  // key still wins.
+  startNode();
+  EXPECT_EQ(node_->signingKeyId(), rotated->newKeyId);
+  auto response = federationClient()->get("/_matrix/key/v2/server");
+  ASSERT_TRUE(response.ok()) << response.error().message;
+  auto body = json::parseObject(response->body);
+  ASSERT_TRUE(body.ok());
+  auto keys = federation::parseServerKeys(*body, kServerName);
+  ASSERT_TRUE(keys.ok()) << keys.error().message;
+  EXPECT_EQ(keys->verifyKeys.size(), 1u);
+  ASSERT_TRUE(keys->verifyKeys.contains(rotated->newKeyId));
+  EXPECT_EQ(keys->verifyKeys.at(rotated->newKeyId), file->key.publicKey());
+  ASSERT_TRUE(keys->oldVerifyKeys.contains(identity_.keyId));
+  EXPECT_EQ(keys->oldVerifyKeys.at(identity_.keyId).key, identity_.signingKey.publicKey());
+  EXPECT_GT(keys->oldVerifyKeys.at(identity_.keyId).expiredTs, 0);
 }
 
 TEST_F(NodeFederationTest, StartsWithoutAFederationSection) {

@@ -2,6 +2,9 @@
 // consumers (in this process or over Redis Streams) decode.
 #include "roomserver/api/output.h"
 
+#include "plexus/json/canonical.h"
+#include "plexus/json/parse.h"
+
 namespace plexus::roomserver {
 namespace {
 
@@ -11,6 +14,8 @@ std::string_view kindName(OutputRoomEvent::Kind kind) {
     case OutputRoomEvent::Kind::kRedaction: return "redaction";
     case OutputRoomEvent::Kind::kPurgeRoom: return "purge_room";
     case OutputRoomEvent::Kind::kInvite: return "invite";
+    case OutputRoomEvent::Kind::kKnock:
+      return "knock";
   }
   return "new_room_event";
 }
@@ -50,26 +55,46 @@ Result<std::vector<std::string>> stringList(const json::Object& o, std::string_v
   return out;
 }
 
+// Every field of `e` but the event.
+json::Object fieldsWithoutEvent(const OutputRoomEvent& e) {
+  json::Object o;
+  o.set("kind", std::string(kindName(e.kind)));
+  o.set("room_id", e.roomId);
+  o.set("room_version", e.roomVersion);
+  o.set("event_id", e.eventId);
+  if (!e.addsStateEventIds.empty()) o.set("adds_state_event_ids", stringArray(e.addsStateEventIds));
+  if (!e.removesStateEventIds.empty()) {
+    o.set("removes_state_event_ids", stringArray(e.removesStateEventIds));
+  }
+  if (e.transaction) {
+    o.set("transaction", json::Object{{"user_id", e.transaction->userId},
+                                      {"device_id", e.transaction->deviceId},
+                                      {"transaction_id", e.transaction->transactionId}});
+  }
+  if (!e.redactsEventId.empty()) o.set("redacts_event_id", e.redactsEventId);
+  return o;
+}
+
 }  // namespace
 
 json::Object OutputRoomEvent::toJson() const {
-  json::Object o;
-  o.set("kind", std::string(kindName(kind)));
-  o.set("room_id", roomId);
-  o.set("room_version", roomVersion);
-  o.set("event_id", eventId);
-  o.set("event", event);
-  if (!addsStateEventIds.empty()) o.set("adds_state_event_ids", stringArray(addsStateEventIds));
-  if (!removesStateEventIds.empty()) {
-    o.set("removes_state_event_ids", stringArray(removesStateEventIds));
+  json::Object o = fieldsWithoutEvent(*this);
+  if (event.empty() && !encodedEvent.empty()) {
+    auto parsed = json::parseObject(encodedEvent);
+    o.set("event", parsed.ok() ? std::move(*parsed) : json::Object{});
+  } else {
+    o.set("event", event);
   }
-  if (transaction) {
-    o.set("transaction", json::Object{{"user_id", transaction->userId},
-                                      {"device_id", transaction->deviceId},
-                                      {"transaction_id", transaction->transactionId}});
-  }
-  if (!redactsEventId.empty()) o.set("redacts_event_id", redactsEventId);
   return o;
+}
+
+std::string OutputRoomEvent::encode() const {
+  std::string rest = json::canonical(fieldsWithoutEvent(*this));  // "{...}", never empty
+  std::string text = "{\"event\":";
+  text += encodedEvent.empty() || !event.empty() ? json::canonical(event) : encodedEvent;
+  text += ',';
+  text.append(rest, 1, std::string::npos);
+  return text;
 }
 
 Result<OutputRoomEvent> OutputRoomEvent::fromJson(const json::Object& object) {
@@ -83,6 +108,8 @@ Result<OutputRoomEvent> OutputRoomEvent::fromJson(const json::Object& object) {
     out.kind = Kind::kPurgeRoom;
   } else if (kind == "invite") {
     out.kind = Kind::kInvite;
+  } else if (kind == "knock") {
+    out.kind = Kind::kKnock;
   } else {
     return fail(ErrorCode::kBadJson, "OutputRoomEvent: unknown kind '" + kind + "'");
   }

@@ -34,6 +34,9 @@ struct OutputRoomEvent {
     // `event` is the invite (an outlier, not in any timeline here) with
     // unsigned.invite_room_state holding the stripped state the inviting server sent.
     kInvite,
+    // A knock of a local user on a room this server is not in (sent over federation): `event`
+    // is the knock with unsigned.knock_room_state, the stripped state the resident answered.
+    kKnock,
   };
 
   Kind kind = Kind::kNewRoomEvent;
@@ -42,6 +45,9 @@ struct OutputRoomEvent {
   std::string eventId;
   // The full PDU as stored (canonical JSON object, without an event_id field for v3+).
   json::Object event;
+  // A writer that has the PDU's canonical JSON text already may set this instead of `event`
+  // (encode() splices it in; receivers get `event` filled by fromJson).
+  std::string encodedEvent;
   // How the room's current state changed with this event (a new state event adds itself and
   // removes the one it replaces; after a state resolution several may change at once).
   std::vector<std::string> addsStateEventIds;
@@ -51,6 +57,8 @@ struct OutputRoomEvent {
 
   std::string key() const { return roomId; }
   json::Object toJson() const;
+  // JSON text of toJson() (keys not in canonical order), without re-serialising encodedEvent.
+  std::string encode() const;
   static Result<OutputRoomEvent> fromJson(const json::Object& object);
 };
 

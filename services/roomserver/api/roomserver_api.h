@@ -252,8 +252,13 @@ class RoomserverApi {
   // banned).
   virtual Result<SendEventResponse> performUnban(const CallContext& ctx,
                                                  const MembershipChangeRequest& request) = 0;
-  // Knocks on a local room (v7+, join rule knock or knock_restricted). Errors: kNotFound;
-  // kForbidden (join rule, version, already joined or banned).
+  // Knocks on a room (v7+, join rule knock or knock_restricted). When no local user is joined,
+  // with a federation sender, it runs make_knock/send_knock through request.serverNames (a
+  // remote alias is resolved with a directory query; the room ID's server is tried last); the
+  // user's membership here is then "knock" (output as OutputRoomEvent::Kind::kKnock with the
+  // resident's stripped state), an invite replaces it, performLeave withdraws it through the same
+  // server. Errors: kNotFound (no server to ask); kForbidden (join rule, already joined or
+  // banned); kIncompatibleRoomVersion; kUnavailable / kBadJson (no resident answered usefully).
   virtual Result<JoinResponse> performKnock(const CallContext& ctx, const JoinRequest& request) = 0;
   // Marks the room forgotten for the user: allowed only when the user's membership is leave or
   // ban (or none). Errors: kNotFound (the user never was in the room); kInvalidParam (still

@@ -37,7 +37,7 @@ Status EventCache::loadIds(const std::vector<std::string>& ids) {
     std::vector<std::string> chunk(
         wanted.begin() + static_cast<std::ptrdiff_t>(at),
         wanted.begin() + static_cast<std::ptrdiff_t>(std::min(wanted.size(), at + kChunk)));
-    PLEXUS_TRY(auto stored, store_.eventsByIds(ex_, chunk));
+    PLEXUS_TRY(auto stored, store_.eventsByIds(*ex_, chunk));
     for (const auto& e : stored) PLEXUS_TRY_VOID(add(e));
   }
   return {};
@@ -52,7 +52,7 @@ Status EventCache::loadNids(const std::vector<std::int64_t>& nids) {
     std::vector<std::int64_t> chunk(
         wanted.begin() + static_cast<std::ptrdiff_t>(at),
         wanted.begin() + static_cast<std::ptrdiff_t>(std::min(wanted.size(), at + kChunk)));
-    PLEXUS_TRY(auto stored, store_.eventsByNids(ex_, chunk));
+    PLEXUS_TRY(auto stored, store_.eventsByNids(*ex_, chunk));
     for (const auto& e : stored) PLEXUS_TRY_VOID(add(e));
   }
   return {};

@@ -32,7 +32,11 @@ struct KnownEvent {
 class EventCache final : public stateres::EventSource {
  public:
   EventCache(RoomserverStore& store, storage::Executor& ex, const events::RoomVersion& version)
-      : store_(store), ex_(ex), version_(version) {}
+      : store_(store), ex_(&ex), version_(version) {}
+
+  // Where the loads read from: the database, or the transaction of a batch of commits (whose
+  // uncommitted rows the loads must see).
+  void setExecutor(storage::Executor& ex) { ex_ = &ex; }
 
   // Loads the stored events among `ids` that are not cached yet (unknown IDs are skipped).
   Status loadIds(const std::vector<std::string>& ids);
@@ -52,7 +56,7 @@ class EventCache final : public stateres::EventSource {
   Status add(const StoredEvent& stored);
 
   RoomserverStore& store_;
-  storage::Executor& ex_;
+  storage::Executor* ex_;
   const events::RoomVersion& version_;
   std::map<std::string, KnownEvent, std::less<>> byId_;
   std::map<std::int64_t, std::string> idByNid_;

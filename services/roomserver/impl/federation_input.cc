@@ -3,6 +3,7 @@
 #include <map>
 
 #include "plexus/events/event_hashing.h"
+#include "roomserver/impl/check_pipeline.h"
 #include "roomserver/impl/roomserver_service.h"
 
 namespace plexus::roomserver {
@@ -21,19 +22,34 @@ RoomserverService::LockedRoom RoomserverService::lockRoomForCreate(const std::st
 
 Result<std::vector<RoomserverApi::InputEventResult>> RoomserverService::inputEvents(
     const CallContext& ctx, const std::string& roomId, const std::vector<InputRoomEvent>& events) {
-  PLEXUS_TRY(LockedRoom room, lockRoom(roomId));
+  auto locked = lockRoom(roomId);
+  if (!locked.ok() && locked.error().code == ErrorCode::kNotFound)
+    return inputOutOfBand(ctx, roomId, events);
+  PLEXUS_TRY(LockedRoom room, std::move(locked));
   EventVerifier verifier(identity_, options_.keys, ctx);
   std::vector<const json::Object*> raw;
   for (const auto& e : events) raw.push_back(&e.event);
   verifier.prefetch(raw);
 
+  // The live events' signatures and hashes are checked ahead on other cores while this thread
+  // authorises and stores them in order; their commits share transactions.
+  std::vector<const json::Object*> live;
+  std::vector<std::size_t> liveSlot(events.size(), 0);
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    if (events[i].kind != InputKind::kNew) continue;
+    liveSlot[i] = live.size();
+    live.push_back(&events[i].event);
+  }
+  CheckPipeline checks(verifier, std::move(live), *room.head().version, roomId, &checkWorkers_);
+
   RoomInput input(inputDeps(ctx, verifier), room.head());
+  input.batchCommits();
   std::vector<InputEventResult> results;
   results.reserve(events.size());
   for (std::size_t i = 0; i < events.size();) {
     const InputRoomEvent& e = events[i];
     if (e.kind == InputKind::kNew) {
-      auto r = input.inputNew(e.event, e.origin);
+      auto r = input.inputNew(e.event, checks.take(liveSlot[i]), e.origin);
       if (!r.ok()) {
         // Storage trouble: the cached head may be behind the database now; reload it next time.
         room.entry->head.reset();
@@ -73,6 +89,10 @@ Result<std::vector<RoomserverApi::InputEventResult>> RoomserverService::inputEve
       }
       results.push_back(std::move(result));
     }
+  }
+  if (Status committed = input.finish(); !committed.ok()) {
+    room.entry->head.reset();
+    return std::move(committed).takeError();
   }
   return results;
 }

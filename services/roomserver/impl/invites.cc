@@ -137,26 +137,15 @@ Result<SendEventResponse> RoomserverService::rejectRemoteInvite(
   if (!version) version = events::findRoomVersion(invite.roomVersion);
   if (!version)
     return fail(ErrorCode::kIncompatibleRoomVersion, "room version " + made.roomVersion);
-  json::Object event = made.event;
-  const json::Value* content = event.find("content");
-  if (event.find("type") == nullptr || *event.find("type")->getString() != "m.room.member" ||
-      !event.find("state_key") || !event.find("state_key")->getString() ||
-      *event.find("state_key")->getString() != invite.userId || !content ||
+  const json::Object& templ = made.event;
+  const json::Value* content = templ.find("content");
+  if (templ.find("type") == nullptr || *templ.find("type")->getString() != "m.room.member" ||
+      !templ.find("state_key") || !templ.find("state_key")->getString() ||
+      *templ.find("state_key")->getString() != invite.userId || !content ||
       content->getStringAt("membership") != "leave") {
     return fail(ErrorCode::kBadJson, "the resident server's template is not our leave");
   }
-  event.erase("hashes");
-  event.erase("signatures");
-  event.erase("unsigned");
-  if (!version->eventIdsInEvents) event.erase("event_id");
-  event.set("origin_server_ts", now());
-  if (reason) {
-    json::Object c = *content->getObject();
-    c.set("reason", *reason);
-    event.set("content", std::move(c));
-  }
-  events::hashAndSignEvent(event, identity_.serverName, identity_.keyId, identity_.signingKey,
-                           *version);
+  json::Object event = signedFromTemplate(ctx, templ, *version, invite.userId, reason, false);
   PLEXUS_TRY(events::Pdu leave, events::Pdu::fromJson(event, *version));
   PLEXUS_TRY_VOID(
       federation->performSendLeave(ctx, invite.origin, invite.roomId, leave.eventId(), event));

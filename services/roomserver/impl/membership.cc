@@ -1,5 +1,5 @@
-// Membership helpers: join, invite, leave, kick, ban, unban, knock and forget, each one
-// m.room.member event (forget only flips a per-user flag).
+// Membership helpers: join, invite, leave, kick, ban, unban and forget, each one m.room.member
+// event (forget only flips a per-user flag). Knocks are in remote_knock.cc.
 #include "roomserver/impl/identifiers.h"
 #include "roomserver/impl/roomserver_service.h"
 
@@ -52,7 +52,9 @@ Result<SendEventResponse> RoomserverService::performLeave(const CallContext& ctx
                                                           const std::string& roomId,
                                                           const std::string& userId,
                                                           const std::optional<std::string>& reason) {
-  // An invite to a room this server is not in is rejected through the inviting server.
+  // An invite to a room this server is not in is rejected through the inviting server; a knock
+  // on such a room (kept the same way, remote_knock.cc) is withdrawn through the server that
+  // took it.
   if (federation_.load()) {
     PLEXUS_TRY(auto invite, store_.remoteInvite(db_, roomId, userId));
     if (invite) {
@@ -90,14 +92,6 @@ Result<SendEventResponse> RoomserverService::performUnban(const CallContext& ctx
                                                           const MembershipChangeRequest& request) {
   return sendMember(ctx, request.roomId, request.sender, request.target, "leave", request.reason,
                     false, false, std::string("ban"));
-}
-
-Result<JoinResponse> RoomserverService::performKnock(const CallContext& ctx,
-                                                     const JoinRequest& request) {
-  PLEXUS_TRY(std::string roomId, resolveRoom(request.roomIdOrAlias));
-  PLEXUS_TRY(auto sent, sendMember(ctx, roomId, request.userId, request.userId, "knock",
-                                   request.reason, true));
-  return JoinResponse{roomId, sent.eventId};
 }
 
 Status RoomserverService::performForget(const CallContext&, const std::string& roomId,

@@ -113,6 +113,8 @@ Result<std::vector<RoomEvent>> RoomserverService::queryStateAtEvent(const CallCo
 Result<std::vector<RoomEvent>> RoomserverService::queryEvents(
     const CallContext&, const std::vector<std::string>& eventIds) {
   PLEXUS_TRY(auto stored, store_.eventsByIds(db_, eventIds));
+  // Rejected events are kept only so they are not fetched again: never served.
+  std::erase_if(stored, [](const StoredEvent& e) { return e.rejected; });
   std::map<std::string, std::size_t, std::less<>> position;
   for (std::size_t i = 0; i < eventIds.size(); ++i) position.emplace(eventIds[i], i);
   std::sort(stored.begin(), stored.end(), [&](const StoredEvent& a, const StoredEvent& b) {
@@ -132,7 +134,10 @@ Result<std::optional<MembershipInfo>> RoomserverService::queryMembership(
   PLEXUS_TRY(auto invite, store_.remoteInvite(db_, roomId, userId));
   if (invite) {
     PLEXUS_TRY(bool current, remoteInviteIsCurrent(*invite));
-    if (current) return std::optional<MembershipInfo>(MembershipInfo{"invite", invite->eventId, false});
+    if (current) {
+      return std::optional<MembershipInfo>(
+          MembershipInfo{remoteMembershipOf(*invite), invite->eventId, false});
+    }
   }
   PLEXUS_TRY(StoredRoom room, roomOrNotFound(roomId));
   PLEXUS_TRY(auto row, store_.membership(db_, room.roomNid, userId));
@@ -170,10 +175,11 @@ Result<std::vector<JoinedMember>> RoomserverService::queryJoinedMembers(const Ca
 Result<std::vector<std::string>> RoomserverService::queryRoomsForUser(
     const CallContext&, const std::string& userId, const std::string& membership) {
   PLEXUS_TRY(auto rooms, store_.roomsForUser(db_, userId, membership));
-  if (membership == "invite") {
-    // Invites received over federation to rooms this server is not in.
+  if (membership == "invite" || membership == "knock") {
+    // Invites received over federation (and knocks sent) to rooms this server is not in.
     PLEXUS_TRY(auto invites, store_.remoteInvitesForUser(db_, userId));
     for (const auto& i : invites) {
+      if (remoteMembershipOf(i) != membership) continue;
       if (std::find(rooms.begin(), rooms.end(), i.roomId) != rooms.end()) continue;
       PLEXUS_TRY(bool current, remoteInviteIsCurrent(i));
       if (current) rooms.push_back(i.roomId);

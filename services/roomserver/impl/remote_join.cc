@@ -65,11 +65,11 @@ Status checkTemplate(const json::Object& event, const std::string& roomId,
 
 }  // namespace
 
-Result<JoinResponse> RoomserverService::performJoin(const CallContext& ctx,
-                                                    const JoinRequest& request) {
+Result<RoomserverService::MembershipTarget> RoomserverService::membershipTarget(
+    const CallContext& ctx, const JoinRequest& request) {
   federationsender::FederationSenderApi* federation = federation_.load();
-  std::vector<std::string> servers = request.serverNames;
-  std::string roomId;
+  MembershipTarget target;
+  target.servers = request.serverNames;
   if (!request.roomIdOrAlias.empty() && request.roomIdOrAlias.front() == '#' &&
       serverOf(request.roomIdOrAlias) != identity_.serverName && federation) {
     if (!isRoomAlias(request.roomIdOrAlias)) {
@@ -77,31 +77,65 @@ Result<JoinResponse> RoomserverService::performJoin(const CallContext& ctx,
     }
     std::string aliasServer(serverOf(request.roomIdOrAlias));
     PLEXUS_TRY(auto directory, federation->queryDirectory(ctx, aliasServer, request.roomIdOrAlias));
-    roomId = directory.roomId;
-    servers.insert(servers.end(), directory.servers.begin(), directory.servers.end());
-    servers.push_back(aliasServer);
+    target.roomId = directory.roomId;
+    target.servers.insert(target.servers.end(), directory.servers.begin(), directory.servers.end());
+    target.servers.push_back(aliasServer);
   } else {
-    PLEXUS_TRY(roomId, resolveRoom(request.roomIdOrAlias));
+    PLEXUS_TRY(target.roomId, resolveRoom(request.roomIdOrAlias));
   }
+  PLEXUS_TRY(target.room, store_.room(db_, target.roomId));
+  if (target.room) {
+    PLEXUS_TRY(target.resident, hasLocalMember(target.room->roomNid));
+  }
+  return target;
+}
 
+Result<JoinResponse> RoomserverService::performJoin(const CallContext& ctx,
+                                                    const JoinRequest& request) {
+  federationsender::FederationSenderApi* federation = federation_.load();
   // A room where a local user is joined is joined locally; otherwise over federation when the
   // room lives elsewhere.
-  PLEXUS_TRY(auto room, store_.room(db_, roomId));
-  bool resident = false;
-  if (room) {
-    PLEXUS_TRY(resident, hasLocalMember(room->roomNid));
-  }
-  if (!resident && federation) {
+  PLEXUS_TRY(MembershipTarget target, membershipTarget(ctx, request));
+  const std::string& roomId = target.roomId;
+  std::vector<std::string>& servers = target.servers;
+  if (!target.resident && federation) {
     PLEXUS_TRY(auto invite, store_.remoteInvite(db_, roomId, request.userId));
     if (invite) servers.insert(servers.begin(), invite->origin);
     if (auto s = serverOf(roomId); !s.empty()) servers.emplace_back(s);
     std::erase(servers, identity_.serverName);
-    if (!servers.empty() || !room) return performRemoteJoin(ctx, roomId, request, servers);
+    if (!servers.empty() || !target.room) return performRemoteJoin(ctx, roomId, request, servers);
   }
-  if (!room) return fail(ErrorCode::kNotFound, "unknown room " + roomId);
+  if (!target.room) return fail(ErrorCode::kNotFound, "unknown room " + roomId);
   PLEXUS_TRY(auto sent,
              sendMember(ctx, roomId, request.userId, request.userId, "join", request.reason, true));
   return JoinResponse{roomId, sent.eventId};
+}
+
+json::Object RoomserverService::signedFromTemplate(const CallContext& ctx,
+                                                  const json::Object& templ,
+                                                  const events::RoomVersion& version,
+                                                  const std::string& userId,
+                                                  const std::optional<std::string>& reason,
+                                                  bool withProfile) {
+  json::Object event = templ;
+  event.erase("hashes");
+  event.erase("signatures");
+  event.erase("unsigned");
+  if (!version.eventIdsInEvents) event.erase("event_id");
+  event.set("origin_server_ts", now());
+  const json::Value* original = event.find("content");
+  json::Object content =
+      original && original->getObject() ? *original->getObject() : json::Object{};
+  if (withProfile) {
+    Profile profile = profiles_(ctx, userId);
+    if (profile.displayName) content.set("displayname", *profile.displayName);
+    if (profile.avatarUrl) content.set("avatar_url", *profile.avatarUrl);
+  }
+  if (reason) content.set("reason", *reason);
+  event.set("content", std::move(content));
+  events::hashAndSignEvent(event, identity_.serverName, identity_.keyId, identity_.signingKey,
+                           version);
+  return event;
 }
 
 Result<bool> RoomserverService::hasLocalMember(std::int64_t roomNid) {
@@ -141,21 +175,8 @@ Result<JoinResponse> RoomserverService::joinVia(const CallContext& ctx, const st
   }
   PLEXUS_TRY_VOID(checkTemplate(made.event, roomId, request.userId, "join"));
 
-  // Our join event: the template with our timestamp, profile and signature.
-  json::Object event = made.event;
-  event.erase("hashes");
-  event.erase("signatures");
-  event.erase("unsigned");
-  if (!version->eventIdsInEvents) event.erase("event_id");
-  event.set("origin_server_ts", now());
-  json::Object content = *event.find("content")->getObject();
-  Profile profile = profiles_(ctx, request.userId);
-  if (profile.displayName) content.set("displayname", *profile.displayName);
-  if (profile.avatarUrl) content.set("avatar_url", *profile.avatarUrl);
-  if (request.reason) content.set("reason", *request.reason);
-  event.set("content", std::move(content));
-  events::hashAndSignEvent(event, identity_.serverName, identity_.keyId, identity_.signingKey,
-                           *version);
+  json::Object event = signedFromTemplate(ctx, made.event, *version, request.userId,
+                                          request.reason, true);
   PLEXUS_TRY(events::Pdu ours, events::Pdu::fromJson(event, *version));
   std::string eventId = ours.eventId();
 

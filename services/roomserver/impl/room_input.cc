@@ -50,7 +50,12 @@ RoomInput::RoomInput(Deps deps, RoomState& head)
     : deps_(deps), head_(head), cache_(deps.store, deps.db, *head.version) {}
 
 Result<InputEventResult> RoomInput::inputNew(const json::Object& event, const std::string& origin) {
-  auto checked = deps_.verifier.check(event, *head_.version, head_.roomId);
+  return inputNew(event, deps_.verifier.check(event, *head_.version, head_.roomId), origin);
+}
+
+Result<InputEventResult> RoomInput::inputNew(const json::Object& event,
+                                             Result<ReceivedEvent> checked,
+                                             const std::string& origin) {
   if (!checked.ok()) {
     InputEventResult r;
     json::Object copy = event;
@@ -232,7 +237,7 @@ Result<std::optional<RoomInput::Redaction>> RoomInput::redactionFor(const events
   if (pdu.type() != "m.room.redaction") return std::optional<Redaction>();
   auto targetId = pdu.redacts();
   if (!targetId) return std::optional<Redaction>();
-  PLEXUS_TRY(auto stored, deps_.store.eventsByIds(deps_.db, {std::string(*targetId)}));
+  PLEXUS_TRY(auto stored, deps_.store.eventsByIds(reader(), {std::string(*targetId)}));
   // TODO(#4): a redaction that arrives before its target is not applied when the target comes.
   if (stored.empty() || stored.front().roomNid != head_.roomNid || stored.front().redactedBy) {
     return std::optional<Redaction>();
@@ -265,7 +270,7 @@ Result<std::optional<RoomInput::Redaction>> RoomInput::redactionFor(const events
 
 Result<StateMap> RoomInput::snapshotState(std::int64_t snapshotNid) {
   if (auto it = snapshots_.find(snapshotNid); it != snapshots_.end()) return it->second;
-  PLEXUS_TRY(auto entries, deps_.store.loadSnapshot(deps_.db, snapshotNid));
+  PLEXUS_TRY(auto entries, deps_.store.loadSnapshot(reader(), snapshotNid));
   std::vector<std::int64_t> nids;
   nids.reserve(entries.size());
   for (const auto& e : entries) nids.push_back(e.eventNid);
@@ -310,6 +315,23 @@ Result<StateMap> RoomInput::resolve(std::vector<StateMap> states) {
 
 // --- Commit ---
 
+storage::Executor& RoomInput::reader() {
+  if (batch_) return *batch_;
+  return deps_.db;
+}
+
+Status RoomInput::flushBatch() {
+  if (!batch_) return {};
+  std::unique_ptr<storage::Transaction> tx = std::move(batch_);
+  cache_.setExecutor(deps_.db);
+  bool announce = batchAccepted_;
+  batched_ = 0;
+  batchAccepted_ = false;
+  PLEXUS_TRY_VOID(tx->commit());
+  if (announce) deps_.outputs.committed();
+  return {};
+}
+
 Status RoomInput::commit(const ReceivedEvent& ev, Outcome outcome,
                          const std::optional<StateMap>& before,
                          const std::optional<StateMap>& newCurrent) {
@@ -319,6 +341,11 @@ Status RoomInput::commit(const ReceivedEvent& ev, Outcome outcome,
   // A rejection by the auth events has no state: an empty `before` map stands for it.
   bool noState = outcome == Outcome::kRejected && before && before->empty();
   bool accepted = outcome == Outcome::kAccepted;
+  // Only the fast path joins a batch: interning a new name (outside transactions) and the state
+  // mapping below would need the database while the batch holds it.
+  bool batchable =
+      batching_ && !before && !newCurrent && store.typeAndKeyInterned(pdu.type(), pdu.stateKey());
+  if (!batchable) PLEXUS_TRY_VOID(flushBatch());
 
   PLEXUS_TRY(std::int64_t typeNid, store.eventTypeNid(pdu.type()));
   std::optional<std::int64_t> keyNid;
@@ -416,6 +443,7 @@ Status RoomInput::commit(const ReceivedEvent& ev, Outcome outcome,
     return all;
   };
 
+  const std::string canonical = pdu.canonicalJson();  // the stored row and the output
   auto fn = [&](storage::Transaction& tx) -> Status {
     adds.clear();
     removes.clear();
@@ -450,7 +478,7 @@ Status RoomInput::commit(const ReceivedEvent& ev, Outcome outcome,
                    std::string(pdu.sender()),
                    pdu.depth(),
                    pdu.originServerTs(),
-                   pdu.canonicalJson(),
+                   canonical,
                    beforeNid};
       row.rejected = rejected;
       row.softFailed = softFailed;
@@ -480,7 +508,8 @@ Status RoomInput::commit(const ReceivedEvent& ev, Outcome outcome,
                  for (const Change& c : changes) all[c.key] = c.entry;
                  return entriesOf(all);
                }));
-    PLEXUS_TRY_VOID(store.setRoomSnapshot(tx, roomNid, headSnapshot.snapshotNid));
+    if (headSnapshot.snapshotNid != head_.snapshot.snapshotNid)
+      PLEXUS_TRY_VOID(store.setRoomSnapshot(tx, roomNid, headSnapshot.snapshotNid));
     std::vector<std::int64_t> removedExtremities;
     for (const auto& x : head_.extremities) {
       for (auto p : pdu.prevEvents()) {
@@ -494,7 +523,7 @@ Status RoomInput::commit(const ReceivedEvent& ev, Outcome outcome,
     out.roomId = head_.roomId;
     out.roomVersion = std::string(head_.version->id);
     out.eventId = id;
-    out.event = pdu.json();
+    out.encodedEvent = canonical;
     out.addsStateEventIds = adds;
     out.removesStateEventIds = removes;
     PLEXUS_TRY_VOID(bus::enqueueTyped(deps_.outputs, tx, out));
@@ -512,12 +541,30 @@ Status RoomInput::commit(const ReceivedEvent& ev, Outcome outcome,
     }
     return Status{};
   };
-  PLEXUS_TRY_VOID(deps_.db.runInTransaction(fn));
+  if (batchable && !batch_) {
+    if (auto tx = deps_.db.transaction(); tx.ok()) {
+      batch_ = std::move(*tx);
+      cache_.setExecutor(*batch_);
+    }
+  }
+  bool inBatch = batch_ != nullptr;
+  if (inBatch) {
+    if (Status written = fn(*batch_); !written.ok()) {
+      batch_.reset();  // rolled back; the caller drops the head
+      cache_.setExecutor(deps_.db);
+      return written;
+    }
+    ++batched_;
+    batchAccepted_ |= accepted;
+  } else {
+    PLEXUS_TRY_VOID(deps_.db.runInTransaction(fn));
+  }
 
   cache_.put(KnownEvent{eventNid, ev.pdu, outcome == Outcome::kRejected, false,
                         outcome == Outcome::kSoftFailed, beforeNid});
+  if (batch_ && batched_ >= kMaxBatch) PLEXUS_TRY_VOID(flushBatch());
   if (!accepted) return {};
-  deps_.outputs.committed();
+  if (!inBatch) deps_.outputs.committed();  // else when the batch commits
 
   // The new head: current state (changed in place), snapshot, extremities.
   for (const auto& [key, e] : removals) {

@@ -3,8 +3,9 @@
 // what is missing from the sending server (auth events through /event_auth, prev events through
 // /get_missing_events, the state before an event through /state_ids + /event), computes the state
 // before each event (resolving forks with libs/stateres), decides accepted / rejected /
-// soft-failed, and commits each event in its own transaction with its bus output, updating the
-// room's cached head. Every remote fetch is bounded by InputLimits (per RoomInput).
+// soft-failed, and commits each event with its bus output (in its own transaction, or a run of
+// fast-path events in one), updating the room's cached head. Every remote fetch is bounded by
+// InputLimits (per RoomInput).
 #pragma once
 
 #include <cstdint>
@@ -34,6 +35,10 @@ struct InputLimits {
   int maxStateIdsCalls = 2;         // per RoomInput
   std::size_t maxStateIds = 10000;  // state + auth chain IDs one /state_ids may name
   int maxEventFetches = 200;        // single-event fetches (/event) per RoomInput
+  // Events received from all fetches together that get verified, per RoomInput: room for one
+  // full /state answer, but a few answers of 10,000 events each must not cost 10,000 signature
+  // checks apiece.
+  std::size_t maxFetchedEvents = 12000;
 };
 
 class RoomInput {
@@ -47,11 +52,17 @@ class RoomInput {
     const CallContext& ctx;
     InputLimits limits;
   };
+  // Commits of one batch share a transaction up to this many events.
+  static constexpr std::size_t kMaxBatch = 100;
   // `head` is the locked room's cached head; it is updated after every commit.
   RoomInput(Deps deps, RoomState& head);
 
   // One live event (a /send PDU). Errors of the call: storage trouble; a bad event is a result.
   Result<RoomserverApi::InputEventResult> inputNew(const json::Object& event,
+                                                   const std::string& origin);
+  // The same when the receipt checks already ran (`checked`: EventVerifier::check of `event`).
+  Result<RoomserverApi::InputEventResult> inputNew(const json::Object& event,
+                                                   Result<ReceivedEvent> checked,
                                                    const std::string& origin);
   // An already checked event (send_join / send_leave / an invite signed by us): the same path
   // from the auth checks on.
@@ -62,6 +73,14 @@ class RoomInput {
       const std::vector<json::Object>& events, const std::string& origin);
 
   EventCache& cache() { return cache_; }
+
+  // From now on, events whose state before is the head's current state (the common case of a
+  // /send transaction) are committed in one shared transaction, until something else must happen
+  // first (a fetch, an event off that path) or finish() is called. The caller must call finish()
+  // and, when anything failed, drop the room's cached head (the batch was rolled back).
+  void batchCommits() { batching_ = true; }
+  // Commits the open batch, if any, and announces its outputs.
+  Status finish() { return flushBatch(); }
 
  private:
   enum class Outcome : std::uint8_t { kAccepted, kRejected, kSoftFailed };
@@ -103,6 +122,12 @@ class RoomInput {
   Result<std::optional<Redaction>> redactionFor(const events::Pdu& pdu,
                                                 const RoomState& stateForLevels);
 
+  // Where reads go: the open batch's transaction (to see its rows), else the database.
+  storage::Executor& reader();
+  Status flushBatch();
+  // Takes `n` events from the fetched-events budget; false (nothing taken) when it is spent.
+  bool spendFetched(std::size_t n);
+
   Deps deps_;
   RoomState& head_;
   std::optional<Redaction> redaction_;  // set by process() for the commit that follows
@@ -110,9 +135,14 @@ class RoomInput {
   int missingCalls_ = 0;
   int stateIdsCalls_ = 0;
   int fetches_ = 0;
+  std::size_t fetchedEvents_ = 0;
   int nesting_ = 0;
   std::string fetchError_;
   std::map<std::int64_t, stateres::StateMap> snapshots_;  // snapshotState memo
+  bool batching_ = false;
+  std::unique_ptr<storage::Transaction> batch_;  // declared after cache_: ends before it
+  std::size_t batched_ = 0;
+  bool batchAccepted_ = false;  // the batch has outputs to announce
 };
 
 }  // namespace plexus::roomserver

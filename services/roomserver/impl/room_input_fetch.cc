@@ -27,18 +27,28 @@ struct NestingGuard {
 
 // --- Fetching ---
 
+bool RoomInput::spendFetched(std::size_t n) {
+  if (fetchedEvents_ + n > deps_.limits.maxFetchedEvents) return false;
+  fetchedEvents_ += n;
+  return true;
+}
+
 Status RoomInput::fetchAuthEvents(const events::Pdu& pdu, const std::string& origin) {
+  // No transaction stays open across a network call (nor across the interning that storing
+  // outliers does).
+  PLEXUS_TRY_VOID(flushBatch());
   if (!deps_.federation || fetches_ >= deps_.limits.maxEventFetches) return {};
   ++fetches_;
   auto chain = deps_.federation->queryEventAuth(deps_.ctx, origin, head_.roomId, pdu.eventId());
   if (!chain.ok()) return {};
-  if (chain->size() > deps_.limits.maxStateIds) return {};
+  if (chain->size() > deps_.limits.maxStateIds || !spendFetched(chain->size())) return {};
   PLEXUS_TRY(auto results, storeOutliers(*chain));
   (void)results;
   return {};
 }
 
 Status RoomInput::fetchMissingPrevs(const events::Pdu& pdu, const std::string& origin) {
+  PLEXUS_TRY_VOID(flushBatch());
   if (!deps_.federation || nesting_ > 0 || missingCalls_ >= deps_.limits.maxMissingEventsCalls) {
     return {};
   }
@@ -56,15 +66,26 @@ Status RoomInput::fetchMissingPrevs(const events::Pdu& pdu, const std::string& o
   auto got = deps_.federation->queryMissingEvents(deps_.ctx, origin, request);
   if (!got.ok()) return {};
 
+  // A server answering with more than asked: only the newest `limit` (by their claimed depth)
+  // are verified at all.
   std::vector<const json::Object*> raw;
   for (const auto& e : *got) raw.push_back(&e);
+  auto claimedDepth = [](const json::Object* e) {
+    const json::Value* d = e->find("depth");
+    auto depth = d ? d->getInt() : std::nullopt;
+    return depth.value_or(0);
+  };
+  std::stable_sort(raw.begin(), raw.end(), [&](const json::Object* a, const json::Object* b) {
+    return claimedDepth(a) > claimedDepth(b);
+  });
+  if (raw.size() > static_cast<std::size_t>(request.limit)) raw.resize(request.limit);
+  if (!spendFetched(raw.size())) return {};
   deps_.verifier.prefetch(raw);
   std::vector<ReceivedEvent> checked;
-  for (const auto& e : *got) {
-    auto r = deps_.verifier.check(e, *head_.version, head_.roomId);
+  for (const json::Object* e : raw) {
+    auto r = deps_.verifier.check(*e, *head_.version, head_.roomId);
     if (r.ok() && r->pdu->eventId() != pdu.eventId()) checked.push_back(std::move(*r));
   }
-  // A server answering with more than asked: keep the newest `limit`.
   std::sort(checked.begin(), checked.end(), [](const ReceivedEvent& a, const ReceivedEvent& b) {
     return a.pdu->depth() > b.pdu->depth();
   });
@@ -81,6 +102,7 @@ Status RoomInput::fetchMissingPrevs(const events::Pdu& pdu, const std::string& o
 
 Result<std::optional<StateMap>> RoomInput::remoteStateBefore(const events::Pdu& pdu,
                                                              const std::string& origin) {
+  PLEXUS_TRY_VOID(flushBatch());
   auto unavailable = [this](std::string why) -> Result<std::optional<StateMap>> {
     fetchError_ = std::move(why);
     return std::optional<StateMap>();
@@ -121,6 +143,7 @@ Result<std::optional<StateMap>> RoomInput::remoteStateBefore(const events::Pdu& 
         if (one.ok()) fetched.push_back(std::move(*one));
       }
     }
+    if (!spendFetched(fetched.size())) return unavailable("fetched-events budget spent");
     PLEXUS_TRY(auto results, storeOutliers(fetched));
     (void)results;
   }
@@ -136,6 +159,7 @@ Result<std::optional<StateMap>> RoomInput::remoteStateBefore(const events::Pdu& 
 
 Result<std::vector<InputEventResult>> RoomInput::storeOutliers(
     const std::vector<json::Object>& events) {
+  PLEXUS_TRY_VOID(flushBatch());
   std::vector<const json::Object*> raw;
   for (const auto& e : events) raw.push_back(&e);
   deps_.verifier.prefetch(raw);

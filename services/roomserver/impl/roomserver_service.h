@@ -5,7 +5,6 @@
 #pragma once
 
 #include <atomic>
-
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -20,6 +19,7 @@
 #include "plexus/storage/database.h"
 #include "roomserver/api/event_key_source.h"
 #include "roomserver/api/roomserver_api.h"
+#include "roomserver/impl/check_workers.h"
 #include "roomserver/impl/room_input.h"
 #include "roomserver/impl/room_state.h"
 #include "roomserver/impl/room_writer.h"
@@ -164,6 +164,12 @@ class RoomserverService final : public RoomserverApi {
   Result<StoredRoom> roomOrNotFound(const std::string& roomId);
   // Whether a local user is joined to the room (remote_join.cc).
   Result<bool> hasLocalMember(std::int64_t roomNid);
+  // Our user's membership event from a resident server's make_* template: hashes, signatures,
+  // unsigned (and v1-2 event_id) dropped, our timestamp, the user's profile (withProfile) and
+  // reason added, hashed and signed by us (remote_join.cc).
+  json::Object signedFromTemplate(const CallContext& ctx, const json::Object& templ,
+                                  const events::RoomVersion& version, const std::string& userId,
+                                  const std::optional<std::string>& reason, bool withProfile);
   // Whether a stored remote invite still stands (queries.cc).
   Result<bool> remoteInviteIsCurrent(const RemoteInviteRow& invite);
   Result<RoomEvent> toRoomEvent(const StoredEvent& stored, const events::RoomVersion& version);
@@ -174,15 +180,38 @@ class RoomserverService final : public RoomserverApi {
   RoomInput::Deps inputDeps(const CallContext& ctx, const EventVerifier& verifier);
   // A room's entry with its mutex held, for a room that may not exist yet (head possibly empty).
   LockedRoom lockRoomForCreate(const std::string& roomId);
+  // The room a join or knock names and the servers to ask for it (the request's, then for a
+  // remote alias the directory's and the alias's server), whether it is known here and whether a
+  // local user is joined there (remote_join.cc).
+  struct MembershipTarget {
+    std::string roomId;
+    std::vector<std::string> servers;
+    std::optional<StoredRoom> room;
+    bool resident = false;
+  };
+  Result<MembershipTarget> membershipTarget(const CallContext& ctx, const JoinRequest& request);
   Result<JoinResponse> performRemoteJoin(const CallContext& ctx, const std::string& roomId,
                                          const JoinRequest& request,
                                          std::vector<std::string> servers);
   Result<SendEventResponse> performRemoteInvite(const CallContext& ctx,
                                                 const MembershipChangeRequest& request);
+  // inputEvents for a room this server is not in: the leave or ban of a local user holding a
+  // remote invite or knock there (out_of_band_membership.cc); anything else is kNotFound.
+  Result<std::vector<InputEventResult>> inputOutOfBand(const CallContext& ctx,
+                                                       const std::string& roomId,
+                                                       const std::vector<InputRoomEvent>& events);
   Result<SendEventResponse> rejectRemoteInvite(const CallContext& ctx, const RemoteInviteRow& invite,
                                                const std::optional<std::string>& reason);
   Result<JoinResponse> joinVia(const CallContext& ctx, const std::string& server,
                                const std::string& roomId, const JoinRequest& request);
+  // Knocking over federation (remote_knock.cc).
+  Result<JoinResponse> performRemoteKnock(const CallContext& ctx, const std::string& roomId,
+                                          const JoinRequest& request,
+                                          const std::vector<std::string>& servers);
+  Result<JoinResponse> knockVia(const CallContext& ctx, const std::string& server,
+                                const std::string& roomId, const JoinRequest& request);
+  // "knock" when a row of roomserver_remote_invites holds our knock, else "invite".
+  static std::string remoteMembershipOf(const RemoteInviteRow& row);
   std::int64_t now() const { return options_.clock(); }
   // A timestamp for a new room's events, later than that of every room created before: a v12
   // room ID is the hash of its create event, so two identical createRoom requests in the same
@@ -197,6 +226,7 @@ class RoomserverService final : public RoomserverApi {
   SqlRoomserverStore store_;
   std::atomic<federationsender::FederationSenderApi*> federation_{nullptr};
 
+  CheckWorkers checkWorkers_;  // federation input's signature checks (federation_input.cc)
   std::atomic<std::int64_t> lastRoomTimestamp_{0};
   std::mutex roomsMutex_;
   std::map<std::string, std::shared_ptr<RoomEntry>, std::less<>> rooms_;

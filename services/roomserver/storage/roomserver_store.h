@@ -121,6 +121,10 @@ class RoomserverStore {
   virtual Result<std::vector<std::int64_t>> stateKeyNids(const std::vector<std::string>& stateKeys) = 0;
   virtual Result<std::string> eventType(std::int64_t typeNid) = 0;
   virtual Result<std::string> stateKey(std::int64_t stateKeyNid) = 0;
+  // Whether eventTypeNid / stateKeyNid would answer from memory (no database access): a caller
+  // holding a transaction open must not intern anything new.
+  virtual bool typeAndKeyInterned(std::string_view type,
+                                  std::optional<std::string_view> stateKey) const = 0;
 
   // --- Rooms ---
   // Errors: a unique violation (storage::isUniqueViolation) when the room exists.

@@ -149,6 +149,11 @@ Result<std::int64_t> SqlRoomserverStore::eventTypeNid(std::string_view type) {
 Result<std::int64_t> SqlRoomserverStore::stateKeyNid(std::string_view stateKey) {
   return intern("roomserver_state_keys", "state_key_nid", "state_key", stateKey, stateKeyNids_);
 }
+bool SqlRoomserverStore::typeAndKeyInterned(std::string_view type,
+                                            std::optional<std::string_view> stateKey) const {
+  std::lock_guard lock(cacheMutex_);
+  return typeNids_.contains(type) && (!stateKey || stateKeyNids_.contains(*stateKey));
+}
 Result<std::string> SqlRoomserverStore::eventType(std::int64_t typeNid) {
   return lookupName("roomserver_event_types", "type_nid", "event_type", typeNid, typeNames_);
 }

@@ -26,6 +26,8 @@ class SqlRoomserverStore final : public RoomserverStore {
   Result<std::vector<std::int64_t>> stateKeyNids(const std::vector<std::string>& stateKeys) override;
   Result<std::string> eventType(std::int64_t typeNid) override;
   Result<std::string> stateKey(std::int64_t stateKeyNid) override;
+  bool typeAndKeyInterned(std::string_view type,
+                          std::optional<std::string_view> stateKey) const override;
 
   Result<std::int64_t> insertRoom(storage::Executor& ex, std::string_view roomId,
                                   std::string_view roomVersion) override;
@@ -114,7 +116,7 @@ class SqlRoomserverStore final : public RoomserverStore {
                                  std::map<std::int64_t, std::string>& cache);
 
   storage::Database& db_;
-  std::mutex cacheMutex_;
+  mutable std::mutex cacheMutex_;
   std::map<std::string, std::int64_t, std::less<>> typeNids_;
   std::map<std::string, std::int64_t, std::less<>> stateKeyNids_;
   std::map<std::int64_t, std::string> typeNames_;

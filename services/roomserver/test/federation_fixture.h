@@ -74,6 +74,10 @@ class FakeFederation final : public federationsender::FederationSenderApi {
   std::function<Result<json::Object>(const std::string& destination,
                                      const federationsender::SendInviteRequest&)>
       sendInvite;
+  // send_knock: answers knock_room_state.
+  std::function<Result<std::vector<json::Object>>(
+      const std::string& destination, const std::string& roomId, const json::Object& event)>
+      sendKnock;
   std::function<Result<std::vector<json::Object>>(const std::string& destination,
                                                   const federationsender::BackfillRequest&)>
       backfill;
@@ -105,14 +109,17 @@ class FakeFederation final : public federationsender::FederationSenderApi {
     return sendLeave(destination, roomId, event);
   }
   Result<federationsender::MakeMembershipResponse> performMakeKnock(
-      const CallContext&, const std::string&, const std::string&, const std::string&,
-      const std::vector<std::string>&) override {
-    return fail(ErrorCode::kUnavailable, "not faked");
+      const CallContext&, const std::string& destination, const std::string& roomId,
+      const std::string& userId, const std::vector<std::string>&) override {
+    if (!makeMembership) return fail(ErrorCode::kUnavailable, "no handler");
+    return makeMembership(destination, roomId, userId, "knock");
   }
-  Result<std::vector<json::Object>> performSendKnock(const CallContext&, const std::string&,
-                                                     const std::string&, const std::string&,
-                                                     const json::Object&) override {
-    return fail(ErrorCode::kUnavailable, "not faked");
+  Result<std::vector<json::Object>> performSendKnock(const CallContext&,
+                                                     const std::string& destination,
+                                                     const std::string& roomId, const std::string&,
+                                                     const json::Object& event) override {
+    if (!sendKnock) return fail(ErrorCode::kUnavailable, "no handler");
+    return sendKnock(destination, roomId, event);
   }
   Result<json::Object> performSendInvite(
       const CallContext&, const std::string& destination,
@@ -220,6 +227,17 @@ class FakeFederation final : public federationsender::FederationSenderApi {
   }
   Result<json::Object> queryPublicRooms(const CallContext&, const std::string&,
                                         const json::Object&) override {
+    return fail(ErrorCode::kUnavailable, "not faked");
+  }
+  Result<federationsender::RemoteMediaFile> queryMediaDownload(const CallContext&,
+                                                               const std::string&,
+                                                               const std::string&,
+                                                               std::int64_t) override {
+    return fail(ErrorCode::kUnavailable, "not faked");
+  }
+  Result<federationsender::RemoteMediaFile> queryMediaThumbnail(
+      const CallContext&, const std::string&, const federationsender::MediaThumbnailQuery&,
+      std::int64_t) override {
     return fail(ErrorCode::kUnavailable, "not faked");
   }
   Status performSendEdu(const CallContext&, const std::vector<std::string>&,

@@ -1,5 +1,6 @@
 // inputEvents: remote events accepted, rejected (signature, auth), redacted (content hash),
 // soft-failed, duplicates, and the fork of two remote events resolved with state resolution.
+#include <algorithm>
 #include <thread>
 
 #include "federation_fixture.h"
@@ -319,6 +320,66 @@ TEST_P(FederationInputTest, RemoteInputAndLocalSendsInterleaveSafely) {
   ASSERT_TRUE(merge.ok());
   EXPECT_EQ(api().queryLatestEvents(ctx_, roomId)->eventIds,
             std::vector<std::string>{merge->eventId});
+}
+
+// A /send-sized call: fast-path events share a transaction, which must end before a new member's
+// state key is interned and around a rejected event; all of it is stored, in order, and is still
+// there after a restart.
+TEST_P(FederationInputTest, ABatchOfLiveEventsIsStoredInOrderAndSurvivesARestart) {
+  RoomState head;
+  std::string roomId = roomWithZed(&head);
+  auto message = [&](const std::string& sender, const std::string& body) {
+    return remoteEvent(head, sender, "m.room.message", std::nullopt,
+                       json::Object{{"msgtype", "m.text"}, {"body", body}});
+  };
+  const std::string newcomer = "@newcomer" + std::to_string(clock_.load()) + ":remote.test";
+  std::vector<events::Pdu> batch;
+  for (int i = 0; i < 5; ++i) batch.push_back(message(kZed, "before " + std::to_string(i)));
+  batch.push_back(
+      remoteEvent(head, newcomer, "m.room.member", newcomer, json::Object{{"membership", "join"}}));
+  batch.push_back(message(newcomer, "first words"));
+  RoomState untouched = head;  // the rejected event below is no one's prev event
+  events::Pdu stranger =
+      remoteEvent(untouched, "@stranger:remote.test", "m.room.message", std::nullopt,
+                  json::Object{{"msgtype", "m.text"}, {"body", "x"}});
+  batch.push_back(stranger);
+  for (int i = 0; i < 5; ++i) batch.push_back(message(newcomer, "after " + std::to_string(i)));
+
+  auto r = input(roomId, batch);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->size(), batch.size());
+  std::vector<std::string> acceptedIds;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    EXPECT_EQ((*r)[i].eventId, batch[i].eventId());
+    if (batch[i].eventId() == stranger.eventId()) {
+      EXPECT_TRUE((*r)[i].error.has_value());
+    } else {
+      EXPECT_FALSE((*r)[i].error) << *(*r)[i].error;
+      acceptedIds.push_back(batch[i].eventId());
+    }
+  }
+  ASSERT_TRUE(waitForOutput(batch.back().eventId()));
+  {
+    std::lock_guard lock(outputsMutex_);
+    std::vector<std::string> seen;
+    for (const auto& out : outputs_) {
+      if (std::find(acceptedIds.begin(), acceptedIds.end(), out.eventId) != acceptedIds.end())
+        seen.push_back(out.eventId);
+      EXPECT_NE(out.eventId, stranger.eventId());
+    }
+    EXPECT_EQ(seen, acceptedIds);
+  }
+
+  service_.reset();
+  service_ = makeService(identity_, db(), limits_);
+  EXPECT_EQ(membershipOf(roomId, newcomer), "join");
+  EXPECT_EQ(api().queryLatestEvents(ctx_, roomId)->eventIds,
+            std::vector<std::string>{batch.back().eventId()});
+  auto sent = sendMessage(roomId, kAlice, "after the restart");
+  ASSERT_TRUE(sent.ok()) << sent.error().message;
+  auto local = api().queryEvent(ctx_, sent->eventId);
+  ASSERT_TRUE(local.ok());
+  EXPECT_EQ(local->pdu.prevEvents()[0], batch.back().eventId());
 }
 
 PLEXUS_INSTANTIATE_DATABASE_TESTS(FederationInputTest);

@@ -79,6 +79,44 @@ TEST_P(FederationInviteTest, RejectsAnInviteThroughTheInvitingServer) {
   ASSERT_TRUE(waitForOutput(left->eventId));
 }
 
+// The inviting room takes the invite back (zed kicks alice before she answered): the kick reaches
+// us by /send for a room we are not in, and the invite is gone. Sent by another server than the
+// sender's, the same kick is refused.
+TEST_P(FederationInviteTest, ARescindedInviteIsDroppedHere) {
+  startRemote();
+  if (HasFatalFailure()) return;
+  std::string roomId = remoteRoomInvitingAlice();
+  ASSERT_FALSE(roomId.empty());
+  ASSERT_EQ(membershipOf(roomId, kAlice), "invite");
+  auto kicked = remoteService_->performKick(
+      ctx_, {roomId, kZed, kAlice, std::string("changed my mind"), false});
+  ASSERT_TRUE(kicked.ok()) << kicked.error().message;
+  auto kick = remoteService_->queryEvent(ctx_, kicked->eventId);
+  ASSERT_TRUE(kick.ok());
+
+  auto relayed = api().inputEvents(
+      ctx_, roomId, {{kick->pdu.json(), "third.test", RoomserverApi::InputKind::kNew}});
+  ASSERT_TRUE(relayed.ok()) << relayed.error().message;
+  ASSERT_EQ(relayed->size(), 1u);
+  EXPECT_TRUE((*relayed)[0].error.has_value());
+  EXPECT_EQ(membershipOf(roomId, kAlice), "invite");
+
+  auto taken = api().inputEvents(ctx_, roomId,
+                                 {{kick->pdu.json(), kRemote, RoomserverApi::InputKind::kNew}});
+  ASSERT_TRUE(taken.ok()) << taken.error().message;
+  ASSERT_EQ(taken->size(), 1u);
+  EXPECT_EQ((*taken)[0].eventId, kicked->eventId);
+  EXPECT_FALSE((*taken)[0].error) << *(*taken)[0].error;
+  EXPECT_NE(membershipOf(roomId, kAlice), "invite");
+  EXPECT_TRUE(api().queryRoomsForUser(ctx_, kAlice, "invite")->empty());
+  ASSERT_TRUE(waitForOutput(kicked->eventId));
+
+  // Any other event of a room we are not in stays unknown.
+  auto other = api().inputEvents(ctx_, roomId,
+                                 {{kick->pdu.json(), kRemote, RoomserverApi::InputKind::kNew}});
+  EXPECT_FALSE(other.ok());
+}
+
 TEST_P(FederationInviteTest, InvitesARemoteUser) {
   startRemote();
   if (HasFatalFailure()) return;

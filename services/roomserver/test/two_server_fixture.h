@@ -1,7 +1,7 @@
 // Two homeservers in one test: ours (the FederationTest service, "test.local") and a second
 // RoomserverService for "remote.test" on its own database. Each one's fake federation sender
-// answers as the other server would over the wire (make/send join and leave, invites), so the
-// handshakes run end to end through both roomservers.
+// answers as the other server would over the wire (make/send join, leave and knock, invites), so
+// the handshakes run end to end through both roomservers.
 #pragma once
 
 #include <chrono>
@@ -104,6 +104,27 @@ class TwoServerTest : public FederationTest {
       if (!stored.ok()) return std::move(stored).takeError();
       return {};
     };
+    // send_knock: the knock is stored, the answer is the room's name and join rules as
+    // stripped state (what federation-api answers, in short).
+    fake.sendKnock = [&resident, origin, this](
+                         const std::string&, const std::string& roomId,
+                         const json::Object& event) -> Result<std::vector<json::Object>> {
+      PLEXUS_TRY(std::string version, resident.queryRoomVersion(ctx_, roomId));
+      PLEXUS_TRY(auto pdu, events::Pdu::fromJson(event, *events::findRoomVersion(version)));
+      PLEXUS_TRY_VOID(
+          resident.inputSendMembership(ctx_, {roomId, pdu.eventId(), "knock", origin, event}));
+      PLEXUS_TRY(auto state, resident.queryCurrentState(
+                                 ctx_, roomId, {{"m.room.name", ""}, {"m.room.join_rules", ""}}));
+      std::vector<json::Object> stripped;
+      for (const auto& e : state) {
+        stripped.push_back(json::Object{{"type", std::string(e.pdu.type())},
+                                        {"state_key", std::string(*e.pdu.stateKey())},
+                                        {"sender", std::string(e.pdu.sender())},
+                                        {"content", e.pdu.content()}});
+      }
+      ++sendKnocks_;
+      return stripped;
+    };
     fake.sendInvite =
         [&resident, origin, this](
             const std::string&,
@@ -126,6 +147,7 @@ class TwoServerTest : public FederationTest {
   FakeFederation remoteFederation_;
   std::unique_ptr<RoomserverService> remoteService_;
   int sendJoins_ = 0;
+  int sendKnocks_ = 0;
   std::int64_t residentMs_ = 0;  // time the resident spent answering send_join
 };
 

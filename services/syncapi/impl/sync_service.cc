@@ -430,10 +430,12 @@ Status SyncService::inputRoomEvent(const roomserver::OutputRoomEvent& output) {
         store_->redactEvent(target->eventId, json::canonical(redacted), json::canonical(because)));
     return {};
   }
-  // An invite over federation is stored like a room event: the invitee's membership becomes
-  // "invite" and /sync shows it with the stripped state in its unsigned.invite_room_state.
-  if (output.kind != Kind::kNewRoomEvent && output.kind != Kind::kInvite) return {};
-  if (output.kind == Kind::kInvite && output.addsStateEventIds.empty()) {
+  // An invite over federation (or a knock sent over federation) is stored like a room event:
+  // the user's membership becomes "invite" ("knock") and /sync shows it with the stripped state
+  // in its unsigned.invite_room_state (knock_room_state).
+  const bool outlierMembership = output.kind == Kind::kInvite || output.kind == Kind::kKnock;
+  if (output.kind != Kind::kNewRoomEvent && !outlierMembership) return {};
+  if (outlierMembership && output.addsStateEventIds.empty()) {
     // The invite is the only state of that room here: it sets the invitee's membership.
     roomserver::OutputRoomEvent invite = output;
     invite.kind = Kind::kNewRoomEvent;

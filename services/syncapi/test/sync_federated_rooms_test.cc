@@ -1,6 +1,7 @@
 // Rooms that arrive over federation: a remote join whose room state is named only by ID in the
 // join's output (fetched through the RoomEventSource port and kept out of the timeline), and an
-// invite to a room this server is not in (OutputRoomEvent::Kind::kInvite with stripped state).
+// invite to a room this server is not in (OutputRoomEvent::Kind::kInvite with stripped state),
+// and a knock on such a room (Kind::kKnock).
 #include <map>
 
 #include "service_fixture.h"
@@ -185,6 +186,36 @@ TEST_P(SyncFederatedRoomsTest, FederatedInviteShowsTheStrippedStateFromTheInviti
   EXPECT_EQ(inviteState[0].getStringAt("type"), "m.room.name");
   EXPECT_EQ(inviteState[1].getStringAt("state_key"), "@alice:test");
   EXPECT_FALSE(at(json::Value(invited), {"rooms", "join", "!far:remote"}));
+}
+
+TEST_P(SyncFederatedRoomsTest, FederatedKnockShowsInRoomsKnockUntilWithdrawn) {
+  TestRoom remote("!far:remote");
+  roomserver::OutputRoomEvent knock = remote.member("@alice:test", "knock", "@alice:test");
+  knock.kind = roomserver::OutputRoomEvent::Kind::kKnock;
+  knock.addsStateEventIds.clear();  // as the roomserver outputs it: the knock alone
+  json::Array stripped{json::Object{{"type", "m.room.join_rules"},
+                                    {"sender", "@rita:remote"},
+                                    {"state_key", ""},
+                                    {"content", json::Object{{"join_rule", "knock"}}}}};
+  knock.event.set("unsigned", json::Object{{"knock_room_state", stripped}});
+  feed(knock);
+  json::Object knocked = sync("@alice:test", "A1");
+  auto knockState = array(knocked, {"rooms", "knock", "!far:remote", "knock_state", "events"});
+  ASSERT_EQ(knockState.size(), 2u);
+  EXPECT_EQ(knockState[0].getStringAt("type"), "m.room.join_rules");
+  EXPECT_EQ(knockState[1].getStringAt("state_key"), "@alice:test");
+  const json::Value* content = knockState[1].get("content");
+  ASSERT_NE(content, nullptr);
+  EXPECT_EQ(content->getStringAt("membership"), "knock");
+  EXPECT_FALSE(at(json::Value(knocked), {"rooms", "invite", "!far:remote"}));
+  EXPECT_FALSE(at(json::Value(knocked), {"rooms", "join", "!far:remote"}));
+
+  // Withdrawn (the roomserver outputs our leave as a room event): the room moves to leave.
+  feed(remote.member("@alice:test", "leave", "@alice:test"));
+  std::string since = *knocked.find("next_batch")->getString();
+  json::Object left = sync("@alice:test", "A1", since);
+  EXPECT_TRUE(at(json::Value(left), {"rooms", "leave", "!far:remote"}));
+  EXPECT_FALSE(at(json::Value(left), {"rooms", "knock", "!far:remote"}));
 }
 
 PLEXUS_INSTANTIATE_DATABASE_TESTS(SyncFederatedRoomsTest);

@@ -5,6 +5,7 @@
 // committed() then only shortens the wait of the delivery side. Implemented by Outbox.
 #pragma once
 
+#include <concepts>
 #include <string>
 #include <string_view>
 
@@ -29,10 +30,18 @@ class OutputSink {
   virtual void committed() = 0;
 };
 
-// enqueue() for a typed message (see typed_topic.h for what T provides).
+// enqueue() for a typed message (see typed_topic.h for what T provides). A message type may
+// encode itself (`std::string encode() const`, any JSON text its fromJson reads) when it can do
+// that faster than canonical JSON of toJson().
 template <typename T>
 Status enqueueTyped(OutputSink& sink, storage::Executor& tx, const T& message) {
-  return sink.enqueue(tx, T::kTopic, message.key(), json::canonical(message.toJson()));
+  if constexpr (requires {
+                  { message.encode() } -> std::convertible_to<std::string>;
+                }) {
+    return sink.enqueue(tx, T::kTopic, message.key(), message.encode());
+  } else {
+    return sink.enqueue(tx, T::kTopic, message.key(), json::canonical(message.toJson()));
+  }
 }
 
 }  // namespace plexus::bus

@@ -114,8 +114,20 @@ struct FederationSection {
   // "NAME=HOST:PORT" entries: connect to HOST:PORT for server NAME instead of discovering it
   // (.well-known, SRV, DNS). For test networks and private deployments.
   std::vector<std::string> resolve;
+  // HOST[:PORT] other servers should use for this server's federation, served as
+  // /.well-known/matrix/server on the client listener (for a server name whose DNS points at a
+  // web front, not the federation port); empty: not served (404).
+  std::string wellKnownServer;
 
   static FederationSection defaults() { return {}; }
+  std::vector<std::string> verify() const;
+};
+
+// Prometheus metrics and health checks (DESIGN.md §7): GET /metrics, /healthz, /readyz.
+struct MetricsSection {
+  std::string listen;  // HOST:PORT of their own listener; empty: not served
+
+  static MetricsSection defaults() { return {}; }
   std::vector<std::string> verify() const;
 };
 
@@ -140,6 +152,7 @@ struct Config {
   LoggingSection logging;
   FederationSection federation;
   P2pSection p2p;
+  MetricsSection metrics;
   bool loopbackGrpc = false;  // route cross-service calls through gRPC (a later issue)
 
   static Config defaults() { return {}; }

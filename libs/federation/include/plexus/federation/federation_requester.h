@@ -4,6 +4,7 @@
 // Error that keeps the remote Matrix meaning. Services build the typed endpoints on top.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -48,6 +49,18 @@ class FederationRequester {
   Result<json::Value> request(std::string_view destination, std::string_view method,
                               std::string_view uri, const json::Value* body,
                               std::int64_t timeoutMs = 30'000);
+
+  // For answers that are not JSON (media: multipart/mixed or raw bytes).
+  struct RawOptions {
+    std::size_t maxResponseBytes = 16 << 20;  // the transport fails (kUnavailable) past it
+    // false: no Authorization header (the deprecated unauthenticated media endpoints).
+    bool sign = true;
+  };
+  // Like request() without a body, but a 2xx answer comes back as it arrived (status, headers,
+  // body) instead of being parsed. Errors as request() (no kNotJson). Thread-safe as request().
+  Result<OutboundResponse> requestRaw(std::string_view destination, std::string_view method,
+                                      std::string_view uri, std::int64_t timeoutMs,
+                                      const RawOptions& options);
 
   const std::string& ourServerName() const { return ourServerName_; }
 

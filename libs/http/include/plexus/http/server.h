@@ -8,9 +8,11 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "plexus/core/result.h"
 #include "plexus/http/request_parser.h"
@@ -24,6 +26,14 @@ struct ServerTlsOptions {
   std::string privateKeyFile;
   // From accept until the handshake is done; a peer that stays silent is dropped after it.
   std::chrono::milliseconds handshakeTimeout{10'000};
+};
+
+// One answered request, for ServerOptions::onResponse (request counters and latencies).
+struct ResponseRecord {
+  std::string_view method;  // as the client sent it (any token)
+  int status = 0;
+  // From the complete request to its response being ready (not including the write).
+  std::chrono::steady_clock::duration elapsed{};
 };
 
 struct ServerOptions {
@@ -45,6 +55,9 @@ struct ServerOptions {
   std::chrono::milliseconds stopGrace{5'000};
   // Set: every connection starts with a TLS handshake (TLS 1.2 or newer).
   std::optional<ServerTlsOptions> tls;
+  // Set: called on an io thread for every request that was dispatched (preflights included;
+  // requests the parser refuses are not). Must be cheap, must not block or throw.
+  std::function<void(const ResponseRecord&)> onResponse;
 };
 
 class Server {

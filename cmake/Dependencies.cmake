@@ -12,3 +12,22 @@ endif()
 if(PLEXUS_BUILD_BENCHMARKS)
   find_package(benchmark CONFIG REQUIRED)
 endif()
+# gRPC bindings (optional: the tree builds without them; services add their grpc/ parts only when
+# PLEXUS_HAVE_GRPC). Debian ships no protobuf CMake config (FindProtobuf module) but does ship
+# gRPCConfig.cmake.
+find_package(Protobuf QUIET)
+find_package(gRPC CONFIG QUIET)
+find_program(PLEXUS_GRPC_CPP_PLUGIN grpc_cpp_plugin)
+set(PLEXUS_HAVE_GRPC OFF)
+if(Protobuf_FOUND AND gRPC_FOUND AND TARGET gRPC::grpc++ AND Protobuf_PROTOC_EXECUTABLE AND
+   PLEXUS_GRPC_CPP_PLUGIN)
+  set(PLEXUS_HAVE_GRPC ON)
+  set(PLEXUS_PROTOC ${Protobuf_PROTOC_EXECUTABLE})
+  set(PLEXUS_GRPC_LIBS gRPC::grpc++ protobuf::libprotobuf)
+  message(STATUS "gRPC bindings: on (protoc ${Protobuf_VERSION})")
+elseif("$ENV{PLEXUS_REQUIRE_GRPC}" STREQUAL "1")
+  message(FATAL_ERROR "gRPC bindings required (PLEXUS_REQUIRE_GRPC=1) but gRPC/protobuf were not "
+                      "found: install libgrpc++-dev protobuf-compiler-grpc (scripts/install-deps.sh)")
+else()
+  message(STATUS "gRPC bindings: off (install libgrpc++-dev protobuf-compiler-grpc)")
+endif()

@@ -18,6 +18,10 @@ export CCACHE_NOHASHDIR=1
 fuzz_seconds="${PLEXUS_FUZZ_SECONDS:-60}"
 # Storage tests run on a throw-away PostgreSQL server; failing to start one is a failure here.
 export PLEXUS_REQUIRE_POSTGRES="${PLEXUS_REQUIRE_POSTGRES:-1}"
+# Likewise Redis for the bus tests (libs/bus/redis); also makes hiredis required at configure.
+export PLEXUS_REQUIRE_REDIS="${PLEXUS_REQUIRE_REDIS:-1}"
+# And the gRPC bindings (their contract suites would otherwise skip silently).
+export PLEXUS_REQUIRE_GRPC="${PLEXUS_REQUIRE_GRPC:-1}"
 passed=0
 failed=0
 failures=()

@@ -24,7 +24,8 @@ TEST(MultipartBoundaryTest, RefusesOtherTypesAndMissingBoundaries) {
 }
 
 TEST(MultipartTest, SplitsPartsWithHeadersAndBinaryBodies) {
-  const std::string binary("\x00\x01\r\n--not-the-boundary\r\n\xff", 27);
+  static constexpr char kBinary[] = "\x00\x01\r\n--not-the-boundary\r\n\xff";
+  const std::string binary(kBinary, sizeof kBinary - 1);  // embedded NUL: length by hand
   const std::string body =
       "--B\r\nContent-Type: application/json\r\n\r\n{}\r\n--B\r\n"
       "Content-Type: image/png\r\ncontent-disposition: inline\r\n\r\n" +

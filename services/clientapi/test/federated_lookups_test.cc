@@ -5,7 +5,7 @@
 #include <mutex>
 
 #include "clientapi/test/room_test_fixture.h"
-#include "federationsender/api/federation_sender_api.h"
+#include "federationsender/testing/unavailable_federation_sender.h"
 
 namespace plexus::clientapi::roomtest {
 namespace {
@@ -13,7 +13,7 @@ namespace {
 using namespace federationsender;
 
 // Answers profile, directory and publicRooms queries from maps; everything else is refused.
-class FakeRemoteServers final : public FederationSenderApi {
+class FakeRemoteServers final : public federationsender::testing::UnavailableFederationSender {
  public:
   std::map<std::string, json::Object> profiles;                   // user ID -> profile
   std::map<std::string, DirectoryResponse> aliases;               // alias -> answer
@@ -45,90 +45,6 @@ class FakeRemoteServers final : public FederationSenderApi {
     if (it == directories.end()) return fail(ErrorCode::kUnavailable, "unreachable");
     return it->second;
   }
-
-  // Not used by these routes.
-  Result<MakeMembershipResponse> performMakeJoin(const CallContext&, const std::string&,
-                                                 const std::string&, const std::string&,
-                                                 const std::vector<std::string>&) override {
-    return no();
-  }
-  Result<SendJoinResponse> performSendJoin(const CallContext&, const std::string&,
-                                           const SendJoinRequest&) override {
-    return no();
-  }
-  Result<MakeMembershipResponse> performMakeLeave(const CallContext&, const std::string&,
-                                                  const std::string&, const std::string&) override {
-    return no();
-  }
-  Status performSendLeave(const CallContext&, const std::string&, const std::string&,
-                          const std::string&, const json::Object&) override {
-    return no();
-  }
-  Result<MakeMembershipResponse> performMakeKnock(const CallContext&, const std::string&,
-                                                  const std::string&, const std::string&,
-                                                  const std::vector<std::string>&) override {
-    return no();
-  }
-  Result<std::vector<json::Object>> performSendKnock(const CallContext&, const std::string&,
-                                                     const std::string&, const std::string&,
-                                                     const json::Object&) override {
-    return no();
-  }
-  Result<json::Object> performSendInvite(const CallContext&, const std::string&,
-                                         const SendInviteRequest&) override {
-    return no();
-  }
-  Result<std::vector<json::Object>> queryMissingEvents(const CallContext&, const std::string&,
-                                                       const MissingEventsRequest&) override {
-    return no();
-  }
-  Result<StateIdsResponse> queryStateIds(const CallContext&, const std::string&, const std::string&,
-                                         const std::string&) override {
-    return no();
-  }
-  Result<StateResponse> queryState(const CallContext&, const std::string&, const std::string&,
-                                   const std::string&) override {
-    return no();
-  }
-  Result<json::Object> queryEvent(const CallContext&, const std::string&,
-                                  const std::string&) override {
-    return no();
-  }
-  Result<std::vector<json::Object>> queryEventAuth(const CallContext&, const std::string&,
-                                                   const std::string&,
-                                                   const std::string&) override {
-    return no();
-  }
-  Result<std::vector<json::Object>> queryBackfill(const CallContext&, const std::string&,
-                                                  const BackfillRequest&) override {
-    return no();
-  }
-  Result<json::Object> queryUserDevices(const CallContext&, const std::string&,
-                                        const std::string&) override {
-    return no();
-  }
-  Result<json::Object> queryUserKeys(const CallContext&, const std::string&,
-                                     const json::Object&) override {
-    return no();
-  }
-  Result<json::Object> performClaimKeys(const CallContext&, const std::string&,
-                                        const json::Object&) override {
-    return no();
-  }
-  Result<RemoteMediaFile> queryMediaDownload(const CallContext&, const std::string&,
-                                             const std::string&, std::int64_t) override {
-    return no();
-  }
-  Result<RemoteMediaFile> queryMediaThumbnail(const CallContext&, const std::string&,
-                                              const MediaThumbnailQuery&, std::int64_t) override {
-    return no();
-  }
-  Status performSendEdu(const CallContext&, const std::vector<std::string>&, const Edu&) override {
-    return no();
-  }
-
- private:
-  static Error no() { return makeError(ErrorCode::kUnrecognized, "not in this fake"); }
 };
 
 class FederatedLookupsTest : public RoomApiTest {

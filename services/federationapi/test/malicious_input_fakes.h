@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "federationapi/impl/remote_key_cache.h"
-#include "federationsender/api/federation_sender_api.h"
+#include "federationsender/testing/unavailable_federation_sender.h"
 #include "roomserver/api/event_key_source.h"
 
 namespace plexus::federationapi::testing {
@@ -47,7 +47,7 @@ class CacheEventKeys final : public roomserver::EventKeySource {
 // The remote servers' side of the fetches the roomserver makes: answers /get_missing_events,
 // /event and /event_auth from `events` (what the remote servers have), /state_ids from
 // `stateIds` when set; counts every call.
-class CountingFederation final : public federationsender::FederationSenderApi {
+class CountingFederation final : public federationsender::testing::UnavailableFederationSender {
  public:
   void serve(const events::Pdu& pdu) {
     std::lock_guard lock(mutex_);
@@ -110,87 +110,7 @@ class CountingFederation final : public federationsender::FederationSenderApi {
   }
   int lastMissingLimit = 0;
 
-  // Not used by inbound /send.
-  Result<federationsender::MakeMembershipResponse> performMakeJoin(
-      const CallContext&, const std::string&, const std::string&, const std::string&,
-      const std::vector<std::string>&) override {
-    return no();
-  }
-  Result<federationsender::SendJoinResponse> performSendJoin(
-      const CallContext&, const std::string&, const federationsender::SendJoinRequest&) override {
-    return no();
-  }
-  Result<federationsender::MakeMembershipResponse> performMakeLeave(const CallContext&,
-                                                                    const std::string&,
-                                                                    const std::string&,
-                                                                    const std::string&) override {
-    return no();
-  }
-  Status performSendLeave(const CallContext&, const std::string&, const std::string&,
-                          const std::string&, const json::Object&) override {
-    return no();
-  }
-  Result<federationsender::MakeMembershipResponse> performMakeKnock(
-      const CallContext&, const std::string&, const std::string&, const std::string&,
-      const std::vector<std::string>&) override {
-    return no();
-  }
-  Result<std::vector<json::Object>> performSendKnock(const CallContext&, const std::string&,
-                                                     const std::string&, const std::string&,
-                                                     const json::Object&) override {
-    return no();
-  }
-  Result<json::Object> performSendInvite(const CallContext&, const std::string&,
-                                         const federationsender::SendInviteRequest&) override {
-    return no();
-  }
-  Result<std::vector<json::Object>> queryBackfill(
-      const CallContext&, const std::string&, const federationsender::BackfillRequest&) override {
-    return no();
-  }
-  Result<json::Object> queryProfile(const CallContext&, const std::string&, const std::string&,
-                                    const std::optional<std::string>&) override {
-    return no();
-  }
-  Result<federationsender::DirectoryResponse> queryDirectory(const CallContext&, const std::string&,
-                                                             const std::string&) override {
-    return no();
-  }
-  Result<json::Object> queryUserDevices(const CallContext&, const std::string&,
-                                        const std::string&) override {
-    return no();
-  }
-  Result<json::Object> queryUserKeys(const CallContext&, const std::string&,
-                                     const json::Object&) override {
-    return no();
-  }
-  Result<json::Object> performClaimKeys(const CallContext&, const std::string&,
-                                        const json::Object&) override {
-    return no();
-  }
-  Result<json::Object> queryPublicRooms(const CallContext&, const std::string&,
-                                        const json::Object&) override {
-    return no();
-  }
-  Result<federationsender::RemoteMediaFile> queryMediaDownload(const CallContext&,
-                                                               const std::string&,
-                                                               const std::string&,
-                                                               std::int64_t) override {
-    return no();
-  }
-  Result<federationsender::RemoteMediaFile> queryMediaThumbnail(
-      const CallContext&, const std::string&, const federationsender::MediaThumbnailQuery&,
-      std::int64_t) override {
-    return no();
-  }
-  Status performSendEdu(const CallContext&, const std::vector<std::string>&,
-                        const federationsender::Edu&) override {
-    return {};
-  }
-
  private:
-  static Unexpected no() { return fail(ErrorCode::kUnavailable, "not in this fake"); }
-
   std::mutex mutex_;
   std::map<std::string, json::Object> events_;
   std::optional<std::vector<json::Object>> missingAnswer_;

@@ -9,12 +9,12 @@
 #include <string>
 #include <vector>
 
-#include "federationsender/api/federation_sender_api.h"
+#include "federationsender/testing/unavailable_federation_sender.h"
 #include "keyserver/api/ports.h"
 
 namespace plexus::keyserver::testing {
 
-class FakeFederationSender final : public federationsender::FederationSenderApi {
+class FakeFederationSender final : public federationsender::testing::UnavailableFederationSender {
  public:
   struct SentEdu {
     std::vector<std::string> destinations;
@@ -72,92 +72,6 @@ class FakeFederationSender final : public federationsender::FederationSenderApi 
     return {};
   }
 
-  // Not used by the keyserver.
-  Result<federationsender::MakeMembershipResponse> performMakeJoin(
-      const CallContext&, const std::string&, const std::string&, const std::string&,
-      const std::vector<std::string>&) override {
-    return unused();
-  }
-  Result<federationsender::SendJoinResponse> performSendJoin(
-      const CallContext&, const std::string&, const federationsender::SendJoinRequest&) override {
-    return unused();
-  }
-  Result<federationsender::MakeMembershipResponse> performMakeLeave(const CallContext&,
-                                                                    const std::string&,
-                                                                    const std::string&,
-                                                                    const std::string&) override {
-    return unused();
-  }
-  Status performSendLeave(const CallContext&, const std::string&, const std::string&,
-                          const std::string&, const json::Object&) override {
-    return unused();
-  }
-  Result<federationsender::MakeMembershipResponse> performMakeKnock(
-      const CallContext&, const std::string&, const std::string&, const std::string&,
-      const std::vector<std::string>&) override {
-    return unused();
-  }
-  Result<std::vector<json::Object>> performSendKnock(const CallContext&, const std::string&,
-                                                     const std::string&, const std::string&,
-                                                     const json::Object&) override {
-    return unused();
-  }
-  Result<json::Object> performSendInvite(const CallContext&, const std::string&,
-                                         const federationsender::SendInviteRequest&) override {
-    return unused();
-  }
-  Result<std::vector<json::Object>> queryMissingEvents(
-      const CallContext&, const std::string&,
-      const federationsender::MissingEventsRequest&) override {
-    return unused();
-  }
-  Result<federationsender::StateIdsResponse> queryStateIds(const CallContext&, const std::string&,
-                                                           const std::string&,
-                                                           const std::string&) override {
-    return unused();
-  }
-  Result<federationsender::StateResponse> queryState(const CallContext&, const std::string&,
-                                                     const std::string&,
-                                                     const std::string&) override {
-    return unused();
-  }
-  Result<json::Object> queryEvent(const CallContext&, const std::string&,
-                                  const std::string&) override {
-    return unused();
-  }
-  Result<std::vector<json::Object>> queryEventAuth(const CallContext&, const std::string&,
-                                                   const std::string&,
-                                                   const std::string&) override {
-    return unused();
-  }
-  Result<std::vector<json::Object>> queryBackfill(
-      const CallContext&, const std::string&, const federationsender::BackfillRequest&) override {
-    return unused();
-  }
-  Result<json::Object> queryProfile(const CallContext&, const std::string&, const std::string&,
-                                    const std::optional<std::string>&) override {
-    return unused();
-  }
-  Result<federationsender::DirectoryResponse> queryDirectory(const CallContext&, const std::string&,
-                                                             const std::string&) override {
-    return unused();
-  }
-  Result<json::Object> queryPublicRooms(const CallContext&, const std::string&,
-                                        const json::Object&) override {
-    return unused();
-  }
-  Result<federationsender::RemoteMediaFile> queryMediaDownload(const CallContext&,
-                                                               const std::string&,
-                                                               const std::string&,
-                                                               std::int64_t) override {
-    return unused();
-  }
-  Result<federationsender::RemoteMediaFile> queryMediaThumbnail(
-      const CallContext&, const std::string&, const federationsender::MediaThumbnailQuery&,
-      std::int64_t) override {
-    return unused();
-  }
-
  private:
   void record(Request r) {
     std::lock_guard lock(mutex_);
@@ -166,7 +80,6 @@ class FakeFederationSender final : public federationsender::FederationSenderApi 
   static Error unreachable(const std::string& destination) {
     return makeError(ErrorCode::kUnavailable, destination + " is unreachable");
   }
-  static Error unused() { return makeError(ErrorCode::kUnrecognized, "not used in these tests"); }
 
   std::mutex mutex_;
   std::vector<SentEdu> edus_;

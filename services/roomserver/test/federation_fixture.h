@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "federationsender/testing/unavailable_federation_sender.h"
 #include "roomserver/impl/event_builder.h"
 #include "roomserver_fixture.h"
 
@@ -51,7 +52,7 @@ class FakeKeySource final : public EventKeySource {
 };
 
 // Answers fetches from `events` (what the remote servers have); handshakes go to the handlers.
-class FakeFederation final : public federationsender::FederationSenderApi {
+class FakeFederation final : public federationsender::testing::UnavailableFederationSender {
  public:
   using MissingEventsRequest = federationsender::MissingEventsRequest;
 
@@ -162,11 +163,6 @@ class FakeFederation final : public federationsender::FederationSenderApi {
     if (!stateIds) return fail(ErrorCode::kUnavailable, "no state_ids handler");
     return stateIds(eventId);
   }
-  Result<federationsender::StateResponse> queryState(const CallContext&, const std::string&,
-                                                     const std::string&,
-                                                     const std::string&) override {
-    return fail(ErrorCode::kUnavailable, "not faked");
-  }
   Result<json::Object> queryEvent(const CallContext&, const std::string&,
                                   const std::string& eventId) override {
     ++eventCalls;
@@ -204,45 +200,6 @@ class FakeFederation final : public federationsender::FederationSenderApi {
       const federationsender::BackfillRequest& request) override {
     if (!backfill) return fail(ErrorCode::kUnavailable, "not faked");
     return backfill(destination, request);
-  }
-  Result<json::Object> queryProfile(const CallContext&, const std::string&, const std::string&,
-                                    const std::optional<std::string>&) override {
-    return fail(ErrorCode::kUnavailable, "not faked");
-  }
-  Result<federationsender::DirectoryResponse> queryDirectory(const CallContext&, const std::string&,
-                                                             const std::string&) override {
-    return fail(ErrorCode::kUnavailable, "not faked");
-  }
-  Result<json::Object> queryUserDevices(const CallContext&, const std::string&,
-                                        const std::string&) override {
-    return fail(ErrorCode::kUnavailable, "not faked");
-  }
-  Result<json::Object> queryUserKeys(const CallContext&, const std::string&,
-                                     const json::Object&) override {
-    return fail(ErrorCode::kUnavailable, "not faked");
-  }
-  Result<json::Object> performClaimKeys(const CallContext&, const std::string&,
-                                        const json::Object&) override {
-    return fail(ErrorCode::kUnavailable, "not faked");
-  }
-  Result<json::Object> queryPublicRooms(const CallContext&, const std::string&,
-                                        const json::Object&) override {
-    return fail(ErrorCode::kUnavailable, "not faked");
-  }
-  Result<federationsender::RemoteMediaFile> queryMediaDownload(const CallContext&,
-                                                               const std::string&,
-                                                               const std::string&,
-                                                               std::int64_t) override {
-    return fail(ErrorCode::kUnavailable, "not faked");
-  }
-  Result<federationsender::RemoteMediaFile> queryMediaThumbnail(
-      const CallContext&, const std::string&, const federationsender::MediaThumbnailQuery&,
-      std::int64_t) override {
-    return fail(ErrorCode::kUnavailable, "not faked");
-  }
-  Status performSendEdu(const CallContext&, const std::vector<std::string>&,
-                        const federationsender::Edu&) override {
-    return {};
   }
 
  private:

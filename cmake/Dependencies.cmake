@@ -15,11 +15,18 @@ endif()
 # gRPC bindings (optional: the tree builds without them; services add their grpc/ parts only when
 # PLEXUS_HAVE_GRPC). Debian ships no protobuf CMake config (FindProtobuf module) but does ship
 # gRPCConfig.cmake.
-find_package(Protobuf QUIET)
-find_package(gRPC CONFIG QUIET)
-find_program(PLEXUS_GRPC_CPP_PLUGIN grpc_cpp_plugin)
+# PLEXUS_WITH_GRPC=OFF leaves them out on purpose (the fuzz build: fuzzers drive the in-process
+# paths, and the generated code would only lengthen the build).
+option(PLEXUS_WITH_GRPC "Build the gRPC bindings when gRPC is found" ON)
 set(PLEXUS_HAVE_GRPC OFF)
-if(Protobuf_FOUND AND gRPC_FOUND AND TARGET gRPC::grpc++ AND Protobuf_PROTOC_EXECUTABLE AND
+if(PLEXUS_WITH_GRPC)
+  find_package(Protobuf QUIET)
+  find_package(gRPC CONFIG QUIET)
+  find_program(PLEXUS_GRPC_CPP_PLUGIN grpc_cpp_plugin)
+endif()
+if(NOT PLEXUS_WITH_GRPC)
+  message(STATUS "gRPC bindings: off (PLEXUS_WITH_GRPC=OFF)")
+elseif(Protobuf_FOUND AND gRPC_FOUND AND TARGET gRPC::grpc++ AND Protobuf_PROTOC_EXECUTABLE AND
    PLEXUS_GRPC_CPP_PLUGIN)
   set(PLEXUS_HAVE_GRPC ON)
   set(PLEXUS_PROTOC ${Protobuf_PROTOC_EXECUTABLE})

@@ -86,7 +86,8 @@ fi
 if [ "${PLEXUS_SKIP_FUZZ:-0}" != 1 ]; then
   step "fuzz build (clang + libFuzzer) and ${fuzz_seconds}s per target"
   CC=clang CXX=clang++ cmake -S . -B build-fuzz "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DPLEXUS_BUILD_FUZZERS=ON -DPLEXUS_BUILD_TESTS=OFF -DPLEXUS_BUILD_BENCHMARKS=OFF >/dev/null
+    -DPLEXUS_BUILD_FUZZERS=ON -DPLEXUS_BUILD_TESTS=OFF -DPLEXUS_BUILD_BENCHMARKS=OFF \
+    -DPLEXUS_WITH_GRPC=OFF >/dev/null
   # Library fuzzers (libs/*/fuzz/) and whole-path ones (services/*/fuzz/, e.g. the node's
   # client-API fuzzer); each has a corpus/ folder beside it.
   fuzzers=$(find libs services -path '*/fuzz/*_fuzzer.cc' -printf '%f\n' | sed 's/\.cc$//' | sort)

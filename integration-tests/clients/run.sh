@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Real Matrix clients against real `plexus node` processes: matrix-nio (with a Megolm round
 # trip) and matrix-js-sdk (its own sync loop), then the SIGKILL crash test — first on SQLite,
-# then on a throw-away PostgreSQL. Builds nothing: expects the binary (default build/bin/plexus).
+# then with every cross-service call through gRPC (--loopback-grpc), then on a throw-away
+# PostgreSQL. Builds nothing: expects the binary (default build/bin/plexus).
 #
 #   integration-tests/clients/run.sh [PLEXUS_BINARY]
 #
@@ -97,6 +98,9 @@ install_js() {
 run_suite() {
   local label=$1; shift
   local -a node_args=("$@")
+  # Flags for `plexus node` only (not create-account), e.g. --loopback-grpc.
+  local -a node_only=()
+  if [ -n "${NODE_ONLY_FLAGS:-}" ]; then read -r -a node_only <<<"$NODE_ONLY_FLAGS"; fi
   local port log out rc ms
   port=$(free_port)
   log="$work/$label-node.log"
@@ -109,8 +113,8 @@ run_suite() {
 
   local launch_ns
   launch_ns=$(date +%s%N)
-  "$plexus" node "${node_args[@]}" --client-addr "127.0.0.1:$port" --enable-registration \
-    --no-rate-limits 2>"$log" &
+  "$plexus" node "${node_args[@]}" "${node_only[@]}" --client-addr "127.0.0.1:$port" \
+    --enable-registration --no-rate-limits 2>"$log" &
   node_pid=$!
   if ! ms=$(wait_ready "$port" "$launch_ns" "$node_pid"); then
     record "$label: node starts" 1 "see log below"
@@ -143,7 +147,7 @@ run_suite() {
   local crash_port
   crash_port=$(free_port)
   SIGKILL_NODE_LOG="$work/$label-crash-node.log" timeout 300 "$python" "$here/sigkill_test.py" \
-    "$plexus" "$crash_port" "${node_args[@]}" --enable-registration --no-rate-limits \
+    "$plexus" "$crash_port" "${node_args[@]}" "${node_only[@]}" --enable-registration --no-rate-limits \
     2>&1 | tee "$work/$label-crash.log" | grep -E '^(PASS|FAIL)'
   rc=${PIPESTATUS[0]}
   record "$label: SIGKILL loses no acknowledged message" "$rc" "$(tail -1 "$work/$label-crash.log")"
@@ -156,6 +160,8 @@ js_ready=0
 if command -v npm >/dev/null && install_js; then js_ready=1; else echo "run.sh: npm install failed" >&2; cat "$work/npm.log" >&2; fi
 
 run_suite sqlite --data-dir "$work/sqlite"
+# Every cross-service call through gRPC on loopback, in one process (DESIGN.md §2).
+NODE_ONLY_FLAGS="--loopback-grpc" run_suite loopback-grpc --data-dir "$work/loopback"
 
 if [ "${PLEXUS_IT_SKIP_POSTGRES:-0}" != 1 ]; then
   pg_dir="$work/pg"

@@ -14,6 +14,7 @@ Prints one PASS/FAIL line per step and "N passed, N failed"; exits 1 when any st
 Every wait is bounded; every node it started is stopped on exit.
 """
 import asyncio
+import glob
 import json
 import os
 import secrets
@@ -88,6 +89,10 @@ logging:
     def url(self):
         return f"http://127.0.0.1:{self.client_port}"
 
+    @property
+    def media_dir(self):
+        return os.path.join(self.dir, "data", "media")
+
     def start(self):
         logf = open(self.log, "ab")
         self.proc = subprocess.Popen([self.binary, "node", "--config", self.config],
@@ -119,6 +124,48 @@ logging:
                 return "".join(f.readlines()[-lines:])
         except OSError:
             return ""
+
+
+class ClusterNode:
+    """hs1 as the cloud cluster (deploy/local/cluster.sh): every service its own process on
+    PostgreSQL and Redis, federation through a federationapi process and sharded senders."""
+
+    def __init__(self, binary, work, name, fed_ports, cluster_sh):
+        self.binary, self.name, self.cluster_sh = binary, name, cluster_sh
+        self.dir = os.path.join(work, name + "-cluster")
+        self.fed_port = fed_ports[name]
+        self.resolve = ", ".join(f'"{n}=127.0.0.1:{p}"' for n, p in fed_ports.items())
+        self.base_url = None
+        self.config = None
+
+    @property
+    def url(self):
+        return self.base_url
+
+    @property
+    def media_dir(self):  # shared by the cluster's processes (cluster.sh: media.media_dir)
+        return os.path.join(self.dir, "media")
+
+    def start(self):
+        env = dict(os.environ, PLEXUS_BINARY=self.binary, PLEXUS_CLUSTER_SERVER_NAME=self.name,
+                   PLEXUS_CLUSTER_FEDERATION_PORT=str(self.fed_port),
+                   PLEXUS_CLUSTER_FEDERATION_RESOLVE=self.resolve, PLEXUS_CLUSTER_PROMETHEUS="0")
+        r = subprocess.run([self.cluster_sh, "up", self.dir], env=env, capture_output=True,
+                           text=True, timeout=300)
+        if r.returncode != 0:
+            raise Failed(f"{self.name} cluster did not start: {r.stderr[-2000:]}")
+        self.base_url = r.stdout.strip().splitlines()[-1]
+        self.config = os.path.join(self.dir, "conf", "federationapi.yaml")
+
+    def stop(self, sig=signal.SIGTERM):
+        subprocess.run([self.cluster_sh, "down", self.dir], timeout=120, capture_output=True)
+
+    def tail(self, lines=25):
+        out = []
+        for f in sorted(glob.glob(os.path.join(self.dir, "logs", "*.log"))):
+            with open(f, errors="replace") as fh:
+                out.append(f"[{os.path.basename(f)}]\n" + "".join(fh.readlines()[-lines // 3:]))
+        return "".join(out)
 
 
 async def step(name, coro):
@@ -567,7 +614,7 @@ async def media_across_servers(alice, bob, carol, ctx):
         check(headers.get("Content-Type") == "image/png",
               f"{attempt} Content-Type: {headers.get('Content-Type')}")
     sha = hashlib.sha256(png).hexdigest()
-    cached = os.path.join(alice.node.dir, "data", "media", "content", sha[:2], sha[2:4], sha)
+    cached = os.path.join(alice.node.media_dir, "content", sha[:2], sha[2:4], sha)
     check(os.path.exists(cached), f"hs1 has no cached copy at {cached}")
     # A thumbnail of the remote image, rendered by hs1 from its cached original.
     status, headers, body = await asyncio.to_thread(
@@ -658,6 +705,9 @@ async def signing_key_rotation(alice, bob, carol, ctx, nodes):
 async def main(binary, work):
     fed_ports = {name: free_port() for name in SERVERS}
     nodes = {name: Node(binary, work, name, fed_ports) for name in SERVERS}
+    cluster_sh = os.environ.get("PLEXUS_FED_CLUSTER")
+    if cluster_sh:  # hs1 is a whole cluster instead of one node process
+        nodes["hs1.test"] = ClusterNode(binary, work, "hs1.test", fed_ports, cluster_sh)
     users = []
     try:
         for node in nodes.values():

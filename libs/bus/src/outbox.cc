@@ -115,6 +115,23 @@ Result<std::int64_t> Outbox::prune(std::string_view topic) {
   }
 }
 
+Result<std::vector<Outbox::GroupLag>> Outbox::lag() {
+  PLEXUS_TRY(storage::Rows rows,
+             db_.query("SELECT o.topic, o.consumer_group, "
+                       "(SELECT COUNT(*) FROM bus_outbox b WHERE b.topic = o.topic AND "
+                       "b.id > o.last_id) FROM bus_consumer_offsets o ORDER BY 1, 2",
+                       {}));
+  std::vector<GroupLag> out;
+  for (const auto& row : rows) {
+    GroupLag lag;
+    PLEXUS_TRY(lag.topic, row.text(0));
+    PLEXUS_TRY(lag.group, row.text(1));
+    PLEXUS_TRY(lag.messages, row.int64(2));
+    out.push_back(std::move(lag));
+  }
+  return out;
+}
+
 void Outbox::detach(Consumer* consumer) {
   std::lock_guard lock(mutex_);
   consumers_.erase(consumer);

@@ -8,10 +8,15 @@ void RoutedBus::route(std::string_view topic, Bus& target) {
   routes_.insert_or_assign(std::string(topic), &target);
 }
 
+void RoutedBus::setFallback(Bus& fallback) {
+  std::lock_guard lock(mutex_);
+  fallback_ = &fallback;
+}
+
 Bus& RoutedBus::busFor(std::string_view topic) {
   std::lock_guard lock(mutex_);
   auto it = routes_.find(topic);
-  return it == routes_.end() ? fallback_ : *it->second;
+  return it == routes_.end() ? *fallback_ : *it->second;
 }
 
 Result<std::uint64_t> RoutedBus::publish(std::string_view topic, std::string_view key,

@@ -177,6 +177,33 @@ std::vector<std::string> MetricsSection::verify() const {
   return out;
 }
 
+std::vector<std::string> ClusterSection::verify() const {
+  std::vector<std::string> out;
+  checkAddress(out, "grpc_listen", grpcListen, true);
+  if (!redisUrl.empty() && redisUrl.rfind("redis://", 0) != 0)
+    out.push_back("redis_url: expected redis://host[:port][/db], got " + redisUrl);
+  for (const char* service :
+       {"roomserver", "federationsender", "syncapi", "keyserver", "accountsync", "media"}) {
+    for (const std::string& target : targetsOf(service)) {
+      if (target.empty()) out.push_back(std::string(service) + ": empty target");
+    }
+  }
+  if (syncapi.size() > 1) out.push_back("syncapi: one sync-api (its replicas share one target)");
+  if (shard < 0) out.push_back("shard: must not be negative");
+  return out;
+}
+
+const std::vector<std::string>& ClusterSection::targetsOf(std::string_view service) const {
+  static const std::vector<std::string> kNone;
+  if (service == "roomserver") return roomserver;
+  if (service == "federationsender") return federationsender;
+  if (service == "syncapi") return syncapi;
+  if (service == "keyserver") return keyserver;
+  if (service == "accountsync") return accountsync;
+  if (service == "media") return media;
+  return kNone;
+}
+
 std::vector<std::string> Config::verify() const {
   std::vector<std::string> out;
   add(out, "global", global.verify());
@@ -189,6 +216,7 @@ std::vector<std::string> Config::verify() const {
   add(out, "federation", federation.verify());
   add(out, "p2p", p2p.verify());
   add(out, "metrics", metrics.verify());
+  add(out, "cluster", cluster.verify());
   return out;
 }
 

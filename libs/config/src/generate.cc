@@ -152,6 +152,20 @@ std::string toYaml(const Config& c) {
   line("metrics:");
   line("  # HOST:PORT of their listener (plain HTTP; keep it private); empty: not served.");
   line("  listen: " + quote(c.metrics.listen));
+  line("");
+  line(
+      "# The cloud cluster (`plexus serve SERVICE`): ignored by `plexus node`. Each service lists "
+      "its");
+  line("# gRPC targets; several entries shard it (roomserver by room, federationsender by");
+  line(
+      "# destination; shard = fnv1a-64(key) mod entries). This process's shard: --shard or "
+      "PLEXUS_SHARD.");
+  line("cluster:");
+  line("  grpc_listen: " + quote(c.cluster.grpcListen));
+  line("  redis_url: " + quote(c.cluster.redisUrl));
+  for (const char* service :
+       {"roomserver", "federationsender", "syncapi", "keyserver", "accountsync", "media"})
+    line(std::string("  ") + service + ": " + listText(c.cluster.targetsOf(service)));
   return y;
 }
 

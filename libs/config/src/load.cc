@@ -111,6 +111,17 @@ Result<Config> parseYaml(std::string_view text, std::string_view source) {
       YamlSection s(root.child("metrics"), "metrics", problems);
       s.str("listen", c.metrics.listen);
     }
+    {
+      YamlSection s(root.child("cluster"), "cluster", problems);
+      s.str("grpc_listen", c.cluster.grpcListen);
+      s.str("redis_url", c.cluster.redisUrl);
+      s.strings("roomserver", c.cluster.roomserver);
+      s.strings("federationsender", c.cluster.federationsender);
+      s.strings("syncapi", c.cluster.syncapi);
+      s.strings("keyserver", c.cluster.keyserver);
+      s.strings("accountsync", c.cluster.accountsync);
+      s.strings("media", c.cluster.media);
+    }
   }  // section destructors report unknown keys here
   if (!problems.empty()) {
     return joinProblems(std::string(source) + ": invalid configuration:", problems).takeError();
@@ -132,6 +143,7 @@ void applyEnvironment(Config& config, const Getenv& getenv) {
   };
   if (const char* dsn = get("PLEXUS_DATABASE_DSN"); dsn && *dsn) config.database.postgresDsn = dsn;
   if (const char* pw = get("PLEXUS_TURN_PASSWORD"); pw && *pw) config.clientApi.turn.password = pw;
+  if (const char* url = get("PLEXUS_REDIS_URL"); url && *url) config.cluster.redisUrl = url;
 }
 
 Status verifyOrFail(const Config& config) {

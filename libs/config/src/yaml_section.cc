@@ -84,6 +84,10 @@ void YamlSection::number(const char* key, double& out) {
 void YamlSection::strings(const char* key, std::vector<std::string>& out) {
   YAML::Node v = value(key);
   if (!v.IsDefined()) return;
+  if (v.IsScalar()) {  // one entry may be written without the brackets
+    out = {v.Scalar()};
+    return;
+  }
   if (!v.IsSequence()) return problem(key, "expected a list of strings");
   std::vector<std::string> parsed;
   for (const auto& item : v) {

@@ -241,3 +241,47 @@ TEST(ConfigTest, SplitsHostAndPort) {
 
 }  // namespace
 }  // namespace plexus::config
+
+namespace plexus::config {
+namespace {
+
+TEST(ConfigClusterTest, ReadsTargetsAsListsOrOneScalar) {
+  auto c = parseYaml(R"(
+cluster:
+  grpc_listen: "0.0.0.0:9100"
+  redis_url: "redis://redis:6379/0"
+  roomserver: ["rs-0:9100", "rs-1:9100"]
+  syncapi: "syncapi:9100"
+)");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c.value().cluster.grpcListen, "0.0.0.0:9100");
+  EXPECT_EQ(c.value().cluster.redisUrl, "redis://redis:6379/0");
+  EXPECT_EQ(c.value().cluster.targetsOf("roomserver"),
+            (std::vector<std::string>{"rs-0:9100", "rs-1:9100"}));
+  EXPECT_EQ(c.value().cluster.targetsOf("syncapi"), (std::vector<std::string>{"syncapi:9100"}));
+  EXPECT_TRUE(c.value().cluster.targetsOf("media").empty());
+  EXPECT_TRUE(c.value().verify().empty());
+}
+
+TEST(ConfigClusterTest, VerifyNamesBadEntries) {
+  Config c = Config::defaults();
+  c.cluster.redisUrl = "http://redis";
+  c.cluster.syncapi = {"a:1", "b:1"};
+  c.cluster.grpcListen = "nope";
+  auto problems = c.verify();
+  ASSERT_EQ(problems.size(), 3u);
+  EXPECT_NE(problems[0].find("cluster.grpc_listen"), std::string::npos);
+  EXPECT_NE(problems[1].find("cluster.redis_url"), std::string::npos);
+  EXPECT_NE(problems[2].find("cluster.syncapi"), std::string::npos);
+}
+
+TEST(ConfigClusterTest, GeneratedConfigRoundTripsTheClusterSection) {
+  GenerateOptions options;
+  options.serverName = "example.org";
+  auto c = parseYaml(generateYaml(options));
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_TRUE(c.value().cluster.roomserver.empty());
+}
+
+}  // namespace
+}  // namespace plexus::config

@@ -13,7 +13,7 @@ namespace {
 // between clocks).
 constexpr auto kForever = std::chrono::hours(24 * 365);
 
-std::string metadataValue(const grpc::ServerContext& server, std::string_view key) {
+std::string metadataValue(const grpc::ServerContextBase& server, std::string_view key) {
   const auto& md = server.client_metadata();
   auto it = md.find(grpc::string_ref(key.data(), key.size()));
   if (it == md.end()) return {};
@@ -38,7 +38,7 @@ void applyCallContext(const CallContext& ctx, grpc::ClientContext& client) {
   if (!ctx.caller.empty()) client.AddMetadata(std::string(kCallerKey), ctx.caller);
 }
 
-CallContext callContextFrom(const grpc::ServerContext& server) {
+CallContext callContextFrom(const grpc::ServerContextBase& server) {
   CallContext ctx;
   gpr_timespec raw = server.raw_deadline();
   if (gpr_time_cmp(raw, gpr_inf_future(raw.clock_type)) != 0) {

@@ -37,7 +37,7 @@ std::optional<std::string_view> trailer(const grpc::ClientContext& client, std::
 
 }  // namespace
 
-grpc::Status toGrpcStatus(grpc::ServerContext& server, const Error& error) {
+grpc::Status toGrpcStatus(grpc::ServerContextBase& server, const Error& error) {
   const auto& info = errorCodeInfo(error.code);
   server.AddTrailingMetadata(std::string(kErrcodeKey), std::string(info.errcode));
   server.AddTrailingMetadata(std::string(kHttpStatusKey), std::to_string(info.httpStatus));

@@ -34,10 +34,20 @@ class Exchange {
   std::optional<Response> take();
   void onCancel(std::function<void()> callback);
   void expireAfter(std::chrono::milliseconds delay, std::function<void()> callback);
+  // The pattern of the route that handles the request (metrics); empty when none matched.
+  void setRoute(std::string route) {
+    std::lock_guard lock(mu_);
+    route_ = std::move(route);
+  }
+  std::string route() const {
+    std::lock_guard lock(mu_);
+    return route_;
+  }
 
  private:
   mutable std::mutex mu_;
   std::optional<Response> response_;
+  std::string route_;
   bool done_ = false;
   bool cancelled_ = false;
   std::vector<std::function<void()>> cancelCallbacks_;

@@ -85,6 +85,7 @@ Responder Responder::detached(std::function<void(Response)> onSend) {
 
 void Responder::cancel() const { exchange_->cancel(); }
 bool Responder::send(Response response) const { return exchange_->complete(std::move(response)); }
+void Responder::setRoute(std::string_view route) const { exchange_->setRoute(std::string(route)); }
 bool Responder::done() const { return exchange_->done(); }
 bool Responder::cancelled() const { return exchange_->cancelled(); }
 void Responder::onCancel(std::function<void()> callback) const { exchange_->onCancel(std::move(callback)); }

@@ -19,6 +19,7 @@ struct Route {
   std::vector<Segment> segments;
   Handler handler;
   std::optional<std::size_t> maxBodyBytes;  // set: this route's own body limit
+  std::string pattern;                      // as registered: the route's name in metrics
 };
 
 std::vector<Segment> compilePattern(std::string_view pattern) {
@@ -106,14 +107,14 @@ void Router::restrictParam(std::string name, std::vector<std::string> values) {
 }
 
 void Router::add(std::string_view method, std::string_view pattern, Handler handler) {
-  impl_->routes.push_back(
-      {std::string(method), compilePattern(pattern), std::move(handler), std::nullopt});
+  impl_->routes.push_back({std::string(method), compilePattern(pattern), std::move(handler),
+                           std::nullopt, std::string(pattern)});
 }
 
 void Router::add(std::string_view method, std::string_view pattern, Handler handler,
                  std::size_t maxBodyBytes) {
-  impl_->routes.push_back(
-      {std::string(method), compilePattern(pattern), std::move(handler), maxBodyBytes});
+  impl_->routes.push_back({std::string(method), compilePattern(pattern), std::move(handler),
+                           maxBodyBytes, std::string(pattern)});
   impl_->anyBodyLimit = true;
 }
 
@@ -136,6 +137,7 @@ void Router::dispatch(Request request, Responder responder) const {
   const Route* best = impl_->select(request.method, request.pathSegments, &allowed);
   try {
     if (best) {
+      responder.setRoute(best->pattern);
       for (std::size_t i = 0; i < best->segments.size(); ++i) {
         if (best->segments[i].isParam) {
           request.pathParams[best->segments[i].text] = request.pathSegments[i];

@@ -352,6 +352,7 @@ asio::awaitable<void> Session::run(std::shared_ptr<Session> self) {
     const std::string method = state_->options.onResponse ? request->method : std::string();
     const Clock::time_point dispatched = Clock::now();
     std::optional<Response> response;
+    std::string route;
     if (request->method == "OPTIONS") {
       // SPEC: client-server-api "Web Browser Clients" — preflights get the CORS headers, no auth.
       response = preflightResponse();
@@ -377,6 +378,7 @@ asio::awaitable<void> Session::run(std::shared_ptr<Session> self) {
         }
       }
       response = exchange->take();
+      if (state_->options.onResponse) route = exchange->route();
       exchange_.reset();
       expiryTimer_.cancel();
       if (!response)
@@ -385,7 +387,7 @@ asio::awaitable<void> Session::run(std::shared_ptr<Session> self) {
 
     if (state_->options.onResponse)
       state_->options.onResponse(
-          ResponseRecord{method, response->status, Clock::now() - dispatched});
+          ResponseRecord{method, response->status, route, Clock::now() - dispatched});
 
     // 3. Write it, in request order.
     bool close = !keepAlive || stopping_;

@@ -85,14 +85,20 @@ class Pool {
   }
 
   DatabaseStats stats() const {
-    return DatabaseStats{counters_.prepared.load(), counters_.cacheHits.load(),
-                         counters_.opened.load()};
+    DatabaseStats out;
+    out.statementsPrepared = counters_.prepared.load();
+    out.statementCacheHits = counters_.cacheHits.load();
+    out.connectionsOpened = counters_.opened.load();
+    std::lock_guard lock(mutex_);
+    out.connectionsInUse = static_cast<std::uint64_t>(open_) - idle_.size();
+    out.poolSize = static_cast<std::uint64_t>(config_.poolSize);
+    return out;
   }
 
  private:
   PostgresConfig config_;
   PostgresCounters counters_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::condition_variable free_;
   std::vector<std::unique_ptr<PostgresConnection>> idle_;
   int open_ = 0;  // idle + leased + being opened

@@ -14,6 +14,9 @@ namespace plexus::federationsender {
 struct FederationSenderOptions {
   // Bus consumer group of the roomserver.output subscription.
   std::string busGroup = "federationsender";
+  // The cluster's sender shards: whether this shard sends to a destination (the others are
+  // left to their shard, which reads the same room events). Empty: every destination.
+  std::function<bool(std::string_view destination)> ownsDestination;
 
   // Threads that deliver transactions; each works on one destination at a time, and a
   // destination has at most one transaction in flight.

@@ -121,6 +121,9 @@ Status FederationSenderService::inputRoomEvents(
       }
     }
     servers.erase(ours);
+    if (options_.ownsDestination) {
+      std::erase_if(servers, [&](const std::string& s) { return !options_.ownsDestination(s); });
+    }
     if (servers.empty()) continue;
     queued.push_back({&out, json::canonical(out.event),
                       std::vector<std::string>(servers.begin(), servers.end())});

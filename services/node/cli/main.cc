@@ -13,14 +13,9 @@ int runNode(std::span<char* const> args);            // node_command.cc
 int runGenerateConfig(std::span<char* const> args);  // generate_config_command.cc
 int runCreateAccount(std::span<char* const> args);   // create_account_command.cc
 int runRotateSigningKey(std::span<char* const> args);  // rotate_signing_key_command.cc
+int runServe(std::span<char* const> args);             // serve_command.cc
 
 namespace {
-
-int notYet(std::string_view name) {
-  std::fprintf(stderr, "plexus: '%.*s' is not implemented yet\n", static_cast<int>(name.size()),
-               name.data());
-  return 2;
-}
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> kCommands = {
@@ -28,10 +23,7 @@ const std::vector<Command>& commands() {
        "[--config FILE] [--data-dir DIR] [--client-addr HOST:PORT] ... (--help)",
        "run every service in one process (client-side node)",
        runNode},
-      {{"serve"},
-       "SERVICE --config FILE",
-       "run one service of the cluster",
-       [](std::span<char* const>) { return notYet("serve"); }},
+      {{"serve"}, "SERVICE --config FILE [--shard N]", "run one service of the cluster", runServe},
       {{"generate-config"},
        "[--server-name N] [--data-dir D] [--postgres DSN]",
        "print a commented YAML configuration",

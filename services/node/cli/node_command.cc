@@ -1,5 +1,7 @@
 // `plexus node`: the client-side node. Flags override the config file; flags for features of
-// later issues (gRPC loopback, the overlay) are accepted and logged as not yet available. Runs until SIGINT or SIGTERM, then shuts down gracefully.
+// later issues (the overlay) are accepted and logged as not yet available. --loopback-grpc
+// routes every cross-service call through gRPC. Runs until SIGINT or SIGTERM, then shuts down
+// gracefully.
 #include <pthread.h>
 #include <signal.h>
 
@@ -96,8 +98,7 @@ void applyFlags(const NodeFlags& f, config::Config& c) {
 }
 
 void logLaterFeatures(const config::Config& c) {
-  // TODO(#5, #6): gRPC loopback and the overlay.
-  if (c.loopbackGrpc) log::warn("not yet available, ignored", {{"feature", "loopback-grpc"}});
+  // TODO(#6): the overlay.
   if (c.federation.listen.empty() && (!c.federation.tlsCert.empty() || c.federation.skipTlsVerify))
     log::warn("federation settings without federation.listen are unused");
   if (c.p2p.enabled || !c.p2p.overlayListen.empty() || !c.p2p.peers.empty())
@@ -162,7 +163,9 @@ int runNode(std::span<char* const> args) {
             {{"path", keyPath}, {"key_id", key->keyId}});
 
   events::ServerIdentity identity{config.global.serverName, key->keyId, key->key};
-  auto node = node::Node::start(config, std::move(identity), {processStart});
+  node::NodeStartInfo info;
+  info.processStart = processStart;
+  auto node = node::Node::start(config, std::move(identity), info);
   if (!node.ok()) {
     log::error("node failed to start", {{"error", node.error().message}});
     return 1;

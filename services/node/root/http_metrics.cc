@@ -29,35 +29,45 @@ Result<std::unique_ptr<HttpMetrics>> HttpMetrics::create(metrics::Registry& regi
                                                          std::string listener) {
   std::unique_ptr<HttpMetrics> m(new HttpMetrics());
   m->listener_ = std::move(listener);
-  PLEXUS_TRY(m->requests_, registry.registerCounter(
-                               "plexus_http_requests_total",
-                               "HTTP requests answered, by listener, method and status class."));
-  PLEXUS_TRY(auto durations,
+  PLEXUS_TRY(m->requests_,
+             registry.registerCounter("plexus_http_requests_total",
+                                      "HTTP requests answered, by listener, endpoint (route "
+                                      "pattern), method and status class."));
+  PLEXUS_TRY(m->durations_,
              registry.registerHistogram("plexus_http_request_duration_seconds",
                                         "Time from a complete HTTP request to its response being "
-                                        "ready (long-polls included), by listener."));
-  PLEXUS_TRY(m->duration_, durations.add({{"listener", m->listener_}}));
+                                        "ready (long-polls included), by listener and endpoint."));
   return m;
 }
 
 void HttpMetrics::record(const http::ResponseRecord& response) {
-  duration_.observe(std::chrono::duration<double>(response.elapsed).count());
   const std::size_t method = methodIndex(response.method);
   const std::size_t status = statusClassIndex(response.status);
+  // Route patterns are a fixed set (the router's); unrouted answers share one label.
+  const std::string route = response.route.empty() ? "unmatched" : std::string(response.route);
   metrics::Counter counter;
+  metrics::Histogram duration;
   {
     std::lock_guard lock(mutex_);
-    metrics::Counter& slot = counters_[method][status];
+    Series& series = byRoute_[route];
+    metrics::Counter& slot = series.counters[method][status];
     if (!slot) {
       auto added = requests_.add(
           {{"listener", listener_},
+           {"route", route},
            {"method", method < kMethodNames.size() ? std::string(kMethodNames[method]) : "other"},
            {"status_class", std::string(kStatusClassNames[status])}});
       if (added.ok()) slot = *added;
     }
+    if (!series.duration) {
+      auto added = durations_.add({{"listener", listener_}, {"route", route}});
+      if (added.ok()) series.duration = *added;
+    }
     counter = slot;
+    duration = series.duration;
   }
   counter.inc();
+  duration.observe(std::chrono::duration<double>(response.elapsed).count());
 }
 
 std::function<void(const http::ResponseRecord&)> HttpMetrics::observer() {

@@ -1,11 +1,12 @@
 // HttpMetrics: request counts and latencies of one HTTP listener of the node, fed by
-// http::ServerOptions::onResponse. Labels are bounded: the listener's name, the method (the
-// standard ones, anything else "other") and the status class (2xx ...). Per-endpoint labels are
-// left to issue 5.
+// http::ServerOptions::onResponse. Labels are bounded: the listener's name, the endpoint (the
+// router's pattern, "unmatched" for 404s), the method (the standard ones, anything else
+// "other") and the status class (2xx ...).
 #pragma once
 
 #include <array>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -34,12 +35,17 @@ class HttpMetrics {
 
   HttpMetrics() = default;
 
+  // One endpoint's series, made on first use, so a listener shows only what it has seen.
+  struct Series {
+    std::array<std::array<metrics::Counter, kStatusClasses>, kMethods> counters;
+    metrics::Histogram duration;
+  };
+
   std::string listener_;
   metrics::CounterFamily requests_;
-  metrics::Histogram duration_;
+  metrics::HistogramFamily durations_;
   std::mutex mutex_;
-  // Series made on first use, so a listener shows only the combinations it has seen.
-  std::array<std::array<metrics::Counter, kStatusClasses>, kMethods> counters_;
+  std::map<std::string, Series, std::less<>> byRoute_;
 };
 
 }  // namespace plexus::node

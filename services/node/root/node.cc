@@ -17,12 +17,23 @@
 #include "media/impl/media_service.h"
 #include "plexus/bus/in_process_bus.h"
 #include "plexus/bus/outbox.h"
+#include "plexus/bus/relay.h"
 #include "plexus/bus/routed_bus.h"
+#if PLEXUS_HAVE_REDIS
+#include <cstdlib>
+
+#include "plexus/bus/redis_streams_bus.h"
+#endif
 #include "plexus/log/log.h"
 #include "root/adapters.h"
 #include "root/federation_listener.h"
+#include "root/grpc_bindings.h"
 #include "root/observability.h"
 #include "root/service_databases.h"
+#include "root/service_links.h"
+#include "root/service_metrics.h"
+#include "root/shard_hash.h"
+#include "root/storage_metrics.h"
 #if PLEXUS_NODE_WITH_ROOMSERVER
 #include "roomserver/api/output.h"
 #include "roomserver/impl/roomserver_service.h"
@@ -62,6 +73,8 @@ struct Node::Impl {
   NodeStartInfo info;
   // Metrics and health endpoints: up first, down last.
   std::unique_ptr<Observability> observability;
+  // The roomserver's and sync-api's series (outlives both).
+  std::unique_ptr<ServiceMetrics> serviceMetrics;
   // Declaration order is construction order; destruction runs backwards: the HTTP front
   // stops first, the databases close last.
   std::map<std::string, std::unique_ptr<storage::Database>> databases;
@@ -69,8 +82,15 @@ struct Node::Impl {
   // outbox, in the transaction that writes the change) and consumers read them from there
   // through `bus`, which routes those topics to the outboxes and the rest to memory.
   bus::InProcessBus memoryBus;
+  // `plexus serve`: Redis Streams behind `bus` instead of memory, and the relays copying each
+  // local outbox there for the other processes.
+  std::unique_ptr<bus::Bus> clusterBus;
   bus::RoutedBus bus{memoryBus};
   std::map<std::string, std::unique_ptr<bus::Outbox>> outboxes;
+  std::vector<std::unique_ptr<bus::Subscription>> relays;
+  // Pools and consumer lag of the databases and outboxes above (detached before they close).
+  std::unique_ptr<StorageMetrics> storageMetrics;
+  std::uint16_t grpcPort = 0;
   std::unique_ptr<accountsync::AccountSyncService> accounts;
   std::unique_ptr<keyserver::KeyserverService> keys;
   // Federation: keys and outbound requests first (the roomserver and the sender use them),
@@ -98,6 +118,9 @@ struct Node::Impl {
 #if PLEXUS_NODE_WITH_SYNCAPI && PLEXUS_NODE_WITH_ROOMSERVER
   std::unique_ptr<syncapi::RoomserverEventSource> roomEvents;
 #endif
+  // What callers use: the local implementation, or (loopback gRPC, `plexus serve`) a gRPC
+  // client of it or of the process that runs it. Set as each service comes up.
+  ServiceLinks links;
   std::atomic<bool> firstRequestLogged{false};
   bool stopped = false;
 
@@ -110,6 +133,7 @@ struct Node::Impl {
                 {{"service", service}, {"path", sqlitePathFor(config, service)}});
     PLEXUS_TRY(auto db, openServiceDatabase(config, service));
     storage::Database* raw = db.get();
+    if (storageMetrics) storageMetrics->watchDatabase(service, *raw);
     databases[service] = std::move(db);
     log::debug("database open", {{"service", service}, {"ms", msSince(start)}});
     return raw;
@@ -121,6 +145,7 @@ struct Node::Impl {
     auto& slot = outboxes[service];
     if (!slot) {
       PLEXUS_TRY(slot, bus::Outbox::open(db));
+      if (storageMetrics) storageMetrics->watchOutbox(*slot);
     }
     bus.route(topic, *slot);
     return slot.get();
@@ -135,14 +160,162 @@ struct Node::Impl {
     return {};
   }
 
+  // The node runs every service; `plexus serve` exactly one (info.service).
+  bool isLocal(std::string_view service) const {
+    return info.service.empty() || info.service == service;
+  }
+  bool serving() const { return !info.service.empty(); }
+  // The database (SQLite file, PostgreSQL schema) of a service; shards past the first have
+  // their own ("roomserver_1").
+  std::string databaseName(const std::string& service) const {
+    const bool sharded = service == "roomserver" || service == "federationsender";
+    if (serving() && sharded && config.cluster.shard > 0)
+      return service + "_" + std::to_string(config.cluster.shard);
+    return service;
+  }
+  // Federation keys and the outbound requester: for the federation listener, the roomserver
+  // (remote events' signatures) and the sender.
+  bool needsFederation() const {
+    if (config.federation.listen.empty()) return false;
+    return isLocal("federationapi") || isLocal("roomserver") || isLocal("federationsender");
+  }
+
   Status build() {
     PLEXUS_TRY(observability, Observability::start(config));
+    PLEXUS_TRY(storageMetrics, StorageMetrics::create(observability->registry()));
+    PLEXUS_TRY(serviceMetrics, ServiceMetrics::create(observability->registry()));
+    if (serving()) {
+      PLEXUS_TRY_VOID(links.useCluster(&observability->registry(), config.global.serverName));
+      PLEXUS_TRY_VOID(connectClusterBus());
+    } else if (config.loopbackGrpc) {
+      PLEXUS_TRY_VOID(links.useLoopbackGrpc(&observability->registry()));
+      log::info("cross-service calls go through gRPC on loopback (--loopback-grpc)");
+    }
     if (config.database.usesPostgres()) {
-      const std::vector<std::string> names = serviceNames(config);
+      std::vector<std::string> names;
+      for (const std::string& name : serviceNames(config))
+        if (isLocal(name) || (name == "federationapi" && needsFederation()))
+          names.push_back(databaseName(name));
       log::info("creating PostgreSQL schemas", {{"count", names.size()}});
       PLEXUS_TRY_VOID(createPostgresSchemas(config, names));
     }
+    // Services of other processes (`plexus serve`): every one the config names.
+    if (serving()) {
+      for (const char* name :
+           {"accountsync", "keyserver", "media", "roomserver", "federationsender", "syncapi"}) {
+        if (isLocal(name) || config.cluster.targetsOf(name).empty()) continue;
+        PLEXUS_TRY_VOID(links.remote(name, config.cluster.targetsOf(name)));
+      }
+    }
 
+    if (isLocal("accountsync")) PLEXUS_TRY_VOID(createAccounts());
+    if (isLocal("keyserver")) PLEXUS_TRY_VOID(createKeys());
+    if (isLocal("media")) PLEXUS_TRY_VOID(createMedia());
+    if (needsFederation()) PLEXUS_TRY_VOID(createFederation());
+#if PLEXUS_NODE_WITH_ROOMSERVER
+    if (isLocal("roomserver")) PLEXUS_TRY_VOID(createRooms());
+    if (isLocal("federationsender") && federation) PLEXUS_TRY_VOID(createSender());
+#else
+    log::warn("service not built into this binary", {{"service", "roomserver"}});
+#endif
+    if (isLocal("keyserver")) PLEXUS_TRY_VOID(linkKeysToFederation());
+    if (isLocal("media") && links.sender) {
+      mediaFetcher = makeRemoteMediaFetcher(*links.sender);
+      media->setRemoteFetcher(mediaFetcher.get());
+    }
+#if PLEXUS_NODE_WITH_SYNCAPI
+    if (isLocal("syncapi")) PLEXUS_TRY_VOID(createSync());
+#else
+    log::warn("service not built into this binary", {{"service", "syncapi"}});
+#endif
+    // Outputs committed before a crash are delivered before the first client request, so a
+    // client never sees an acknowledged event missing from /messages after a restart.
+    auto catchUp = Clock::now();
+    for (auto& [service, outbox] : outboxes) {
+      if (!outbox->waitUntilDelivered(std::chrono::seconds(60))) {
+        log::warn("bus backlog not delivered in time", {{"producer", service}});
+      }
+    }
+    log::info("bus backlog delivered", {{"ms", msSince(catchUp)}});
+
+    if (serving()) return serveLocalService();
+
+    if (federation) {
+      PLEXUS_TRY_VOID(startFederation());
+    } else {
+      log::info("no federation listener (federation.listen is not set)");
+    }
+#if PLEXUS_NODE_WITH_CLIENTAPI
+    PLEXUS_TRY_VOID(startClientApi());
+    observability->setReady(true);
+    return {};
+#else
+    log::error("the client API is not built into this binary: nothing to listen with");
+    return fail(ErrorCode::kUnavailable, "client API not built");
+#endif
+  }
+
+  // `plexus serve`: the gRPC server of this process's service, or its HTTP listener.
+  Status serveLocalService() {
+    const std::string& service = info.service;
+    if (service == "clientapi") {
+#if PLEXUS_NODE_WITH_CLIENTAPI
+      PLEXUS_TRY_VOID(startClientApi());
+#else
+      return fail(ErrorCode::kUnavailable, "client API not built");
+#endif
+    } else if (service == "federationapi") {
+      if (!federation) return fail(ErrorCode::kInvalidParam, "federation.listen is not set");
+      PLEXUS_TRY_VOID(startFederation());
+    } else {
+      const std::string listen =
+          config.cluster.grpcListen.empty() ? "0.0.0.0:9100" : config.cluster.grpcListen;
+      auto port = links.serve(service, listen);
+      if (!port.ok()) {
+        log::error("cannot serve gRPC", {{"address", listen}, {"error", port.error().message}});
+        return std::move(port).takeError();
+      }
+      grpcPort = port.value();
+      log::info("serving " + service + " on gRPC port " + std::to_string(grpcPort),
+                {{"shard", config.cluster.shard}, {"ms_since_start", msSince(info.processStart)}});
+    }
+    observability->setReady(true);
+    return {};
+  }
+
+  // `plexus serve`: the bus is Redis Streams; each local producer's outbox is copied there.
+  Status connectClusterBus() {
+#if PLEXUS_HAVE_REDIS
+    if (config.cluster.redisUrl.empty())
+      return fail(ErrorCode::kInvalidParam, "cluster.redis_url is not set");
+    PLEXUS_TRY(bus::RedisOptions redis, bus::parseRedisUrl(config.cluster.redisUrl));
+    bus::RedisStreamsBus::Options options;
+    options.redis = redis;
+    // A stable name: a restarted process takes up its own unacknowledged messages first, in
+    // order (a new name would leave them to another consumer's idle claim, later and out of
+    // order). Replicas of one service need distinct names: PLEXUS_BUS_CONSUMER (e.g. the pod).
+    const char* named = std::getenv("PLEXUS_BUS_CONSUMER");
+    options.consumerName = named && *named
+                               ? std::string(named)
+                               : info.service + "-" + std::to_string(config.cluster.shard);
+    clusterBus = std::make_unique<bus::RedisStreamsBus>(options);
+    bus.setFallback(*clusterBus);
+    log::info("bus: Redis Streams", {{"url", bus::redactedRedisUrl(config.cluster.redisUrl)}});
+    return {};
+#else
+    return fail(ErrorCode::kUnavailable, "this build has no Redis bus (libhiredis-dev)");
+#endif
+  }
+
+  // In the cluster, consumers in other processes read `topic` from Redis: copy the outbox there.
+  Status relayToCluster(bus::Outbox& outbox, std::string_view topic) {
+    if (!clusterBus) return {};
+    PLEXUS_TRY(auto sub, bus::relay(outbox, topic, *clusterBus));
+    relays.push_back(std::move(sub));
+    return {};
+  }
+
+  Status createAccounts() {
     auto t = Clock::now();
     PLEXUS_TRY(auto accountsDb, openDatabase("accountsync"));
     PLEXUS_TRY_VOID(
@@ -159,8 +332,12 @@ struct Node::Impl {
                outboxFor("accountsync", *accountsDb, accountsync::AccountDataOutput::kTopic));
     accounts = std::make_unique<accountsync::AccountSyncService>(
         config.global.serverName, *accountsDb, *accountsOut, accountOptions);
+    PLEXUS_TRY_VOID(relayToCluster(*accountsOut, accountsync::AccountDataOutput::kTopic));
+    return links.local(*accounts);
+  }
 
-    t = Clock::now();
+  Status createKeys() {
+    auto t = Clock::now();
     PLEXUS_TRY(auto keysDb, openDatabase("keyserver"));
     PLEXUS_TRY(bus::Outbox * keysOut,
                outboxFor("keyserver", *keysDb, keyserver::DeviceListUpdate::kTopic));
@@ -168,8 +345,12 @@ struct Node::Impl {
     keyOptions.serverName = config.global.serverName;
     keys = std::make_unique<keyserver::KeyserverService>(*keysDb, *keysOut, keyOptions);
     PLEXUS_TRY_VOID(migrated("keyserver", t, keys->migrate()));
+    PLEXUS_TRY_VOID(relayToCluster(*keysOut, keyserver::DeviceListUpdate::kTopic));
+    return links.local(*keys);
+  }
 
-    t = Clock::now();
+  Status createMedia() {
+    auto t = Clock::now();
     PLEXUS_TRY(auto mediaDb, openDatabase("media"));
     PLEXUS_TRY_VOID(migrated("media", t, media::MediaService::migrate(*mediaDb)));
     media::MediaServiceOptions mediaOptions;
@@ -181,27 +362,26 @@ struct Node::Impl {
             : config.media.mediaDir;
     media = std::make_unique<media::MediaService>(config.global.serverName, *mediaDb, mediaDir,
                                                   mediaOptions);
+    return links.local(*media);
+  }
 
-    const bool federated = !config.federation.listen.empty();
-    if (federated) PLEXUS_TRY_VOID(createFederation());
-#if PLEXUS_NODE_WITH_ROOMSERVER
-    t = Clock::now();
-    PLEXUS_TRY(auto roomsDb, openDatabase("roomserver"));
-    PLEXUS_TRY(bus::Outbox * roomsOut,
-               outboxFor("roomserver", *roomsDb, roomserver::OutputRoomEvent::kTopic));
-    roomserver::RoomserverService::Options roomOptions;
-    if (federation) roomOptions.keys = &federation->eventKeys();
-    rooms = std::make_unique<roomserver::RoomserverService>(
-        identity, *roomsDb, *roomsOut, makeProfileLookup(*accounts), roomOptions);
-    PLEXUS_TRY_VOID(migrated("roomserver", t, rooms->start()));
-    if (federated) PLEXUS_TRY_VOID(createSender());
-#else
-    log::warn("service not built into this binary", {{"service", "roomserver"}});
-#endif
+  // Remote device lists and keys, and our device-list updates sent to other servers: both go
+  // through the federation sender (wherever it runs).
+  Status linkKeysToFederation() {
+    if (!links.sender || !links.rooms) return {};
+    sharedRooms = makeSharedRoomServers(*links.rooms);
+    keys->setFederation(links.sender, sharedRooms.get());
+    deviceListSender = std::make_unique<keyserver::DeviceListSender>(
+        *keys, *links.sender, *sharedRooms, config.global.serverName);
+    return deviceListSender->start(bus);
+  }
 
-    deviceKeys = makeDeviceKeySource(*keys, *accounts);
 #if PLEXUS_NODE_WITH_SYNCAPI
-    t = Clock::now();
+  Status createSync() {
+    if (!links.keys || !links.accounts)
+      return fail(ErrorCode::kInvalidParam, "sync-api needs the keyserver and account-sync");
+    deviceKeys = makeDeviceKeySource(*links.keys, *links.accounts);
+    auto t = Clock::now();
     PLEXUS_TRY(auto syncDb, openDatabase("syncapi"));
     syncapi::SyncServiceOptions syncOptions;
     syncOptions.serverName = config.global.serverName;
@@ -209,48 +389,30 @@ struct Node::Impl {
     syncOptions.maxTimeoutMs = config.syncApi.maxTimeoutMs;
     syncOptions.pushGatewayCaFile = config.syncApi.pushGatewayCaFile;
     syncOptions.pushGatewayInsecureTls = config.syncApi.pushGatewayInsecureTls;
+    syncOptions.onWake = serviceMetrics->wakeObserver();
     auto created =
-        syncapi::SyncService::create(*syncDb, bus, deviceKeys.get(), accounts.get(), syncOptions);
+        syncapi::SyncService::create(*syncDb, bus, deviceKeys.get(), links.accounts, syncOptions);
     if (!created.ok()) return migrated("syncapi", t, created.error());
     PLEXUS_TRY_VOID(migrated("syncapi", t, {}));
     sync = std::move(created).value();
 #if PLEXUS_NODE_WITH_ROOMSERVER
     // A remote join's room state reaches sync-api by ID only.
-    roomEvents = std::make_unique<syncapi::RoomserverEventSource>(*rooms);
-    sync->setRoomEventSource(roomEvents.get());
+    if (links.rooms) {
+      roomEvents = std::make_unique<syncapi::RoomserverEventSource>(*links.rooms);
+      sync->setRoomEventSource(roomEvents.get());
+    }
 #endif
-    if (eduSink) sync->setEduSink(eduSink.get());
+    if (links.sender) {
+      eduSink = makeEduSink(*links.sender);
+      sync->setEduSink(eduSink.get());
+    }
     auto syncStart = Clock::now();
     PLEXUS_TRY_VOID(sync->start());
     log::info("sync streams loaded", {{"ms", msSince(syncStart)}});
-    // Outputs committed before a crash are delivered before the first client request, so a
-    // client never sees an acknowledged event missing from /messages after a restart.
-    auto catchUp = Clock::now();
-    for (auto& [service, outbox] : outboxes) {
-      if (!outbox->waitUntilDelivered(std::chrono::seconds(60))) {
-        log::warn("bus backlog not delivered in time", {{"producer", service}});
-      }
-    }
-    log::info("bus backlog delivered", {{"ms", msSince(catchUp)}});
-#else
-    log::warn("service not built into this binary", {{"service", "syncapi"}});
-#endif
-
-    if (federated) {
-      PLEXUS_TRY_VOID(startFederation());
-    } else {
-      log::info("no federation listener (federation.listen is not set)");
-    }
-
-#if PLEXUS_NODE_WITH_CLIENTAPI
-    PLEXUS_TRY_VOID(startClientApi());
-    observability->setReady(true);
-    return {};
-#else
-    log::error("the client API is not built into this binary: nothing to listen with");
-    return fail(ErrorCode::kUnavailable, "client API not built");
-#endif
+    serviceMetrics->watchWaiters([s = sync.get()] { return s->parkedWaiters(); });
+    return links.local(*sync);
   }
+#endif
 
   // Phase 1: keys, key cache, transport and requester (before the roomserver).
   Status createFederation() {
@@ -271,46 +433,69 @@ struct Node::Impl {
   }
 
 #if PLEXUS_NODE_WITH_ROOMSERVER
+  Status createRooms() {
+    if (!links.accounts) return fail(ErrorCode::kInvalidParam, "the roomserver needs account-sync");
+    auto t = Clock::now();
+    const std::string dbName = databaseName("roomserver");
+    PLEXUS_TRY(auto roomsDb, openDatabase(dbName));
+    PLEXUS_TRY(bus::Outbox * roomsOut,
+               outboxFor(dbName, *roomsDb, roomserver::OutputRoomEvent::kTopic));
+    roomserver::RoomserverService::Options roomOptions;
+    roomOptions.observer = serviceMetrics.get();
+    if (federation) roomOptions.keys = &federation->eventKeys();
+    const std::size_t shards = config.cluster.roomserver.size();
+    if (serving() && shards > 1) {
+      const std::size_t mine = static_cast<std::size_t>(config.cluster.shard);
+      roomOptions.ownsRoom = [shards, mine](std::string_view roomId) {
+        return shardOf(roomId, shards) == mine;
+      };
+    }
+    rooms = std::make_unique<roomserver::RoomserverService>(
+        identity, *roomsDb, *roomsOut, makeProfileLookup(*links.accounts), roomOptions);
+    PLEXUS_TRY_VOID(migrated(dbName, t, rooms->start()));
+    PLEXUS_TRY_VOID(relayToCluster(*roomsOut, roomserver::OutputRoomEvent::kTopic));
+    PLEXUS_TRY_VOID(links.local(*rooms));
+    // In the node the sender is created after the roomserver and set then (createSender).
+    if (serving() && links.sender) rooms->setFederation(links.sender);
+    return {};
+  }
+
   // The federation sender: outbound requests for the roomserver and client-api, and the
   // persisted queues fed by the roomserver's output (consumed once started).
   Status createSender() {
+    if (!links.rooms) return fail(ErrorCode::kInvalidParam, "the sender needs the roomserver");
     auto t = Clock::now();
-    PLEXUS_TRY(auto db, openDatabase("federationsender"));
-    auto created =
-        federationsender::FederationSenderService::create(*db, bus, federation->requester(), *rooms);
-    if (!created.ok()) return migrated("federationsender", t, created.error());
-    PLEXUS_TRY_VOID(migrated("federationsender", t, {}));
+    const std::string dbName = databaseName("federationsender");
+    PLEXUS_TRY(auto db, openDatabase(dbName));
+    federationsender::FederationSenderOptions senderOptions;
+    if (serving()) senderOptions.busGroup = dbName;  // every shard reads every room event
+    const std::size_t senderShards = config.cluster.federationsender.size();
+    if (serving() && senderShards > 1) {
+      const std::size_t mine = static_cast<std::size_t>(config.cluster.shard);
+      senderOptions.ownsDestination = [senderShards, mine](std::string_view destination) {
+        return shardOf(destination, senderShards) == mine;
+      };
+    }
+    auto created = federationsender::FederationSenderService::create(
+        *db, bus, federation->requester(), *links.rooms, senderOptions);
+    if (!created.ok()) return migrated(dbName, t, created.error());
+    PLEXUS_TRY_VOID(migrated(dbName, t, {}));
     sender = std::move(created).value();
     PLEXUS_TRY_VOID(observability->attachFederationSender(*sender));
-    rooms->setFederation(sender.get());
-    PLEXUS_TRY_VOID(sender->start());
-    // Remote device lists and keys, our device-list updates and the EDUs of sync-api.
-    sharedRooms = makeSharedRoomServers(*rooms);
-    keys->setFederation(sender.get(), sharedRooms.get());
-    deviceListSender = std::make_unique<keyserver::DeviceListSender>(
-        *keys, *sender, *sharedRooms, config.global.serverName);
-    PLEXUS_TRY_VOID(deviceListSender->start(bus));
-    eduSink = makeEduSink(*sender);
-    mediaFetcher = makeRemoteMediaFetcher(*sender);
-    media->setRemoteFetcher(mediaFetcher.get());
-    return {};
+    PLEXUS_TRY_VOID(links.local(*sender));
+    if (rooms) rooms->setFederation(links.sender);
+    return sender->start();
   }
-#else
-  Status createSender() { return {}; }
 #endif
 
   // Phase 2: the Server-Server API listener over every service.
   Status startFederation() {
     federationapi::FederationDeps deps;
-#if PLEXUS_NODE_WITH_ROOMSERVER
-    deps.roomserver = rooms.get();
-#endif
-    deps.accounts = accounts.get();
-    deps.keyserver = keys.get();
-#if PLEXUS_NODE_WITH_SYNCAPI
-    deps.sync = sync.get();
-#endif
-    deps.media = media.get();
+    deps.roomserver = links.rooms;
+    deps.accounts = links.accounts;
+    deps.keyserver = links.keys;
+    deps.sync = links.sync;
+    deps.media = links.media;
     if (auto* s = sender.get())
       deps.onAuthenticated = [s](const std::string& origin) { s->noteDestinationAlive(origin); };
     Status listening = federation->listen(
@@ -322,16 +507,12 @@ struct Node::Impl {
 
 #if PLEXUS_NODE_WITH_CLIENTAPI
   Status startClientApi() {
-    deps.accounts = accounts.get();
-    deps.keys = keys.get();
-    deps.media = media.get();
-    deps.federation = sender.get();
-#if PLEXUS_NODE_WITH_ROOMSERVER
-    deps.roomserver = rooms.get();
-#endif
-#if PLEXUS_NODE_WITH_SYNCAPI
-    deps.sync = sync.get();
-#endif
+    deps.accounts = links.accounts;
+    deps.keys = links.keys;
+    deps.media = links.media;
+    deps.federation = links.sender;
+    deps.roomserver = links.rooms;
+    deps.sync = links.sync;
     deps.identity = &identity;
     const config::ClientApiSection& c = config.clientApi;
     deps.config.serverName = config.global.serverName;
@@ -388,8 +569,13 @@ struct Node::Impl {
 #endif
     if (deviceListSender) deviceListSender->stop();
     if (sender) sender->stop();
+    if (serviceMetrics) serviceMetrics->watchWaiters(nullptr);
 #if PLEXUS_NODE_WITH_SYNCAPI
     if (sync) sync->stop();
+#endif
+    // No gRPC call reaches an implementation after this.
+    links.stopServers();
+#if PLEXUS_NODE_WITH_SYNCAPI
     sync.reset();
 #endif
 #if PLEXUS_NODE_WITH_ROOMSERVER
@@ -402,6 +588,8 @@ struct Node::Impl {
     mediaFetcher.reset();
     if (observability) observability->detachFederationSender();
     sender.reset();
+    relays.clear();
+    storageMetrics.reset();
     sharedRooms.reset();
 #if PLEXUS_NODE_WITH_ROOMSERVER
     rooms.reset();
@@ -410,6 +598,7 @@ struct Node::Impl {
     keys.reset();
     accounts.reset();
     outboxes.clear();
+    clusterBus.reset();
     databases.clear();
     if (observability) observability->stop();
     log::info("stopped");
@@ -440,6 +629,8 @@ std::uint16_t Node::clientPort() const {
   return 0;
 #endif
 }
+
+std::uint16_t Node::grpcPort() const { return impl_->grpcPort; }
 
 std::uint16_t Node::federationPort() const {
   return impl_->federation ? impl_->federation->port() : 0;

@@ -28,6 +28,9 @@ struct NodeStartInfo {
   // login costs microseconds instead of 64 MiB and a noticeable fraction of a second. Never
   // for a node that serves real accounts.
   bool minimalPasswordHashing = false;
+  // `plexus serve SERVICE`: the one service this process runs ("roomserver", "clientapi", ...);
+  // the others are reached at config.cluster's targets and the bus is Redis. Empty: the node.
+  std::string service;
 };
 
 class Node {
@@ -47,6 +50,8 @@ class Node {
   std::uint16_t federationPort() const;
   // The bound metrics port (GET /metrics, /healthz, /readyz); 0 without metrics.listen.
   std::uint16_t metricsPort() const;
+  // `plexus serve`: the bound gRPC port of the service (0 for clientapi/federationapi).
+  std::uint16_t grpcPort() const;
   // The ID of the key events and requests are signed with.
   std::string signingKeyId() const;
   // Stops listening, lets in-flight requests finish, then stops the services. Idempotent.

@@ -143,7 +143,7 @@ TEST_F(NodeMetricsTest, AnswersHealthAndReadinessOnceStarted) {
   EXPECT_EQ(get(node_->metricsPort(), "/nothing").status, 404);
 }
 
-TEST_F(NodeMetricsTest, CountsClientRequestsByMethodAndStatusClass) {
+TEST_F(NodeMetricsTest, CountsClientRequestsByEndpointMethodAndStatusClass) {
   startNode();
   EXPECT_EQ(get(node_->clientPort(), "/_matrix/client/versions").status, 200);
   EXPECT_EQ(get(node_->clientPort(), "/_matrix/client/versions").status, 200);
@@ -158,14 +158,15 @@ TEST_F(NodeMetricsTest, CountsClientRequestsByMethodAndStatusClass) {
   const std::string& text = response->body;
   EXPECT_THAT(text, HasSubstr("# TYPE plexus_http_requests_total counter\n"));
   EXPECT_EQ(seriesValue(text, R"(plexus_http_requests_total{listener="client",method="GET",)"
-                              R"(status_class="2xx"})"),
+                              R"(route="/_matrix/client/versions",status_class="2xx"})"),
             2);
   EXPECT_EQ(seriesValue(text, R"(plexus_http_requests_total{listener="client",method="GET",)"
-                              R"(status_class="4xx"})"),
+                              R"(route="unmatched",status_class="4xx"})"),
             1);
   EXPECT_THAT(text, HasSubstr("# TYPE plexus_http_request_duration_seconds histogram\n"));
-  EXPECT_EQ(seriesValue(text, R"(plexus_http_request_duration_seconds_count{listener="client"})"),
-            3);
+  EXPECT_EQ(seriesValue(text, R"(plexus_http_request_duration_seconds_count{listener="client",)"
+                              R"(route="/_matrix/client/versions"})"),
+            2);
 }
 
 TEST_F(NodeMetricsTest, ExportsTheFederationSenderQueues) {
@@ -227,6 +228,26 @@ TEST(ObservabilityTest, RefusesABadAddress) {
   auto observability = Observability::start(config);
   ASSERT_FALSE(observability.ok());
   EXPECT_EQ(observability.error().code, ErrorCode::kInvalidParam);
+}
+
+}  // namespace
+}  // namespace plexus::node
+
+namespace plexus::node {
+namespace {
+
+// --loopback-grpc: the client API reaches account-sync through gRPC, which both ends count.
+TEST_F(NodeMetricsTest, LoopbackGrpcCallsAreCountedPerMethodOnBothEnds) {
+  config_.loopbackGrpc = true;
+  startNode();
+  ASSERT_FALSE(registerUser("grpcuser").empty());
+  const std::string text = scrape();
+  const std::string labels =
+      R"({code="OK",method="PerformRegister",service="plexus.accountsync.v1.AccountSyncService"})";
+  EXPECT_GE(seriesValue(text, "plexus_grpc_server_handled_total" + labels).value_or(0), 1);
+  EXPECT_GE(seriesValue(text, "plexus_grpc_client_handled_total" + labels).value_or(0), 1);
+  EXPECT_THAT(text, HasSubstr("# TYPE plexus_grpc_server_handling_seconds histogram\n"));
+  EXPECT_THAT(text, HasSubstr("plexus_db_pool_size{service=\"accountsync\"}"));
 }
 
 }  // namespace

@@ -83,22 +83,6 @@ Result<CreateRoomResponse> RoomserverService::performCreateRoom(const CallContex
                                               ? Preset::kPublicChat
                                               : Preset::kPrivateChat);
 
-  RoomState fresh;
-  fresh.version = version;
-  if (!version->roomIdFromCreateEvent) fresh.roomId = newRoomId();
-  RoomWriter::Deps deps = writerDeps();
-  deps.nowMs = newRoomTimestamp();
-  RoomWriter writer(deps, std::move(fresh));
-  auto add = [&](std::string type, std::optional<std::string> stateKey,
-                 json::Object content) -> Status {
-    EventDraft draft{request.creator, std::move(type), std::move(stateKey), std::move(content), {}};
-    PLEXUS_TRY_VOID(writer.append(draft));
-    return {};
-  };
-  auto addState = [&](std::string type, json::Object content) {
-    return add(std::move(type), std::string(), std::move(content));
-  };
-
   // 1. m.room.create
   json::Object createContent = request.creationContent.value_or(json::Object{});
   createContent.set("room_version", std::string(version->id));
@@ -118,11 +102,22 @@ Result<CreateRoomResponse> RoomserverService::performCreateRoom(const CallContex
     }
     createContent.set("additional_creators", std::move(extra));
   }
-  if (auto st = addState("m.room.create", std::move(createContent)); !st.ok()) {
-    Error e = std::move(st).takeError();
+  auto started = startNewRoom(version, request.creator, createContent);
+  if (!started.ok()) {
+    Error e = std::move(started).takeError();
     if (e.code == ErrorCode::kForbidden) e.code = ErrorCode::kInvalidParam;  // bad creation_content
     return e;
   }
+  RoomWriter& writer = *started.value();
+  auto add = [&](std::string type, std::optional<std::string> stateKey,
+                 json::Object content) -> Status {
+    EventDraft draft{request.creator, std::move(type), std::move(stateKey), std::move(content), {}};
+    PLEXUS_TRY_VOID(writer.append(draft));
+    return {};
+  };
+  auto addState = [&](std::string type, json::Object content) {
+    return add(std::move(type), std::string(), std::move(content));
+  };
 
   // 2. The creator's join.
   Profile profile = profiles_(ctx, request.creator);

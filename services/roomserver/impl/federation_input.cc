@@ -11,7 +11,8 @@ namespace plexus::roomserver {
 RoomInput::Deps RoomserverService::inputDeps(const CallContext& ctx,
                                              const EventVerifier& verifier) {
   return RoomInput::Deps{
-      store_, db_, outputs_, verifier, federation_.load(), ctx, options_.inputLimits};
+      store_,           db_, outputs_, verifier, federation_.load(), ctx, options_.inputLimits,
+      options_.observer};
 }
 
 RoomserverService::LockedRoom RoomserverService::lockRoomForCreate(const std::string& roomId) {

@@ -3,6 +3,7 @@
 #include "roomserver/impl/room_input.h"
 
 #include <algorithm>
+#include <chrono>
 #include <functional>
 
 #include "plexus/bus/output_sink.h"
@@ -305,12 +306,17 @@ Result<StateMap> RoomInput::resolve(std::vector<StateMap> states) {
                   [&](const StateMap& s) { return s == states[0]; })) {
     return std::move(states[0]);
   }
+  const auto started = std::chrono::steady_clock::now();
   std::vector<std::string> ids;
   for (const auto& s : states) {
     for (const auto& [key, id] : s) ids.push_back(id);
   }
   PLEXUS_TRY_VOID(cache_.loadAuthClosure(std::move(ids)));
-  return stateres::resolveState(*head_.version, states, cache_);
+  auto resolved = stateres::resolveState(*head_.version, states, cache_);
+  if (deps_.observer)
+    deps_.observer->stateResolved(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  return resolved;
 }
 
 // --- Commit ---
@@ -338,6 +344,13 @@ Status RoomInput::commit(const ReceivedEvent& ev, Outcome outcome,
   const events::Pdu& pdu = *ev.pdu;
   const std::string& id = pdu.eventId();
   RoomserverStore& store = deps_.store;
+  if (deps_.observer) {
+    using Stored = RoomserverObserver::Stored;
+    deps_.observer->eventsStored(outcome == Outcome::kAccepted   ? Stored::kAccepted
+                                 : outcome == Outcome::kRejected ? Stored::kRejected
+                                                                 : Stored::kSoftFailed,
+                                 1);
+  }
   // A rejection by the auth events has no state: an empty `before` map stands for it.
   bool noState = outcome == Outcome::kRejected && before && before->empty();
   bool accepted = outcome == Outcome::kAccepted;

@@ -26,6 +26,7 @@
 #include "roomserver/impl/event_cache.h"
 #include "roomserver/impl/event_checks.h"
 #include "roomserver/impl/room_state.h"
+#include "roomserver/impl/roomserver_observer.h"
 
 namespace plexus::roomserver {
 
@@ -51,6 +52,7 @@ class RoomInput {
     federationsender::FederationSenderApi* federation;  // null: nothing is fetched
     const CallContext& ctx;
     InputLimits limits;
+    RoomserverObserver* observer = nullptr;  // metrics; may be null
   };
   // Commits of one batch share a transaction up to this many events.
   static constexpr std::size_t kMaxBatch = 100;

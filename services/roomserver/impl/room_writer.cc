@@ -123,6 +123,8 @@ Status RoomWriter::commit(storage::Database& db, const Extra& extra) {
   for (auto& x : head_.extremities) {
     if (x.eventNid == 0) x.eventNid = nids[x.eventId];
   }
+  if (deps_.observer)
+    deps_.observer->eventsStored(RoomserverObserver::Stored::kAccepted, nids.size());
   return {};
 }
 

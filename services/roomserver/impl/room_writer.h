@@ -21,6 +21,7 @@
 #include "roomserver/api/output.h"
 #include "roomserver/impl/event_builder.h"
 #include "roomserver/impl/room_state.h"
+#include "roomserver/impl/roomserver_observer.h"
 #include "roomserver/storage/roomserver_store.h"
 
 namespace plexus::roomserver {
@@ -49,6 +50,7 @@ class RoomWriter {
     std::int64_t nowMs;
     std::size_t maxPrevEvents;
     bus::OutputSink& outputs;  // OutputRoomEvents are enqueued in the commit's transaction
+    RoomserverObserver* observer = nullptr;  // metrics; may be null
   };
   RoomWriter(Deps deps, RoomState head);
 

@@ -37,7 +37,8 @@ RoomserverService::~RoomserverService() = default;
 Status RoomserverService::start() { return store_.migrate(); }
 
 RoomWriter::Deps RoomserverService::writerDeps() {
-  return RoomWriter::Deps{store_, identity_, now(), options_.maxPrevEvents, outputs_};
+  return RoomWriter::Deps{store_,   identity_,        now(), options_.maxPrevEvents,
+                          outputs_, options_.observer};
 }
 
 std::int64_t RoomserverService::newRoomTimestamp() {
@@ -46,6 +47,24 @@ std::int64_t RoomserverService::newRoomTimestamp() {
   while (!lastRoomTimestamp_.compare_exchange_weak(last, std::max(ts, last + 1))) {
   }
   return std::max(ts, last + 1);
+}
+
+Result<std::unique_ptr<RoomWriter>> RoomserverService::startNewRoom(
+    const events::RoomVersion* version, const std::string& creator,
+    const json::Object& createContent) {
+  // With N shards a random ID is ours with probability 1/N: 10,000 draws never all miss.
+  for (int attempt = 0; attempt < 10000; ++attempt) {
+    RoomState fresh;
+    fresh.version = version;
+    if (!version->roomIdFromCreateEvent) fresh.roomId = newRoomId();
+    RoomWriter::Deps deps = writerDeps();
+    deps.nowMs = newRoomTimestamp();
+    auto writer = std::make_unique<RoomWriter>(deps, std::move(fresh));
+    EventDraft draft{creator, "m.room.create", std::string(), createContent, {}};
+    PLEXUS_TRY_VOID(writer->append(draft));
+    if (!options_.ownsRoom || options_.ownsRoom(writer->head().roomId)) return writer;
+  }
+  return fail(ErrorCode::kInternal, "no room ID for this shard");
 }
 
 std::string RoomserverService::newRoomId() {

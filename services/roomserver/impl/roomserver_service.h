@@ -23,6 +23,7 @@
 #include "roomserver/impl/room_input.h"
 #include "roomserver/impl/room_state.h"
 #include "roomserver/impl/room_writer.h"
+#include "roomserver/impl/roomserver_observer.h"
 #include "roomserver/storage/sql_roomserver_store.h"
 
 namespace plexus::roomserver {
@@ -38,6 +39,11 @@ class RoomserverService final : public RoomserverApi {
     federationsender::FederationSenderApi* federation = nullptr;
     EventKeySource* keys = nullptr;
     InputLimits inputLimits;
+    // The cluster's roomserver shards: whether a room ID belongs to this shard. New rooms
+    // (createRoom, upgrades) get an ID it accepts. Empty: every room is ours (the node).
+    std::function<bool(std::string_view roomId)> ownsRoom;
+    // Metrics (may be null); must outlive the service.
+    RoomserverObserver* observer = nullptr;
   };
 
   // `profiles` fills displayname/avatar_url of the member events it builds.
@@ -176,6 +182,13 @@ class RoomserverService final : public RoomserverApi {
   Result<std::vector<RoomEvent>> toRoomEvents(const std::vector<StoredEvent>& stored);
   Result<PublicRoom> describePublicRoom(const StoredRoom& room);
   std::string newRoomId();
+  // A writer for a new room with its m.room.create event (by `creator`, with `createContent`)
+  // appended, whose room ID this shard owns (Options::ownsRoom): IDs are drawn again (v1-11) or
+  // the create event's timestamp moves on (v12+, where the ID is the create event's hash).
+  // Errors: the create event's (kForbidden for bad content), kInternal after many misses.
+  Result<std::unique_ptr<RoomWriter>> startNewRoom(const events::RoomVersion* version,
+                                                   const std::string& creator,
+                                                   const json::Object& createContent);
   // Federation helpers (federation_input.cc, remote_join.cc, resident_membership.cc, invites.cc).
   RoomInput::Deps inputDeps(const CallContext& ctx, const EventVerifier& verifier);
   // A room's entry with its mutex held, for a room that may not exist yet (head possibly empty).

@@ -35,17 +35,6 @@ Result<UpgradeRoomResponse> RoomserverService::performUpgradeRoom(const CallCont
   }
 
   // The replacement room.
-  RoomState fresh;
-  fresh.version = version;
-  if (!version->roomIdFromCreateEvent) fresh.roomId = newRoomId();
-  RoomWriter::Deps deps = writerDeps();
-  deps.nowMs = newRoomTimestamp();
-  RoomWriter writer(deps, std::move(fresh));
-  auto add = [&](std::string type, std::string stateKey, json::Object content) -> Status {
-    EventDraft draft{request.userId, std::move(type), std::move(stateKey), std::move(content), {}};
-    PLEXUS_TRY_VOID(writer.append(draft));
-    return {};
-  };
   json::Object createContent;
   createContent.set("room_version", std::string(version->id));
   if (!version->implicitRoomCreator) createContent.set("creator", request.userId);
@@ -61,7 +50,13 @@ Result<UpgradeRoomResponse> RoomserverService::performUpgradeRoom(const CallCont
   json::Object predecessor{{"room_id", request.roomId}};
   if (!oldHead.extremities.empty()) predecessor.set("event_id", oldHead.extremities.front().eventId);
   createContent.set("predecessor", std::move(predecessor));
-  PLEXUS_TRY_VOID(add("m.room.create", "", std::move(createContent)));
+  PLEXUS_TRY(auto started, startNewRoom(version, request.userId, createContent));
+  RoomWriter& writer = *started;
+  auto add = [&](std::string type, std::string stateKey, json::Object content) -> Status {
+    EventDraft draft{request.userId, std::move(type), std::move(stateKey), std::move(content), {}};
+    PLEXUS_TRY_VOID(writer.append(draft));
+    return {};
+  };
 
   Profile profile = profiles_(ctx, request.userId);
   json::Object join{{"membership", "join"}};

@@ -1,6 +1,6 @@
 // Test fixture for RoomserverService: a real database (SQLite and PostgreSQL via DatabaseTest),
-// a real bus::Outbox on that database whose roomserver outputs are collected, a fixed server identity, a fake
-// clock and a profile table.
+// a real bus::Outbox on that database whose roomserver outputs are collected, a fixed server
+// identity, a fake clock and a profile table.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -109,7 +109,8 @@ class RoomserverTest : public storage::testing::DatabaseTest {
   }
 
   crypto::KeyLookup keys() {
-    return [this](std::string_view entity, std::string_view keyId) -> std::optional<crypto::PublicKey> {
+    return [this](std::string_view entity,
+                  std::string_view keyId) -> std::optional<crypto::PublicKey> {
       if (entity == identity_.serverName && keyId == identity_.keyId) {
         return identity_.signingKey.publicKey();
       }
@@ -132,7 +133,8 @@ class RoomserverTest : public storage::testing::DatabaseTest {
       for (const auto& b : *before) list.push_back(&b.pdu);
       eventauth::AuthEventList authState(list);
       auto allowed = eventauth::checkAuth(e.pdu, authState);
-      EXPECT_TRUE(allowed.ok()) << e.pdu.type() << ": " << (allowed.ok() ? "" : allowed.error().message);
+      EXPECT_TRUE(allowed.ok()) << e.pdu.type() << ": "
+                                << (allowed.ok() ? "" : allowed.error().message);
     }
   }
 

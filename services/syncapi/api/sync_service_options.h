@@ -28,6 +28,9 @@ struct SyncServiceOptions {
   bool pushGatewayInsecureTls = false;
   // Bus consumer group names (one per service instance group).
   std::string busGroup = "syncapi";
+  // Metrics: called with the seconds from an event's notification to the /sync waiter it woke
+  // resuming (on a wake thread; must be cheap and thread-safe). Empty: not measured.
+  std::function<void(double seconds)> onWake;
 };
 
 }  // namespace plexus::syncapi

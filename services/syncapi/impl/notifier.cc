@@ -104,6 +104,7 @@ bool Notifier::cancel(const std::shared_ptr<Waiter>& waiter) {
 
 void Notifier::notifyUsers(const std::vector<std::string>& userIds, StreamToken now) {
   std::size_t woken = 0;
+  const Clock::time_point notified = Clock::now();
   {
     std::lock_guard lock(mutex_);
     for (const auto& user : userIds) {
@@ -115,7 +116,10 @@ void Notifier::notifyUsers(const std::vector<std::string>& userIds, StreamToken 
       for (auto& w : it->second) {
         w->parked = false;
         --parkedCount_;
-        work_.push_back([c = std::move(w->continuation)] { c(false); });
+        work_.push_back([c = std::move(w->continuation), notified, this] {
+          if (onWake_) onWake_(std::chrono::duration<double>(Clock::now() - notified).count());
+          c(false);
+        });
         ++woken;
       }
       parked_.erase(it);

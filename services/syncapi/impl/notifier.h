@@ -54,6 +54,9 @@ class Notifier {
   void schedule(Clock::time_point when, std::function<void()> task);
 
   std::size_t parkedCount() const;
+  // Called with the seconds from notifyUsers() to a woken waiter's continuation starting (the
+  // wake-up latency). Set before start().
+  void setWakeObserver(std::function<void(double)> observer) { onWake_ = std::move(observer); }
   int threadCount() const { return static_cast<int>(workers_.size()) + (timer_.joinable() ? 1 : 0); }
 
  private:
@@ -79,6 +82,7 @@ class Notifier {
   std::unordered_map<std::string, std::vector<std::shared_ptr<Waiter>>> parked_;
   std::unordered_map<std::string, StreamToken> latest_;  // newest notification per user
   std::size_t parkedCount_ = 0;
+  std::function<void(double)> onWake_;
   std::priority_queue<Timed, std::vector<Timed>, std::greater<>> timers_;
   std::deque<std::function<void()>> work_;
   std::thread timer_;

@@ -133,6 +133,7 @@ SyncService::SyncService(std::unique_ptr<SyncStore> store, bus::Bus& bus, Device
       accountSync_(accountSync),
       options_(std::move(options)),
       notifier_(options_.wakeThreads) {
+  if (options_.onWake) notifier_.setWakeObserver(options_.onWake);
   if (!pushers && accountSync) {
     ownedPushers_ = std::make_unique<AccountSyncPushers>(*accountSync);
     pushers = ownedPushers_.get();

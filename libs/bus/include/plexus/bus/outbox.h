@@ -23,6 +23,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "plexus/bus/bus.h"
 #include "plexus/bus/output_sink.h"
@@ -78,6 +79,15 @@ class Outbox final : public Bus, public OutputSink {
   // acknowledged before a crash (read-your-writes across a restart). No subscription may end
   // during the call.
   bool waitUntilDelivered(std::chrono::milliseconds limit);
+
+  // How far each consumer group is behind: messages of its topic after its stored offset
+  // (what plexus_bus_lag_messages exports). Groups that never handled a message count from 0.
+  struct GroupLag {
+    std::string topic;
+    std::string group;
+    std::int64_t messages = 0;
+  };
+  Result<std::vector<GroupLag>> lag();
 
   // Deletes rows every known group of `topic` has handled, up to pruneBatch per statement;
   // returns how many were deleted. Delivery threads call it themselves when idle.

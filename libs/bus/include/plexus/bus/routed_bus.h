@@ -13,7 +13,10 @@ namespace plexus::bus {
 
 class RoutedBus final : public Bus {
  public:
-  explicit RoutedBus(Bus& fallback) : fallback_(fallback) {}
+  explicit RoutedBus(Bus& fallback) : fallback_(&fallback) {}
+  // Serves unrouted topics from `fallback` from now on (the cluster's Redis bus instead of
+  // memory); like route(), before anyone subscribes. `fallback` must outlive this bus.
+  void setFallback(Bus& fallback);
 
   // Serves `topic` from `target` from now on (subscriptions made earlier stay where they
   // are, so route before anyone subscribes). `target` must outlive this bus.
@@ -31,7 +34,7 @@ class RoutedBus final : public Bus {
  private:
   Bus& busFor(std::string_view topic);
 
-  Bus& fallback_;
+  Bus* fallback_;
   std::mutex mutex_;
   std::map<std::string, Bus*, std::less<>> routes_;
 };

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace plexus::config {
@@ -142,6 +143,28 @@ struct P2pSection {
   std::vector<std::string> verify() const;
 };
 
+// The cloud cluster (`plexus serve SERVICE`, DESIGN.md §1–2): where this process serves its
+// service over gRPC, the Redis bus, and where every other service is. A service with several
+// entries is sharded: entry i is shard i (roomserver by room, federation sender by destination;
+// the shard of a key is fnv1a-64 of the room ID or server name, modulo the number of entries).
+struct ClusterSection {
+  std::string grpcListen;  // HOST:PORT; empty: the default 0.0.0.0:9100 for `plexus serve`
+  std::string redisUrl;    // redis://[[user]:password@]host[:port][/db]
+  std::vector<std::string> roomserver;        // gRPC targets, one per shard
+  std::vector<std::string> federationsender;  // gRPC targets, one per shard
+  std::vector<std::string> syncapi;
+  std::vector<std::string> keyserver;
+  std::vector<std::string> accountsync;
+  std::vector<std::string> media;
+  // This process's shard (flag --shard, else PLEXUS_SHARD); not read from the file.
+  int shard = 0;
+
+  static ClusterSection defaults() { return {}; }
+  std::vector<std::string> verify() const;
+  // The targets of `service` ("roomserver", ...); empty for an unknown name.
+  const std::vector<std::string>& targetsOf(std::string_view service) const;
+};
+
 struct Config {
   GlobalConfig global;
   DatabaseConfig database;
@@ -153,7 +176,8 @@ struct Config {
   FederationSection federation;
   P2pSection p2p;
   MetricsSection metrics;
-  bool loopbackGrpc = false;  // route cross-service calls through gRPC (a later issue)
+  ClusterSection cluster;
+  bool loopbackGrpc = false;  // node: route cross-service calls through gRPC on loopback
 
   static Config defaults() { return {}; }
   // Every section's problems, each prefixed with its section ("client_api.listen: ...").

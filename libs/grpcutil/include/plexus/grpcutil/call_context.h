@@ -20,7 +20,8 @@ inline constexpr std::string_view kCallerKey = "plexus-caller";
 void applyCallContext(const CallContext& ctx, grpc::ClientContext& client);
 
 // The CallContext a service adapter passes to the implementation: the gRPC deadline on the
-// steady clock (max() when the caller set none), trace ID and caller from the metadata.
-CallContext callContextFrom(const grpc::ServerContext& server);
+// steady clock (max() when the caller set none), trace ID and caller from the metadata. Takes
+// the base of grpc::ServerContext and grpc::CallbackServerContext, so callback handlers use it too.
+CallContext callContextFrom(const grpc::ServerContextBase& server);
 
 }  // namespace plexus::grpcutil

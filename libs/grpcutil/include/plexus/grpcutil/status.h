@@ -23,7 +23,7 @@ inline constexpr std::string_view kRetryAfterKey = "plexus-retry-after-ms";
 
 // What a service adapter answers for a failed call: the table's gRPC code and the message;
 // the errcode, HTTP status and retry hint are added to `server`'s trailing metadata.
-grpc::Status toGrpcStatus(grpc::ServerContext& server, const Error& error);
+grpc::Status toGrpcStatus(grpc::ServerContextBase& server, const Error& error);
 
 // The Error a client returns for a failed call. With the server's metadata it is the server's
 // Error. Without (no server, connection lost, deadline passed in flight, a server that is not

@@ -41,6 +41,9 @@ class Responder {
   // first: the timer for a long-poll's `timeout` parameter. One deadline per request; a second
   // call replaces the first.
   void expireAfter(std::chrono::milliseconds delay, std::function<void()> callback) const;
+  // Names the route handling the request ("/_matrix/client/v3/rooms/{roomId}/send/..."), for
+  // per-endpoint metrics (ResponseRecord::route). Router::dispatch sets it.
+  void setRoute(std::string_view route) const;
 
  private:
   std::shared_ptr<detail::Exchange> exchange_;

@@ -32,6 +32,9 @@ struct ServerTlsOptions {
 struct ResponseRecord {
   std::string_view method;  // as the client sent it (any token)
   int status = 0;
+  // The pattern of the route that answered (Router); empty for unrouted answers (404, 405,
+  // preflights, timeouts).
+  std::string_view route;
   // From the complete request to its response being ready (not including the write).
   std::chrono::steady_clock::duration elapsed{};
 };

@@ -74,6 +74,9 @@ struct DatabaseStats {
   std::uint64_t connectionsOpened = 0;   // including reconnects
   std::uint64_t walCheckpoints = 0;      // SQLite: background WAL checkpoints run so far
   std::uint64_t groupedTransactions = 0;  // SQLite: transactions that shared a commit
+  // PostgreSQL: connections lent out right now, and the pool's bound (0 for SQLite).
+  std::uint64_t connectionsInUse = 0;
+  std::uint64_t poolSize = 0;
 };
 
 // Thread-safe: any number of threads may call any method at once. Every Transaction must

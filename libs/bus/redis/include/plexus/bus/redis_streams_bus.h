@@ -47,6 +47,12 @@ struct RedisOptions {
   std::chrono::milliseconds commandTimeout{2000};  // socket read/write timeout per command
 };
 
+// "redis://[[user]:password@]host[:port][/db]" (percent-escapes in user and password are not
+// decoded). Errors: kInvalidParam naming what is wrong.
+Result<RedisOptions> parseRedisUrl(std::string_view url);
+// The URL with its password replaced by "***", for logs.
+std::string redactedRedisUrl(std::string_view url);
+
 class RedisStreamsBus final : public Bus {
  public:
   struct Options {

@@ -1,0 +1,3 @@
+module helmlite
+
+go 1.19

@@ -65,7 +65,9 @@ for run in $(seq 1 "$runs"); do
   port="${url##*:}"
   declare -A before=()
   for f in "$work"/c/pids/*; do before[$(basename "$f")]=$(cpu_ticks "$(cat "$f")"); done
-  pg_pids=$(pgrep -f "$work/c/postgres" || true)
+  pg_pids=$(pgrep -u postgres || true)  # the cluster's PostgreSQL (run as user postgres)
+  redis_pid=$(pgrep -f "redis-server.*$(cat "$work/c/redis/port")" | head -1 || true)
+  redis_before=$(cpu_ticks "${redis_pid:-0}")
   pg_before=0; for p in $pg_pids; do pg_before=$((pg_before + $(cpu_ticks "$p"))); done
   start_ns=$(date +%s%N)
   line="$("$loadgen" latency --port "$port" "${lat_args[@]}" | tee -a /dev/stderr | grep '^RESULT')"
@@ -79,6 +81,7 @@ for run in $(seq 1 "$runs"); do
   done
   pg_after=0; for p in $pg_pids; do pg_after=$((pg_after + $(cpu_ticks "$p"))); done
   printf '   %-20s %6.1f%%\n' "postgres" "$(awk -v u=$((pg_after - pg_before)) -v h="$hz" -v s="$secs" 'BEGIN{print 100*u/h/s}')" >&2
+  printf '   %-20s %6.1f%%\n' "redis" "$(awk -v u=$(( $(cpu_ticks "${redis_pid:-0}") - redis_before )) -v h="$hz" -v s="$secs" 'BEGIN{print 100*u/h/s}')" >&2
   results[lat_p50_$run]=$(field sync_p50_ms "$line")
   results[lat_p99_$run]=$(field sync_p99_ms "$line")
   results[lost_$run]=$(field lost "$line")

@@ -104,7 +104,7 @@ write_process() {  # write_process NAME SERVICE SHARD GRPC_PORT CLIENT_PORT
     echo "  listen: \"127.0.0.1:$metrics\""
   } >"$dir/conf/$name.yaml"
   cat >"$dir/cmd/$name.sh" <<CMD
-exec "$plexus" serve $service --config "$dir/conf/$name.yaml" --shard $shard
+exec env PLEXUS_BUS_CONSUMER=$name "$plexus" serve $service --config "$dir/conf/$name.yaml" --shard $shard
 CMD
 }
 
@@ -155,6 +155,10 @@ media:
   media_dir: "$dir/media"
 logging:
   level: "${PLEXUS_CLUSTER_LOG_LEVEL:-info}"
+sync_api:
+  # Woken /sync responses call the keyserver and account-sync over gRPC: more threads than in
+  # the node, where those calls are in-process.
+  wake_threads: ${PLEXUS_CLUSTER_SYNC_WAKE_THREADS:-8}
 YAML
   cat >"$dir/conf/targets.yaml" <<YAML
   redis_url: "redis://127.0.0.1:$redis_port/0"

@@ -70,6 +70,10 @@ else
   record "Prometheus scrapes every process" 1 "no Prometheus (install the 'prometheus' package)"
 fi
 
+echo "== a logout reaches every client-api replica"
+timeout 60 "$python" "$here/logout_check.py" "$work/cluster" 2>&1 | tee "$work/logout.log"
+record "logout reaches every client-api replica's token cache" "${PIPESTATUS[0]}" "$(tail -1 "$work/logout.log")"
+
 echo "== fault test"
 timeout 600 "$python" "$here/fault_test.py" "$url" "$cluster" "$work/cluster" 2>&1 | tee "$work/fault.log" | grep -E '^(PASS|FAIL)'
 record "fault test: SIGKILL each service while clients send" "${PIPESTATUS[0]}" "$(tail -1 "$work/fault.log")"

@@ -17,6 +17,12 @@ Result<std::unique_ptr<ServerHost>> ServerHost::start(const std::string& listen,
     return fail(ErrorCode::kInvalidParam, "gRPC listen address is not HOST:PORT: " + listen);
   grpc::ServerBuilder builder;
   configureServerBuilder(builder);
+  // The synchronous server lets a worker exit when more than MAX_POLLERS are idle and starts a
+  // new one when all are busy: under steady load that is a thread created and destroyed per
+  // burst. Keeping more pollers parked (cheap: they block on the completion queue) avoids it.
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::NUM_CQS, 1);
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS, 2);
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, 16);
   int port = 0;
   builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
   for (grpc::Service* service : services) builder.RegisterService(service);

@@ -27,4 +27,12 @@ Result<AccountDataOutput> AccountDataOutput::fromJson(const json::Object& object
   return out;
 }
 
+json::Object CredentialsChanged::toJson() const { return json::Object{{"at_ms", atMs}}; }
+
+Result<CredentialsChanged> CredentialsChanged::fromJson(const json::Object& object) {
+  const json::Value* at = object.find("at_ms");
+  if (!at || !at->getInt()) return fail(ErrorCode::kBadJson, "CredentialsChanged: no at_ms");
+  return CredentialsChanged{*at->getInt()};
+}
+
 }  // namespace plexus::accountsync

@@ -26,4 +26,17 @@ struct AccountDataOutput {
   static Result<AccountDataOutput> fromJson(const json::Object& object);
 };
 
+// A write that may have revoked access tokens or changed what they stand for (logout, device
+// deletion, password change, deactivation, lock, suspend, refresh): caches of token answers in
+// other processes drop everything they hold (token_cache.h).
+struct CredentialsChanged {
+  static constexpr std::string_view kTopic = "accountsync.credentials";
+
+  std::int64_t atMs = 0;  // when, for logs
+
+  std::string key() const { return "credentials"; }
+  json::Object toJson() const;
+  static Result<CredentialsChanged> fromJson(const json::Object& object);
+};
+
 }  // namespace plexus::accountsync

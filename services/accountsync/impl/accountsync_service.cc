@@ -8,12 +8,14 @@
 #include <algorithm>
 #include <chrono>
 
+#include "accountsync/api/output.h"
 #include "accountsync/impl/credentials.h"
 #include "accountsync/impl/push_rules.h"
 #include "accountsync/impl/transaction.h"
 #include "accountsync/impl/user_ids.h"
 #include "accountsync/storage/migrations.h"
 #include "accountsync/storage/sql_account_store.h"
+#include "plexus/bus/output_sink.h"
 #include "plexus/storage/errors.h"
 
 namespace plexus::accountsync {
@@ -58,6 +60,18 @@ AccountSyncService::AccountSyncService(std::string serverName, storage::Database
       outputs_(outputs),
       options_(std::move(options)),
       store_(std::make_unique<SqlAccountStore>()) {}
+
+Status AccountSyncService::credentialsTransaction(
+    const std::function<Status(storage::Transaction&)>& body) {
+  Status st = db_.runInTransaction([&](storage::Transaction& tx) -> Status {
+    PLEXUS_TRY_VOID(body(tx));
+    if (!options_.publishCredentialChanges) return Status{};
+    return bus::enqueueTyped(outputs_, tx, CredentialsChanged{now()});
+  });
+  tokenCache_.invalidate();
+  if (st.ok()) outputs_.committed();
+  return st;
+}
 
 AccountSyncService::~AccountSyncService() = default;
 

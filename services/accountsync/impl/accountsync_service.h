@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "accountsync/api/accountsync_api.h"
-#include "accountsync/impl/token_cache.h"
+#include "accountsync/api/token_cache.h"
 #include "plexus/bus/output_sink.h"
 #include "plexus/storage/database.h"
 
@@ -27,6 +27,9 @@ struct AccountSyncOptions {
   std::uint64_t pwhashOpsLimit = 2;
   std::size_t pwhashMemLimit = 67108864;
   bool allowGuests = true;
+  // The cluster: put a CredentialsChanged on the bus after each write that may revoke tokens,
+  // for the token caches of client-api processes (off in the node, which has no such cache).
+  bool publishCredentialChanges = false;
   // Lifetime of access tokens issued together with a refresh token.
   std::int64_t accessTokenLifetimeMs = 5 * 60 * 1000;
   // How often performTouchDevice writes a device's last-seen time through when its IP is
@@ -178,12 +181,9 @@ class AccountSyncService final : public AccountSyncApi {
                                 std::string_view roomId,
                                 const std::function<void(json::Object& tags)>& edit);
   // A write transaction that may revoke tokens or change what they stand for: the token cache
-  // is invalidated after it ended (committed or not).
-  Status credentialsTransaction(const std::function<Status(storage::Transaction&)>& body) {
-    Status st = db_.runInTransaction(body);
-    tokenCache_.invalidate();
-    return st;
-  }
+  // is invalidated after it ended (committed or not), and the transaction puts a
+  // CredentialsChanged on the bus for the caches of other processes (token_cache.h).
+  Status credentialsTransaction(const std::function<Status(storage::Transaction&)>& body);
   // After a commit that wrote account data: wakes the outbox's delivery.
   void publishAccountData() { outputs_.committed(); }
   void forgetTouches(std::string_view userId);

@@ -139,3 +139,43 @@ PLEXUS_INSTANTIATE_DATABASE_TESTS(AccountDataTest);
 
 }  // namespace
 }  // namespace plexus::accountsync::testing
+
+namespace plexus::accountsync::testing {
+namespace {
+
+// The cluster's option: writes that may revoke tokens put a CredentialsChanged on the bus (in
+// the same transaction), which the client-api processes' token caches act on.
+class CredentialsChangedTest : public AccountSyncServiceTest {
+ protected:
+  void customize(AccountSyncOptions& options) override { options.publishCredentialChanges = true; }
+};
+
+TEST_P(CredentialsChangedTest, LogoutPutsCredentialsChangedOnTheBus) {
+  LoginResult a = registerUser("alice");
+  std::mutex mutex;
+  std::condition_variable cv;
+  int seen = 0;
+  auto sub = bus::subscribeTyped<CredentialsChanged>(
+      *bus_, "test", [&](const CredentialsChanged&, std::uint64_t) -> Status {
+        std::lock_guard lock(mutex);
+        ++seen;
+        cv.notify_all();
+        return {};
+      });
+  ASSERT_TRUE(sub.ok());
+  int before = 0;
+  {
+    // Registration (a credentials write) may already have produced one.
+    std::unique_lock lock(mutex);
+    cv.wait_for(lock, std::chrono::milliseconds(200), [&] { return seen > 0; });
+    before = seen;
+  }
+  ASSERT_TRUE(api().performLogout(ctx(), a.accessToken).ok());
+  std::unique_lock lock(mutex);
+  EXPECT_TRUE(cv.wait_for(lock, std::chrono::seconds(5), [&] { return seen > before; }));
+}
+
+PLEXUS_INSTANTIATE_DATABASE_TESTS(CredentialsChangedTest);
+
+}  // namespace
+}  // namespace plexus::accountsync::testing

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "accountsync/api/accountsync_api.h"
+#include "accountsync/api/token_cache.h"
 #include "clientapi/impl/rate_limiter.h"
 #include "plexus/json/parse.h"
 
@@ -44,7 +45,16 @@ Result<Requester> authenticate(const ClientApiDeps& deps, const http::Request& r
   if (!token) return fail(ErrorCode::kMissingToken, "Missing access token");
   if (token->empty()) return fail(ErrorCode::kUnknownToken, "Unrecognised access token");
   if (!deps.accounts) return fail(ErrorCode::kUnavailable, "Account service unavailable");
-  auto info = deps.accounts->queryAccessToken(callContext(request), *token);
+  std::optional<accountsync::AccessTokenInfo> cached;
+  if (deps.tokenCache) cached = deps.tokenCache->get(*token, deps.nowMs());
+  Result<accountsync::AccessTokenInfo> info = fail(ErrorCode::kUnknownToken, "not looked up");
+  if (cached) {
+    info = std::move(*cached);
+  } else {
+    const std::uint64_t epoch = deps.tokenCache ? deps.tokenCache->begin() : 0;
+    info = deps.accounts->queryAccessToken(callContext(request), *token);
+    if (info.ok() && deps.tokenCache) deps.tokenCache->put(*token, *info, epoch);
+  }
   if (!info.ok()) {
     Error error = std::move(info).takeError();
     if (error.code == ErrorCode::kNotFound) error.code = ErrorCode::kUnknownToken;

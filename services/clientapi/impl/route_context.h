@@ -37,6 +37,7 @@ class RoomserverApi;
 }
 namespace plexus::accountsync {
 class AccountSyncApi;
+class TokenCache;
 }
 namespace plexus::keyserver {
 class KeyserverApi;
@@ -93,6 +94,9 @@ struct ClientApiDeps {
   media::MediaApi* media = nullptr;  // optional: the media routes are added only when set
   // optional: profiles, aliases and room directories of other servers (404 without it)
   federationsender::FederationSenderApi* federation = nullptr;
+  // optional: recent answers of accounts->queryAccessToken (the cluster, where account-sync is a
+  // gRPC hop away; invalidated from the bus by the composition root, token_cache.h)
+  accountsync::TokenCache* tokenCache = nullptr;
   const events::ServerIdentity* identity = nullptr;
   ClientApiConfig config;
   // ms since the epoch; the real clock when empty.

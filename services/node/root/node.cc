@@ -3,12 +3,16 @@
 // client API then answers their routes with 503.
 #include "root/node.h"
 
+#include <unistd.h>
+
 #include <atomic>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <vector>
 
 #include "accountsync/api/output.h"
+#include "accountsync/api/token_cache.h"
 #include "accountsync/impl/accountsync_service.h"
 #include "federationsender/impl/federation_sender_service.h"
 #include "keyserver/api/output.h"
@@ -19,6 +23,7 @@
 #include "plexus/bus/outbox.h"
 #include "plexus/bus/relay.h"
 #include "plexus/bus/routed_bus.h"
+#include "plexus/bus/typed_topic.h"
 #if PLEXUS_HAVE_REDIS
 #include <cstdlib>
 
@@ -112,6 +117,10 @@ struct Node::Impl {
   std::unique_ptr<syncapi::SyncService> sync;
 #endif
 #if PLEXUS_NODE_WITH_CLIENTAPI
+  // `plexus serve clientapi`: access-token answers cached, dropped when account-sync says
+  // credentials changed (CredentialsChanged on the bus).
+  std::unique_ptr<accountsync::TokenCache> tokenCache;
+  std::unique_ptr<bus::Subscription> tokenInvalidations;
   clientapi::ClientApiDeps deps;
   std::unique_ptr<clientapi::ClientApiServer> server;
 #endif
@@ -323,6 +332,7 @@ struct Node::Impl {
     accountsync::AccountSyncOptions accountOptions = accountsync::AccountSyncOptions::defaults();
     accountOptions.accessTokenLifetimeMs = config.accountSync.accessTokenLifetimeMs;
     accountOptions.allowGuests = config.clientApi.guestAccessEnabled;
+    accountOptions.publishCredentialChanges = serving();
     if (info.minimalPasswordHashing) {
       const accountsync::AccountSyncOptions cheap = accountsync::AccountSyncOptions::forTests();
       accountOptions.pwhashOpsLimit = cheap.pwhashOpsLimit;
@@ -333,6 +343,10 @@ struct Node::Impl {
     accounts = std::make_unique<accountsync::AccountSyncService>(
         config.global.serverName, *accountsDb, *accountsOut, accountOptions);
     PLEXUS_TRY_VOID(relayToCluster(*accountsOut, accountsync::AccountDataOutput::kTopic));
+    if (serving()) {
+      bus.route(accountsync::CredentialsChanged::kTopic, *accountsOut);
+      PLEXUS_TRY_VOID(relayToCluster(*accountsOut, accountsync::CredentialsChanged::kTopic));
+    }
     return links.local(*accounts);
   }
 
@@ -506,7 +520,33 @@ struct Node::Impl {
   }
 
 #if PLEXUS_NODE_WITH_CLIENTAPI
+  // The cluster's client-api replicas: a token cache in front of account-sync's gRPC client,
+  // emptied on every CredentialsChanged (each replica its own consumer group, from now on).
+  Status cacheAccessTokens() {
+    tokenCache = std::make_unique<accountsync::TokenCache>();
+    // Unique per replica: a shared group would split the messages between replicas. In a
+    // container the pid is often 1, hence the host name (the pod's) too.
+    const char* named = std::getenv("PLEXUS_BUS_CONSUMER");
+    char host[256] = {};
+    ::gethostname(host, sizeof(host) - 1);
+    const std::string group =
+        "clientapi-tokens-" + (named && *named
+                                   ? std::string(named)
+                                   : std::string(host) + "-" + std::to_string(::getpid()));
+    PLEXUS_TRY(tokenInvalidations,
+               bus::subscribeTyped<accountsync::CredentialsChanged>(
+                   bus, group,
+                   [cache = tokenCache.get()](const accountsync::CredentialsChanged&,
+                                              std::uint64_t) -> Status {
+                     cache->invalidate();
+                     return {};
+                   }));
+    deps.tokenCache = tokenCache.get();
+    return {};
+  }
+
   Status startClientApi() {
+    if (serving()) PLEXUS_TRY_VOID(cacheAccessTokens());
     deps.accounts = links.accounts;
     deps.keys = links.keys;
     deps.media = links.media;
@@ -566,6 +606,7 @@ struct Node::Impl {
 #if PLEXUS_NODE_WITH_CLIENTAPI
     if (server) server->stop();
     server.reset();
+    tokenInvalidations.reset();
 #endif
     if (deviceListSender) deviceListSender->stop();
     if (sender) sender->stop();

@@ -206,7 +206,8 @@ ServiceLinks::~ServiceLinks() = default;
 Status ServiceLinks::useLoopbackGrpc(metrics::Registry*) {
   return fail(ErrorCode::kUnavailable, "this build has no gRPC (--loopback-grpc)");
 }
-Status ServiceLinks::useCluster(metrics::Registry*, std::string) {
+Status ServiceLinks::useCluster(metrics::Registry*, std::string serverName) {
+  serverName_ = std::move(serverName);
   return fail(ErrorCode::kUnavailable, "this build has no gRPC (plexus serve)");
 }
 Status ServiceLinks::local(accountsync::AccountSyncApi& impl) {
@@ -242,30 +243,6 @@ Status ServiceLinks::remoteRoomShards(const std::vector<std::string>&) {
 Status ServiceLinks::remoteSenderShards(const std::vector<std::string>&) {
   return fail(ErrorCode::kUnavailable, "this build has no gRPC");
 }
-Status ServiceLinks::remoteRoomShards(const std::vector<std::string>& targets) {
-  std::vector<roomserver::RoomserverApi*> shards;
-  for (const std::string& target : targets) {
-    std::unique_ptr<roomserver::RoomserverApi> client;
-    makeGrpcClient(grpcutil::connect(target, grpc_->metrics), client);
-    if (!client) return noBinding("roomserver");
-    shards.push_back(client.get());
-    grpc_->roomShards.push_back(std::move(client));
-  }
-  // Remote aliases are resolved through the federation sender (linked later, read per call).
-  auto resolve = [this](const CallContext& ctx,
-                        const std::string& alias) -> Result<roomserver::AliasInfo> {
-    if (!sender) return fail(ErrorCode::kNotFound, "no federation to resolve " + alias);
-    const auto colon = alias.find(':');
-    if (colon == std::string::npos) return fail(ErrorCode::kInvalidParam, "bad alias " + alias);
-    PLEXUS_TRY(auto dir, sender->queryDirectory(ctx, alias.substr(colon + 1), alias));
-    return roomserver::AliasInfo{dir.roomId, dir.servers};
-  };
-  grpc_->roomRouter = std::make_unique<ShardedRoomserver>(std::move(shards), serverName_, resolve);
-  rooms = grpc_->roomRouter.get();
-  log::info("service linked", {{"service", "roomserver"}, {"shards", targets.size()}});
-  return {};
-}
-
 Result<std::uint16_t> ServiceLinks::serve(std::string_view, const std::string&) {
   return fail(ErrorCode::kUnavailable, "this build has no gRPC");
 }

@@ -182,3 +182,41 @@ TEST_F(RedisStreamsBusTest, DestroyedSubscriptionStopsDelivering) {
 
 }  // namespace
 }  // namespace plexus::bus::testing
+
+namespace plexus::bus::testing {
+namespace {
+
+// subscribeBatch: everything ready is handed over at once, in order, acknowledged together; a
+// failing batch is handed over again whole.
+TEST_F(RedisStreamsBusTest, BatchesDeliverEveryMessageInOrderAndRetryWhole) {
+  auto msgs = numbered("b", 0, 300);
+  {
+    RedisStreamsBus producer(options());
+    for (const auto& m : msgs) ASSERT_TRUE(producer.publish(topic("batch"), "k", m).ok());
+  }
+  RedisStreamsBus bus(options());
+  Collector got;
+  std::mutex mu;
+  std::size_t largest = 0;
+  int failures = 1;  // the first batch fails once
+  auto sub = bus.subscribeBatch(topic("batch"), "g", [&](std::span<const Message> run) -> Status {
+    {
+      std::lock_guard lock(mu);
+      largest = std::max(largest, run.size());
+      if (failures > 0) {
+        --failures;
+        return fail(ErrorCode::kUnavailable, "test: batch fails once");
+      }
+    }
+    for (const Message& m : run) PLEXUS_TRY_VOID(got.add(m));
+    return {};
+  });
+  ASSERT_TRUE(sub.ok()) << sub.error().message;
+  ASSERT_TRUE(got.waitFor(msgs.size()));
+  EXPECT_EQ(got.payloads(), msgs);
+  std::lock_guard lock(mu);
+  EXPECT_GT(largest, 1u) << "a backlog arrives in batches";
+}
+
+}  // namespace
+}  // namespace plexus::bus::testing

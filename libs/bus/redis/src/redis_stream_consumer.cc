@@ -62,8 +62,10 @@ Error replyError(std::string_view what, const RedisReply& r) {
 
 class RedisStreamsBus::Consumer final : public Subscription {
  public:
+  // Exactly one of `handler` (one message per call) and `batchHandler` (every entry of one
+  // read at once, acknowledged with one XACK) is set.
   Consumer(RedisStreamsBus& bus, std::string topic, std::string group, std::string name, int member,
-           Handler handler)
+           Handler handler, BatchHandler batchHandler)
       : bus_(bus),
         stream_(streamKey(topic)),
         topic_(std::move(topic)),
@@ -71,6 +73,7 @@ class RedisStreamsBus::Consumer final : public Subscription {
         name_(std::move(name)),
         member_(member),
         handler_(std::move(handler)),
+        batchHandler_(std::move(batchHandler)),
         worker_([this] { run(); }) {}
 
   ~Consumer() override {
@@ -180,17 +183,46 @@ class RedisStreamsBus::Consumer final : public Subscription {
     return true;
   }
 
+  // Delivers `entries` in order: one by one, or (batch handler) all at once and acknowledged
+  // with one XACK. False when the subscription stopped first.
+  Result<bool> deliverAll(const std::vector<Entry>& entries) {
+    if (entries.empty()) return true;
+    if (!batchHandler_) {
+      for (const Entry& e : entries) {
+        PLEXUS_TRY(bool delivered, deliver(e));
+        if (!delivered) return false;
+      }
+      return true;
+    }
+    std::vector<Message> run;
+    run.reserve(entries.size());
+    for (const Entry& e : entries)
+      if (!e.deleted) run.push_back(Message{topic_, e.key, e.payload, offsetOf(e.id)});
+    if (!run.empty()) {
+      std::chrono::milliseconds delay = options().firstRetryDelay;
+      while (!batchHandler_(std::span<const Message>(run)).ok()) {
+        if (!sleepFor(delay)) return false;
+        delay = std::min(delay * 2, options().maxRetryDelay);
+      }
+    }
+    std::vector<std::string_view> ack{"XACK", stream_, group_};
+    for (const Entry& e : entries) ack.push_back(e.id);
+    PLEXUS_TRY(RedisReply r, command(ack));
+    if (r.type == RedisReply::Type::kError) return replyError("XACK " + stream_, r);
+    return true;
+  }
+
   // One round: own pending entries until there are none, then claimed entries when due, then
   // one blocking read of new entries.
   Status step() {
     if (!pendingCursor_.empty()) {
       PLEXUS_TRY(std::vector<Entry> entries, read(pendingCursor_));
-      if (entries.empty()) pendingCursor_.clear();
-      for (const Entry& e : entries) {
-        PLEXUS_TRY(bool delivered, deliver(e));
-        if (!delivered) return {};
-        pendingCursor_ = e.id;
+      if (entries.empty()) {
+        pendingCursor_.clear();
+        return {};
       }
+      PLEXUS_TRY(bool delivered, deliverAll(entries));
+      if (delivered) pendingCursor_ = entries.back().id;
       return {};
     }
     if (Clock::now() >= nextClaim_) {
@@ -198,16 +230,12 @@ class RedisStreamsBus::Consumer final : public Subscription {
       // Keep scanning soon while the cursor has not come round.
       nextClaim_ = Clock::now() +
                    (claimCursor_ == "0-0" ? options().claimInterval : std::chrono::milliseconds(0));
-      for (const Entry& e : entries) {
-        PLEXUS_TRY(bool delivered, deliver(e));
-        if (!delivered) return {};
-      }
-    }
-    PLEXUS_TRY(std::vector<Entry> entries, read(">"));
-    for (const Entry& e : entries) {
-      PLEXUS_TRY(bool delivered, deliver(e));
+      PLEXUS_TRY(bool delivered, deliverAll(entries));
       if (!delivered) return {};
     }
+    PLEXUS_TRY(std::vector<Entry> entries, read(">"));
+    PLEXUS_TRY(bool delivered, deliverAll(entries));
+    (void)delivered;  // stopping: the rest stays pending for the next start
     return {};
   }
 
@@ -242,6 +270,7 @@ class RedisStreamsBus::Consumer final : public Subscription {
   std::string name_;
   int member_;
   Handler handler_;
+  BatchHandler batchHandler_;
   std::string pendingCursor_;  // non-empty: re-reading own pending entries after this ID
   std::string claimCursor_ = "0-0";
   Clock::time_point nextClaim_ = Clock::now();
@@ -257,6 +286,20 @@ Result<std::unique_ptr<Subscription>> RedisStreamsBus::subscribe(std::string_vie
                                                                  std::string_view group,
                                                                  Handler handler) {
   if (!handler) return fail(ErrorCode::kInvalidParam, "subscribe: no handler");
+  return start(topic, group, std::move(handler), nullptr);
+}
+
+Result<std::unique_ptr<Subscription>> RedisStreamsBus::subscribeBatch(std::string_view topic,
+                                                                      std::string_view group,
+                                                                      BatchHandler handler) {
+  if (!handler) return fail(ErrorCode::kInvalidParam, "subscribe: no handler");
+  return start(topic, group, nullptr, std::move(handler));
+}
+
+Result<std::unique_ptr<Subscription>> RedisStreamsBus::start(std::string_view topic,
+                                                             std::string_view group,
+                                                             Handler handler,
+                                                             BatchHandler batchHandler) {
   if (topic.empty()) return fail(ErrorCode::kInvalidParam, "subscribe: empty topic");
   if (group.empty()) return fail(ErrorCode::kInvalidParam, "subscribe: empty consumer group");
   std::string topicGroup = std::string(topic) + "\n" + std::string(group);
@@ -269,8 +312,9 @@ Result<std::unique_ptr<Subscription>> RedisStreamsBus::subscribe(std::string_vie
   }
   std::string name = options_.consumerName;
   if (member > 1) name.append(1, '#').append(std::to_string(member));
-  return std::unique_ptr<Subscription>(std::make_unique<Consumer>(
-      *this, std::string(topic), std::string(group), std::move(name), member, std::move(handler)));
+  return std::unique_ptr<Subscription>(
+      std::make_unique<Consumer>(*this, std::string(topic), std::string(group), std::move(name),
+                                 member, std::move(handler), std::move(batchHandler)));
 }
 
 }  // namespace plexus::bus

@@ -97,7 +97,13 @@ class RedisStreamsBus final : public Bus {
                                 std::string payload) override;
   Result<std::unique_ptr<Subscription>> subscribe(std::string_view topic, std::string_view group,
                                                   Handler handler) override;
+  // Hands the handler every entry of one read (up to readCount) at once; one XACK for them.
+  Result<std::unique_ptr<Subscription>> subscribeBatch(std::string_view topic,
+                                                       std::string_view group,
+                                                       BatchHandler handler) override;
 
+  Result<std::unique_ptr<Subscription>> start(std::string_view topic, std::string_view group,
+                                              Handler handler, BatchHandler batchHandler);
   class Connection;  // one hiredis connection; defined in redis_connection.h
   class Consumer;    // one delivery thread per subscription; defined in redis_stream_consumer.cc
 

@@ -5,8 +5,10 @@
 // token stands for (logout, device deletion, password change, deactivation, lock and suspend,
 // refresh rotation, registration) calls invalidate() after it ends. An entry read from the
 // database before such a write is never stored after it: put() is refused when the epoch moved
-// since the caller's begin(). Expiry is checked on every hit. Other processes' writes (the
-// cluster's account-sync replicas) are seen after at most maxAge.
+// since the caller's begin(). Expiry is checked on every hit. In the cluster, account-sync puts
+// a CredentialsChanged on the bus after each such write, and the client-api processes, which
+// keep a TokenCache of their own in front of account-sync's gRPC client, invalidate() on it;
+// a lost message is covered by maxAge.
 #pragma once
 
 #include <chrono>

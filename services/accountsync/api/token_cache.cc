@@ -1,5 +1,5 @@
 // TokenCache: see token_cache.h.
-#include "accountsync/impl/token_cache.h"
+#include "accountsync/api/token_cache.h"
 
 namespace plexus::accountsync {
 

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Issue 5's speed figures: the same load generator as the node's (plexus_loadgen) against the
 # local cluster (deploy/local/cluster.sh: every service its own process, PostgreSQL, Redis, two
-# roomserver shards, two client-api replicas behind the balancer). For each run: a fresh
+# roomserver shards, two sync-api replicas, two client-api replicas behind the balancer). For each run: a fresh
 # cluster, send -> /sync latency at --rate msg/s (open loop, 100 clients and rooms), then
 # closed-loop throughput; the CPU seconds each process used during the latency run.
 # Prints the RESULT lines, per-process CPU and a table of medians over the runs.
 #
 # usage: scripts/bench-cluster.sh [--build-dir DIR] [--runs N] [--no-build] [--quick]
 #                                 [--rate MSG_PER_S] [--shards N] [--replicas N]
+#                                 [--sync-replicas N]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build_dir="$root/build"
@@ -17,6 +18,7 @@ quick=0
 rate=1000
 shards=2
 replicas=2
+sync_replicas=2
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --build-dir) build_dir="$(cd "$2" 2>/dev/null && pwd || echo "$2")"; shift 2 ;;
@@ -26,7 +28,8 @@ while [[ $# -gt 0 ]]; do
     --rate) rate="$2"; shift 2 ;;
     --shards) shards="$2"; shift 2 ;;
     --replicas) replicas="$2"; shift 2 ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    --sync-replicas) sync_replicas="$2"; shift 2 ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
     *) echo "bench-cluster.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -56,19 +59,25 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 declare -A results
 
 for run in $(seq 1 "$runs"); do
-  echo "== run $run: cluster up ($shards roomserver shards, $replicas client-api replicas)" >&2
+  echo "== run $run: cluster up ($shards roomserver shards, $sync_replicas sync-api replicas, $replicas client-api replicas)" >&2
   "$cluster" down "$work/c" >/dev/null 2>&1 || true
   rm -rf "$work/c"
   url=$(PLEXUS_BINARY="$plexus" PLEXUS_CLUSTER_PROMETHEUS=0 PLEXUS_CLUSTER_ROOMSERVER_SHARDS="$shards" \
-        PLEXUS_CLUSTER_CLIENTAPI_REPLICAS="$replicas" PLEXUS_CLUSTER_LOG_LEVEL=warn \
+        PLEXUS_CLUSTER_CLIENTAPI_REPLICAS="$replicas" PLEXUS_CLUSTER_SYNCAPI_REPLICAS="$sync_replicas" \
+        PLEXUS_CLUSTER_LOG_LEVEL=warn \
         "$cluster" up "$work/c" | tail -1)
   port="${url##*:}"
   declare -A before=()
   for f in "$work"/c/pids/*; do before[$(basename "$f")]=$(cpu_ticks "$(cat "$f")"); done
-  pg_pids=$(pgrep -u postgres || true)  # the cluster's PostgreSQL (run as user postgres)
+  # The cluster's PostgreSQL runs as user postgres; backends that connect during the run count
+  # from zero, those that exit through the postmaster's children times (fields 16 and 17).
+  declare -A pg_before=()
+  for p in $(pgrep -u postgres || true); do pg_before[$p]=$(cpu_ticks "$p"); done
+  pg_master=$(pgrep -u postgres -o postgres || true)
+  pg_children() { awk '{print $16 + $17}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+  pg_children_before=$(pg_children "${pg_master:-0}")
   redis_pid=$(pgrep -f "redis-server.*$(cat "$work/c/redis/port")" | head -1 || true)
   redis_before=$(cpu_ticks "${redis_pid:-0}")
-  pg_before=0; for p in $pg_pids; do pg_before=$((pg_before + $(cpu_ticks "$p"))); done
   start_ns=$(date +%s%N)
   line="$("$loadgen" latency --port "$port" "${lat_args[@]}" | tee -a /dev/stderr | grep '^RESULT')"
   secs=$(awk -v a="$start_ns" -v b="$(date +%s%N)" 'BEGIN{print (b-a)/1e9}')
@@ -79,8 +88,11 @@ for run in $(seq 1 "$runs"); do
     used=$(( $(cpu_ticks "$(cat "$f")") - ${before[$n]:-0} ))
     printf '   %-20s %6.1f%%\n' "$n" "$(awk -v u="$used" -v h="$hz" -v s="$secs" 'BEGIN{print 100*u/h/s}')" >&2
   done
-  pg_after=0; for p in $pg_pids; do pg_after=$((pg_after + $(cpu_ticks "$p"))); done
-  printf '   %-20s %6.1f%%\n' "postgres" "$(awk -v u=$((pg_after - pg_before)) -v h="$hz" -v s="$secs" 'BEGIN{print 100*u/h/s}')" >&2
+  pg_used=$(( $(pg_children "${pg_master:-0}") - pg_children_before ))
+  for p in $(pgrep -u postgres || true); do
+    pg_used=$(( pg_used + $(cpu_ticks "$p") - ${pg_before[$p]:-0} ))
+  done
+  printf '   %-20s %6.1f%%\n' "postgres" "$(awk -v u="$pg_used" -v h="$hz" -v s="$secs" 'BEGIN{print 100*u/h/s}')" >&2
   printf '   %-20s %6.1f%%\n' "redis" "$(awk -v u=$(( $(cpu_ticks "${redis_pid:-0}") - redis_before )) -v h="$hz" -v s="$secs" 'BEGIN{print 100*u/h/s}')" >&2
   results[lat_p50_$run]=$(field sync_p50_ms "$line")
   results[lat_p99_$run]=$(field sync_p99_ms "$line")
@@ -97,7 +109,7 @@ row() {  # row LABEL KEY
   echo "| $1 | **$v** [${vals[*]}] |"
 }
 echo
-echo "| cluster ($shards roomserver shards, $replicas client-api replicas; median [runs]) | value |"
+echo "| cluster ($shards roomserver shards, $sync_replicas sync-api replicas, $replicas client-api replicas; median [runs]) | value |"
 echo "|---|---|"
 row "send -> /sync p50 at $rate msg/s (ms)" lat_p50
 row "send -> /sync p99 at $rate msg/s (ms)" lat_p99

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Plexus cloud cluster on one machine, as plain processes on loopback (no Docker): a
-# PostgreSQL, a Redis, every service as its own `plexus serve` process — two roomserver shards
-# and two client-api replicas behind a round-robin balancer by default — and a Prometheus that
+# PostgreSQL, a Redis, every service as its own `plexus serve` process — two roomserver shards,
+# two sync-api replicas and two client-api replicas behind a round-robin balancer by default —
+# and a Prometheus that
 # scrapes them all. Used by the integration tests and by anyone trying the cluster.
 #
 #   deploy/local/cluster.sh up DIR          start everything; all state lives under DIR. Returns
@@ -15,6 +16,7 @@
 #
 # Environment: PLEXUS_BINARY (default build/bin/plexus), PLEXUS_CLUSTER_SERVER_NAME (localhost),
 # PLEXUS_CLUSTER_ROOMSERVER_SHARDS (2), PLEXUS_CLUSTER_CLIENTAPI_REPLICAS (2),
+# PLEXUS_CLUSTER_SYNCAPI_REPLICAS (2; processes syncapi-0 .. syncapi-N-1, sharing one schema),
 # PLEXUS_CLUSTER_PROMETHEUS=0 to leave Prometheus out. Federation (a federationapi process and
 # PLEXUS_CLUSTER_SENDER_SHARDS federation-sender shards, default 2) with
 # PLEXUS_CLUSTER_FEDERATION_PORT=PORT; PLEXUS_CLUSTER_FEDERATION_RESOLVE='"name=127.0.0.1:port", ...'
@@ -118,6 +120,7 @@ up() {
   local sender_shards=0
   [ -n "$fed_port" ] && sender_shards="${PLEXUS_CLUSTER_SENDER_SHARDS:-2}"
   local replicas="${PLEXUS_CLUSTER_CLIENTAPI_REPLICAS:-2}"
+  local sync_replicas="${PLEXUS_CLUSTER_SYNCAPI_REPLICAS:-2}"
   mkdir -p "$dir"
   dir="$(cd "$dir" && pwd)"
   chmod 755 "$dir"  # PostgreSQL runs as user postgres under it
@@ -132,9 +135,13 @@ up() {
   redis_port=$(cat "$dir/redis/port")
 
   # gRPC ports of every service process, known before any starts (each config lists them all).
-  local accountsync_port keyserver_port media_port syncapi_port
+  local accountsync_port keyserver_port media_port
   accountsync_port=$(free_port); keyserver_port=$(free_port); media_port=$(free_port)
-  syncapi_port=$(free_port)
+  local -a sync_ports=()
+  for i in $(seq 0 $((sync_replicas - 1))); do sync_ports+=("$(free_port)"); done
+  local sync_list
+  sync_list=$(printf '"127.0.0.1:%s", ' "${sync_ports[@]}")
+  sync_list="[${sync_list%, }]"
   local -a room_ports=()
   for i in $(seq 0 $((shards - 1))); do room_ports+=("$(free_port)"); done
   local room_list
@@ -165,7 +172,7 @@ YAML
   accountsync: ["127.0.0.1:$accountsync_port"]
   keyserver: ["127.0.0.1:$keyserver_port"]
   media: ["127.0.0.1:$media_port"]
-  syncapi: ["127.0.0.1:$syncapi_port"]
+  syncapi: $sync_list
   roomserver: $room_list
   federationsender: $sender_list
 YAML
@@ -190,7 +197,10 @@ YAML
     write_process "federationsender-$i" federationsender "$i" "${sender_ports[$i]}" "$(free_port)"
     order+=("federationsender-$i")
   done
-  write_process syncapi syncapi 0 "$syncapi_port" "$(free_port)"; order+=(syncapi)
+  for i in $(seq 0 $((sync_replicas - 1))); do
+    write_process "syncapi-$i" syncapi "$i" "${sync_ports[$i]}" "$(free_port)"
+    order+=("syncapi-$i")
+  done
   local -a client_ports=()
   for i in $(seq 0 $((replicas - 1))); do
     local p

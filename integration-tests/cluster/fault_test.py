@@ -18,31 +18,20 @@ import urllib.error
 import urllib.request
 import uuid
 
+from harness import Checks, client
+
 BASE, CLUSTER_SH, CLUSTER_DIR = sys.argv[1], sys.argv[2], sys.argv[3]
-# In turn: a roomserver shard, sync-api (the Redis consumer of room events), a client-api
-# replica, a federation-sender shard (a Redis consumer too), the other shard and replica, ...
-WANTED = ["roomserver-0", "syncapi", "clientapi-0", "federationsender-0", "roomserver-1",
-          "accountsync", "clientapi-1", "keyserver", "federationapi", "federationsender-1"]
+# In turn: a roomserver shard, sync-api replica 0 (the Redis consumer of room events), a
+# client-api replica, a federation-sender shard (a Redis consumer too), the other shard and
+# replicas, ...
+WANTED = ["roomserver-0", "syncapi-0", "clientapi-0", "federationsender-0", "roomserver-1",
+          "syncapi-1", "accountsync", "clientapi-1", "keyserver", "federationapi",
+          "federationsender-1"]
 PROCESSES = {n.strip() for n in open(f"{CLUSTER_DIR}/processes") if n.strip()}
 VICTIMS = [v for v in WANTED if v in PROCESSES]
-failures = 0
-
-
-def check(ok, label, detail=""):
-    global failures
-    print(("PASS  " if ok else "FAIL  ") + label + (f"  ({detail})" if detail else ""), flush=True)
-    if not ok:
-        failures += 1
-
-
-def call(method, path, body=None, token=None, timeout=30):
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(BASE + path, data=data, method=method)
-    req.add_header("Content-Type", "application/json")
-    if token:
-        req.add_header("Authorization", "Bearer " + token)
-    with urllib.request.urlopen(req, timeout=timeout) as r:
-        return json.loads(r.read() or b"{}")
+checks = Checks()
+check = checks.check
+call = client(BASE)
 
 
 def retrying(fn, limit_s=60):
@@ -201,5 +190,5 @@ inversions = [(a, b) for a, b in zip(order, order[1:]) if b < a]
 check(not inversions, "messages arrived in the order they were sent",
       f"{len(inversions)} inversions, first {inversions[:3]}")
 print(f"fault test: {len(acked)} messages, {len(VICTIMS)} kills, {len(limited_syncs)} limited "
-      f"syncs filled from /messages, {failures} failures")
-sys.exit(1 if failures else 0)
+      f"syncs filled from /messages, {checks.failures} failures")
+sys.exit(1 if checks.failures else 0)

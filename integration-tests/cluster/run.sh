@@ -74,6 +74,10 @@ echo "== a logout reaches every client-api replica"
 timeout 60 "$python" "$here/logout_check.py" "$work/cluster" 2>&1 | tee "$work/logout.log"
 record "logout reaches every client-api replica's token cache" "${PIPESTATUS[0]}" "$(tail -1 "$work/logout.log")"
 
+echo "== sync-api replicas"
+timeout 120 "$python" "$here/sync_replicas_check.py" "$url" "$work/cluster" 2>&1 | tee "$work/replicas.log"
+record "users on different sync-api replicas see each other at once" "${PIPESTATUS[0]}" "$(grep -c '^PASS' "$work/replicas.log") checks passed"
+
 echo "== fault test"
 timeout 600 "$python" "$here/fault_test.py" "$url" "$cluster" "$work/cluster" 2>&1 | tee "$work/fault.log" | grep -E '^(PASS|FAIL)'
 record "fault test: SIGKILL each service while clients send" "${PIPESTATUS[0]}" "$(tail -1 "$work/fault.log")"

@@ -57,7 +57,7 @@ app.kubernetes.io/component: {{ .component }}
 {{- default (printf "%s-signing-key" (include "plexus.fullname" .)) .Values.signingKey.existingSecret }}
 {{- end }}
 
-{{/* gRPC target of pod <i> of a sharded service: <sts>-<i>.<headless service>.<ns>.svc:<port>. */}}
+{{/* gRPC target of pod <i> of a sharded service (or of a sync-api replica): <sts>-<i>.<headless service>.<ns>.svc:<port>. */}}
 {{- define "plexus.shardTargets" -}}
 {{- $name := include "plexus.componentName" . }}
 {{- $targets := list }}
@@ -94,6 +94,7 @@ from the environment); empty when the whole DSN comes from a Secret (PLEXUS_DATA
 {{- $v := .Values }}
 {{- $rs := dict "root" . "component" "roomserver" "count" $v.roomserver.shards }}
 {{- $fs := dict "root" . "component" "federationsender" "count" $v.federationsender.shards }}
+{{- $ss := dict "root" . "component" "syncapi" "count" $v.syncapi.replicas }}
 {{- $federation := dict "listen" (printf "0.0.0.0:%d" (int $v.ports.federation)) }}
 {{- if $v.federation.tls.existingSecret }}
 {{- $_ := set $federation "tls_cert" "/etc/plexus/tls/tls.crt" }}
@@ -112,7 +113,7 @@ from the environment); empty when the whole DSN comes from a Secret (PLEXUS_DATA
     "redis_url" (include "plexus.redisUrl" .)
     "roomserver" (include "plexus.shardTargets" $rs | fromJsonArray)
     "federationsender" (include "plexus.shardTargets" $fs | fromJsonArray)
-    "syncapi" (include "plexus.serviceTarget" (dict "root" . "component" "syncapi"))
+    "syncapi" (include "plexus.shardTargets" $ss | fromJsonArray)
     "keyserver" (include "plexus.serviceTarget" (dict "root" . "component" "keyserver"))
     "accountsync" (include "plexus.serviceTarget" (dict "root" . "component" "accountsync"))
     "media" (include "plexus.serviceTarget" (dict "root" . "component" "media")))

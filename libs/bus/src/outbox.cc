@@ -5,6 +5,7 @@
 #include <array>
 
 #include "outbox_sql.h"
+#include "plexus/storage/deferred.h"
 
 namespace plexus::bus {
 namespace {
@@ -85,7 +86,15 @@ Outbox::~Outbox() = default;
 
 Status Outbox::enqueue(storage::Executor& tx, std::string_view topic, std::string_view key,
                        std::string payload) {
-  PLEXUS_TRY_VOID(insertRow(tx, topic, key, std::move(payload)));
+  // The same statements as insertRow() without reading the id back, deferred: on PostgreSQL they
+  // go out with the producer's commit (one round trip), which also keeps the topic lock short.
+  if (tx.dialect() == storage::Dialect::kPostgres) {
+    PLEXUS_TRY_VOID(
+        storage::executeDeferred(tx, "SELECT pg_advisory_xact_lock($1)", {topicLockKey(topic)}));
+  }
+  PLEXUS_TRY_VOID(storage::executeDeferred(
+      tx, "INSERT INTO bus_outbox (topic, msg_key, payload) VALUES ($1, $2, $3)",
+      {topic, key, std::move(payload)}));
   return {};
 }
 

@@ -188,7 +188,6 @@ std::vector<std::string> ClusterSection::verify() const {
       if (target.empty()) out.push_back(std::string(service) + ": empty target");
     }
   }
-  if (syncapi.size() > 1) out.push_back("syncapi: one sync-api (its replicas share one target)");
   if (shard < 0) out.push_back("shard: must not be negative");
   return out;
 }

@@ -1,9 +1,10 @@
-// libpq connection: connect, prepared-statement cache, parameter encoding, result decoding
-// and SQLSTATE -> plexus::Error mapping.
+// libpq connection: connect, prepared-statement cache, parameter encoding, pipelines (several
+// statements, one round trip), result decoding and SQLSTATE -> plexus::Error mapping.
 #include "postgres_connection.h"
 
 #include <charconv>
 #include <cstring>
+#include <optional>
 #include <vector>
 
 #include "plexus/storage/errors.h"
@@ -68,6 +69,9 @@ Result<Value> decodeCell(const PGresult* res, int row, int col) {
   }
 }
 
+// Every wait for the server's answer, process-wide (postgresRoundTrips()).
+std::atomic<std::uint64_t> roundTrips{0};
+
 }  // namespace
 
 Result<std::unique_ptr<PostgresConnection>> PostgresConnection::connect(
@@ -123,27 +127,26 @@ Error PostgresConnection::errorOf(const PGresult* res) {
   return makeError(ErrorCode::kInternal, msg);
 }
 
-Result<PostgresConnection::ResultPtr> PostgresConnection::runOnce(std::string_view sql,
-                                                                  const Params& params,
-                                                                  bool* stalePlan) {
+Status PostgresConnection::encode(std::string_view sql, const Params& params, Encoded& out) {
   const std::size_t n = params.size();
-  std::string key(sql);
-  key.push_back('\0');
-  std::vector<Oid> types(n, 0);
-  std::vector<std::string> ints(n);  // keeps integer text alive for the call
-  std::vector<const char*> values(n, nullptr);
-  std::vector<int> lengths(n, 0), formats(n, 0);
+  out.key.assign(sql);
+  out.key.push_back('\0');
+  out.types.assign(n, 0);
+  out.ints.assign(n, std::string());
+  out.values.assign(n, nullptr);
+  out.lengths.assign(n, 0);
+  out.formats.assign(n, 0);
   for (std::size_t i = 0; i < n; ++i) {
     const Value& v = params[i];
     switch (v.type()) {
       case Value::Type::kNull:
-        key.push_back('n');
+        out.key.push_back('n');
         break;
       case Value::Type::kInt64:
-        key.push_back('i');
-        types[i] = kInt8Oid;
-        ints[i] = std::to_string(v.int64());
-        values[i] = ints[i].c_str();
+        out.key.push_back('i');
+        out.types[i] = kInt8Oid;
+        out.ints[i] = std::to_string(v.int64());
+        out.values[i] = out.ints[i].c_str();
         break;
       case Value::Type::kText:
         // Untyped, so the server infers the type from context (text, varchar, jsonb...).
@@ -151,41 +154,55 @@ Result<PostgresConnection::ResultPtr> PostgresConnection::runOnce(std::string_vi
         if (v.bytes().find('\0') != std::string::npos) {
           return fail(ErrorCode::kInvalidParam, "postgres: text parameter contains NUL");
         }
-        key.push_back('t');
-        values[i] = v.bytes().c_str();
+        out.key.push_back('t');
+        out.values[i] = v.bytes().c_str();
         break;
       case Value::Type::kBlob:
-        key.push_back('b');
-        types[i] = kByteaOid;
-        values[i] = v.bytes().data();
-        lengths[i] = static_cast<int>(v.bytes().size());
-        formats[i] = 1;  // binary: bytea's binary form is the raw bytes
+        out.key.push_back('b');
+        out.types[i] = kByteaOid;
+        out.values[i] = v.bytes().data();
+        out.lengths[i] = static_cast<int>(v.bytes().size());
+        out.formats[i] = 1;  // binary: bytea's binary form is the raw bytes
         break;
     }
   }
+  return {};
+}
+
+void PostgresConnection::reserveCache(std::size_t needed) {
+  if (cache_.size() + needed <= static_cast<std::size_t>(cacheSize_)) return;
+  ResultPtr dealloc(PQexec(conn_, "DEALLOCATE ALL"), &PQclear);
+  roundTrips.fetch_add(1, std::memory_order_relaxed);
+  cache_.clear();
+}
+
+Result<PostgresConnection::ResultPtr> PostgresConnection::runOnce(std::string_view sql,
+                                                                  const Params& params,
+                                                                  bool* stalePlan) {
+  Encoded enc;
+  PLEXUS_TRY_VOID(encode(sql, params, enc));
+  const int n = static_cast<int>(params.size());
 
   bool cached = true;
-  auto it = cache_.find(key);
+  auto it = cache_.find(enc.key);
   if (it == cache_.end()) {
     cached = false;
-    if (static_cast<int>(cache_.size()) >= cacheSize_) {
-      ResultPtr dealloc(PQexec(conn_, "DEALLOCATE ALL"), &PQclear);
-      cache_.clear();
-    }
+    reserveCache(1);
     std::string name = "plexus_" + std::to_string(nextName_++);
     std::string text(sql);
-    ResultPtr prep(PQprepare(conn_, name.c_str(), text.c_str(), static_cast<int>(n), types.data()),
-                   &PQclear);
+    ResultPtr prep(PQprepare(conn_, name.c_str(), text.c_str(), n, enc.types.data()), &PQclear);
+    roundTrips.fetch_add(1, std::memory_order_relaxed);
     if (!prep || PQresultStatus(prep.get()) != PGRES_COMMAND_OK) return errorOf(prep.get());
     counters_.prepared++;
-    it = cache_.emplace(std::move(key), std::move(name)).first;
+    it = cache_.emplace(std::move(enc.key), std::move(name)).first;
   } else {
     counters_.cacheHits++;
   }
 
-  ResultPtr res(PQexecPrepared(conn_, it->second.c_str(), static_cast<int>(n), values.data(),
-                               lengths.data(), formats.data(), /*resultFormat=*/0),
+  ResultPtr res(PQexecPrepared(conn_, it->second.c_str(), n, enc.values.data(), enc.lengths.data(),
+                               enc.formats.data(), /*resultFormat=*/0),
                 &PQclear);
+  roundTrips.fetch_add(1, std::memory_order_relaxed);
   ExecStatusType status = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return res;
   const char* state = res ? PQresultErrorField(res.get(), PG_DIAG_SQLSTATE) : nullptr;
@@ -199,6 +216,104 @@ Result<PostgresConnection::ResultPtr> PostgresConnection::runOnce(std::string_vi
   return errorOf(res.get());
 }
 
+Result<std::vector<PostgresConnection::ResultPtr>> PostgresConnection::pipeline(
+    const std::vector<PipelineStep>& steps) {
+  std::vector<Encoded> enc(steps.size());
+  std::size_t uncached = 0;
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    if (!steps[i].params) continue;
+    PLEXUS_TRY_VOID(encode(steps[i].sql, *steps[i].params, enc[i]));
+    if (!cache_.contains(enc[i].key)) ++uncached;
+  }
+  reserveCache(uncached);
+
+  // What was sent, in order: each step's execution, preceded by its preparation when the
+  // statement was not cached (a statement twice in one pipeline is prepared once).
+  struct Sent {
+    std::size_t step;
+    bool prepare;
+    std::string name;
+  };
+  std::vector<Sent> sent;
+  std::unordered_map<std::string, std::string> preparedHere;
+  auto lost = [&](const char* what) -> Error {
+    broken_ = true;  // the pipeline's state is unknown: the pool discards the connection
+    return makeError(ErrorCode::kUnavailable,
+                     std::string("postgres: pipeline ") + what + ": " + PQerrorMessage(conn_));
+  };
+  if (PQenterPipelineMode(conn_) != 1) return lost("cannot start");
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    std::string text(steps[i].sql);
+    if (!steps[i].params) {
+      if (PQsendQueryParams(conn_, text.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) != 1) {
+        return lost("send failed");
+      }
+      sent.push_back({i, false, {}});
+      continue;
+    }
+    Encoded& e = enc[i];
+    const int n = static_cast<int>(steps[i].params->size());
+    std::string name;
+    if (auto it = cache_.find(e.key); it != cache_.end()) {
+      name = it->second;
+      counters_.cacheHits++;
+    } else if (auto here = preparedHere.find(e.key); here != preparedHere.end()) {
+      name = here->second;
+    } else {
+      name = "plexus_" + std::to_string(nextName_++);
+      if (PQsendPrepare(conn_, name.c_str(), text.c_str(), n, e.types.data()) != 1) {
+        return lost("send failed");
+      }
+      preparedHere.emplace(e.key, name);
+      sent.push_back({i, true, name});
+    }
+    if (PQsendQueryPrepared(conn_, name.c_str(), n, e.values.data(), e.lengths.data(),
+                            e.formats.data(), /*resultFormat=*/0) != 1) {
+      return lost("send failed");
+    }
+    sent.push_back({i, false, name});
+  }
+  if (PQpipelineSync(conn_) != 1) return lost("sync failed");
+  roundTrips.fetch_add(1, std::memory_order_relaxed);
+
+  std::vector<ResultPtr> results;
+  results.reserve(steps.size());
+  for (std::size_t i = 0; i < steps.size(); ++i) results.emplace_back(nullptr, &PQclear);
+  std::optional<Error> firstError;
+  for (const Sent& s : sent) {
+    ResultPtr res(PQgetResult(conn_), &PQclear);
+    if (!res) return lost("lost an answer");
+    // Each command's results end with a null result (our statements have one result each).
+    int extras = 0;
+    for (PGresult* extra = PQgetResult(conn_); extra != nullptr; extra = PQgetResult(conn_)) {
+      PQclear(extra);
+      if (++extras > 8) return lost("got more results than commands");
+    }
+    ExecStatusType status = PQresultStatus(res.get());
+    if (status == PGRES_PIPELINE_ABORTED) continue;  // an earlier command failed
+    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+      if (s.prepare) {
+        counters_.prepared++;
+        cache_.emplace(enc[s.step].key, s.name);
+      } else {
+        results[s.step] = std::move(res);
+      }
+      continue;
+    }
+    if (firstError) continue;
+    const char* state = PQresultErrorField(res.get(), PG_DIAG_SQLSTATE);
+    if (!s.prepare && state && std::strcmp(state, "0A000") == 0) {
+      cache_.erase(enc[s.step].key);  // a stale plan, as in runOnce()
+    }
+    firstError = errorOf(res.get());
+  }
+  ResultPtr sync(PQgetResult(conn_), &PQclear);
+  if (!sync || PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC) return lost("lost its sync");
+  if (PQexitPipelineMode(conn_) != 1) return lost("cannot end");
+  if (firstError) return *std::move(firstError);
+  return results;
+}
+
 Result<PostgresConnection::ResultPtr> PostgresConnection::run(std::string_view sql,
                                                               const Params& params) {
   bool stale = false;
@@ -208,34 +323,43 @@ Result<PostgresConnection::ResultPtr> PostgresConnection::run(std::string_view s
   return res;
 }
 
-Result<std::int64_t> PostgresConnection::execute(std::string_view sql, const Params& params) {
-  PLEXUS_TRY(ResultPtr res, run(sql, params));
-  if (PQresultStatus(res.get()) == PGRES_TUPLES_OK) return std::int64_t{PQntuples(res.get())};
-  std::string_view tuples = PQcmdTuples(res.get());
+std::int64_t PostgresConnection::changedRows(const PGresult* res) {
+  if (PQresultStatus(res) == PGRES_TUPLES_OK) return std::int64_t{PQntuples(res)};
+  std::string_view tuples = PQcmdTuples(const_cast<PGresult*>(res));
   std::int64_t changed = 0;
   std::from_chars(tuples.data(), tuples.data() + tuples.size(), changed);
   return changed;
 }
 
-Result<Rows> PostgresConnection::query(std::string_view sql, const Params& params) {
-  PLEXUS_TRY(ResultPtr res, run(sql, params));
-  const int columns = PQnfields(res.get());
+Result<Rows> PostgresConnection::rowsOf(const PGresult* res) {
+  const int columns = PQnfields(res);
   std::vector<std::string> names;
-  for (int c = 0; c < columns; ++c) names.emplace_back(PQfname(res.get(), c));
+  for (int c = 0; c < columns; ++c) names.emplace_back(PQfname(res, c));
   Rows rows(std::move(names));
-  const int count = PQntuples(res.get());
+  const int count = PQntuples(res);
   for (int r = 0; r < count; ++r) {
     for (int c = 0; c < columns; ++c) {
-      PLEXUS_TRY(Value v, decodeCell(res.get(), r, c));
+      PLEXUS_TRY(Value v, decodeCell(res, r, c));
       rows.append(std::move(v));
     }
   }
   return rows;
 }
 
+Result<std::int64_t> PostgresConnection::execute(std::string_view sql, const Params& params) {
+  PLEXUS_TRY(ResultPtr res, run(sql, params));
+  return changedRows(res.get());
+}
+
+Result<Rows> PostgresConnection::query(std::string_view sql, const Params& params) {
+  PLEXUS_TRY(ResultPtr res, run(sql, params));
+  return rowsOf(res.get());
+}
+
 Status PostgresConnection::executeScript(std::string_view sql) {
   std::string text(sql);
   ResultPtr res(PQexec(conn_, text.c_str()), &PQclear);
+  roundTrips.fetch_add(1, std::memory_order_relaxed);
   ExecStatusType status = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_EMPTY_QUERY) {
     return {};
@@ -245,8 +369,15 @@ Status PostgresConnection::executeScript(std::string_view sql) {
 
 Result<std::string> PostgresConnection::command(const char* sql) {
   ResultPtr res(PQexec(conn_, sql), &PQclear);
+  roundTrips.fetch_add(1, std::memory_order_relaxed);
   if (!res || PQresultStatus(res.get()) != PGRES_COMMAND_OK) return errorOf(res.get());
   return std::string(PQcmdStatus(res.get()));
 }
 
 }  // namespace plexus::storage::detail
+
+namespace plexus::storage {
+
+std::uint64_t postgresRoundTrips() { return detail::roundTrips.load(std::memory_order_relaxed); }
+
+}  // namespace plexus::storage

@@ -1,12 +1,16 @@
 // PostgresDatabase: a bounded LIFO pool of connections (the most recently used connection,
-// whose statement cache is warm, is handed out first), replacing broken ones lazily.
+// whose statement cache is warm, is handed out first), replacing broken ones lazily, and its
+// transactions (BEGIN and deferred statements pipelined with the next statement).
 #include "plexus/storage/postgres_database.h"
 
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
+#include <string>
 #include <vector>
 
+#include "deferring_executor.h"
 #include "postgres_connection.h"
 
 namespace plexus::storage {
@@ -108,7 +112,10 @@ Lease::~Lease() {
   if (conn_) pool_->release(std::move(conn_));
 }
 
-class PostgresTransaction final : public Transaction {
+// BEGIN is not sent when the transaction starts but with its first statement, and statements
+// deferred with executeDeferred() wait for the next statement or the COMMIT: each batch goes
+// out as one pipeline, one round trip.
+class PostgresTransaction final : public Transaction, public detail::DeferringExecutor {
  public:
   explicit PostgresTransaction(Lease lease) : lease_(std::move(lease)) {}
   ~PostgresTransaction() override { (void)rollback(); }
@@ -117,24 +124,39 @@ class PostgresTransaction final : public Transaction {
   Dialect dialect() const override { return Dialect::kPostgres; }
   Result<std::int64_t> execute(std::string_view sql, const Params& params) override {
     PLEXUS_TRY_VOID(checkActive());
-    return lease_->execute(sql, params);
+    if (!pending()) return lease_->execute(sql, params);
+    PLEXUS_TRY(auto res, flush(PostgresConnection::PipelineStep{sql, &params}));
+    return PostgresConnection::changedRows(res.get());
   }
   Result<Rows> query(std::string_view sql, const Params& params) override {
     PLEXUS_TRY_VOID(checkActive());
-    return lease_->query(sql, params);
+    if (!pending()) return lease_->query(sql, params);
+    PLEXUS_TRY(auto res, flush(PostgresConnection::PipelineStep{sql, &params}));
+    return PostgresConnection::rowsOf(res.get());
   }
   Status executeScript(std::string_view sql) override {
     PLEXUS_TRY_VOID(checkActive());
+    if (pending()) PLEXUS_TRY_VOID(flush(std::nullopt));
     return lease_->executeScript(sql);
+  }
+
+  // DeferringExecutor
+  Status defer(std::string_view sql, const Params& params) override {
+    PLEXUS_TRY_VOID(checkActive());
+    deferred_.push_back({std::string(sql), params});
+    // Bounded, so that one pipeline never holds more than a few statements' answers unread.
+    if (deferred_.size() >= kMaxDeferred) PLEXUS_TRY_VOID(flush(std::nullopt));
+    return {};
   }
 
   // Transaction
   Status commit() override {
     PLEXUS_TRY_VOID(checkActive());
     active_ = false;
-    PLEXUS_TRY(std::string tag, lease_->command("COMMIT"));
+    if (!begun_ && deferred_.empty()) return {};  // nothing ran: nothing to commit
+    PLEXUS_TRY(auto res, flush(PostgresConnection::PipelineStep{"COMMIT", nullptr}));
     // COMMIT of a transaction an earlier statement aborted answers "ROLLBACK".
-    if (tag != "COMMIT") {
+    if (std::string_view(PQcmdStatus(res.get())) != "COMMIT") {
       return fail(ErrorCode::kInternal,
                   "postgres: transaction was rolled back after an earlier error");
     }
@@ -143,6 +165,8 @@ class PostgresTransaction final : public Transaction {
   Status rollback() override {
     if (!active_) return {};
     active_ = false;
+    deferred_.clear();
+    if (!begun_) return {};
     if (lease_->broken()) return {};  // the server rolls back a lost session's transaction
     PLEXUS_TRY_VOID(lease_->command("ROLLBACK"));
     return {};
@@ -150,13 +174,40 @@ class PostgresTransaction final : public Transaction {
   bool active() const override { return active_; }
 
  private:
+  static constexpr std::size_t kMaxDeferred = 64;
+
+  struct Deferred {
+    std::string sql;
+    Params params;
+  };
+
   Status checkActive() const {
     if (!active_) return fail(ErrorCode::kInternal, "storage: transaction already ended");
     return {};
   }
+  bool pending() const { return !begun_ || !deferred_.empty(); }
+
+  // Sends BEGIN (first time), the deferred statements and `last` in one pipeline; returns the
+  // result of `last` (null without one).
+  Result<PostgresConnection::ResultPtr> flush(
+      std::optional<PostgresConnection::PipelineStep> last) {
+    std::vector<PostgresConnection::PipelineStep> steps;
+    steps.reserve(deferred_.size() + 2);
+    if (!begun_) steps.push_back({"BEGIN", nullptr});
+    for (const Deferred& d : deferred_) steps.push_back({d.sql, &d.params});
+    if (last) steps.push_back(*last);
+    begun_ = true;  // even when this fails: ROLLBACK is then due (harmless if none is open)
+    auto results = lease_->pipeline(steps);
+    deferred_.clear();
+    if (!results.ok()) return std::move(results).takeError();
+    if (!last) return PostgresConnection::ResultPtr(nullptr, &PQclear);
+    return std::move(results->back());
+  }
 
   Lease lease_;
   bool active_ = true;
+  bool begun_ = false;
+  std::vector<Deferred> deferred_;
 };
 
 class PostgresDatabase final : public Database {
@@ -186,7 +237,6 @@ class PostgresDatabase final : public Database {
   // Database
   Result<std::unique_ptr<Transaction>> transaction() override {
     PLEXUS_TRY(Lease lease, pool_.acquire());
-    PLEXUS_TRY_VOID(lease->command("BEGIN"));
     return std::unique_ptr<Transaction>(std::make_unique<PostgresTransaction>(std::move(lease)));
   }
   DatabaseStats stats() const override { return pool_.stats(); }

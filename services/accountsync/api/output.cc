@@ -35,4 +35,12 @@ Result<CredentialsChanged> CredentialsChanged::fromJson(const json::Object& obje
   return CredentialsChanged{*at->getInt()};
 }
 
+json::Object PushersChanged::toJson() const { return json::Object{{"user_id", userId}}; }
+
+Result<PushersChanged> PushersChanged::fromJson(const json::Object& object) {
+  const json::Value* user = object.find("user_id");
+  if (!user || !user->getString()) return fail(ErrorCode::kBadJson, "PushersChanged: no user_id");
+  return PushersChanged{*user->getString()};
+}
+
 }  // namespace plexus::accountsync

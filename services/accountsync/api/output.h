@@ -39,4 +39,19 @@ struct CredentialsChanged {
   static Result<CredentialsChanged> fromJson(const json::Object& object);
 };
 
+// A write that changed, or may have changed, a user's pushers (POST /pushers/set, device
+// deletion, logout, deactivation): caches of queryPushers answers in other processes (sync-api's
+// push delivery) forget that user's. Enqueued in the write's transaction.
+struct PushersChanged {
+  static constexpr std::string_view kTopic = "accountsync.pushers";
+
+  // Empty: anyone's pushers may have changed (a pusher set without append removes the same
+  // app_id and pushkey from other users).
+  std::string userId;
+
+  std::string key() const { return userId; }
+  json::Object toJson() const;
+  static Result<PushersChanged> fromJson(const json::Object& object);
+};
+
 }  // namespace plexus::accountsync

@@ -73,6 +73,11 @@ Status AccountSyncService::credentialsTransaction(
   return st;
 }
 
+Status AccountSyncService::pushersChanged(storage::Transaction& tx, std::string_view userId) {
+  if (!options_.publishPusherChanges) return {};
+  return bus::enqueueTyped(outputs_, tx, PushersChanged{std::string(userId)});
+}
+
 AccountSyncService::~AccountSyncService() = default;
 
 std::int64_t AccountSyncService::now() const {
@@ -324,7 +329,7 @@ Status AccountSyncService::performLogout(const CallContext& ctx, std::string_vie
     if (!token) return fail(ErrorCode::kUnknownToken, "Unknown access token");
     owner = *token;
     PLEXUS_TRY_VOID(store_->deleteDevice(tx, token->userId, token->deviceId));
-    return {};
+    return pushersChanged(tx, token->userId);
   }));
   std::lock_guard lock(touchMutex_);
   touches_.erase({owner.userId, owner.deviceId});
@@ -339,7 +344,7 @@ Status AccountSyncService::performLogoutAll(const CallContext& ctx, std::string_
     PLEXUS_TRY(auto devices, store_->listDevices(tx, userId));
     for (const Device& d : devices) PLEXUS_TRY_VOID(store_->deleteDevice(tx, userId, d.deviceId));
     PLEXUS_TRY_VOID(store_->deleteUserPushers(tx, userId));
-    return {};
+    return pushersChanged(tx, userId);
   }));
   forgetTouches(userId);
   return {};
@@ -364,7 +369,7 @@ Status AccountSyncService::performChangePassword(const CallContext& ctx, std::st
       if (keepDeviceId && d.deviceId == *keepDeviceId) continue;
       PLEXUS_TRY_VOID(store_->deleteDevice(tx, userId, d.deviceId));
     }
-    return {};
+    return pushersChanged(tx, userId);
   }));
   if (logoutDevices) {
     std::lock_guard lock(touchMutex_);
@@ -383,6 +388,7 @@ Status AccountSyncService::performDeactivate(const CallContext& ctx, std::string
     PLEXUS_TRY(auto devices, store_->listDevices(tx, userId));
     for (const Device& d : devices) PLEXUS_TRY_VOID(store_->deleteDevice(tx, userId, d.deviceId));
     PLEXUS_TRY_VOID(store_->deleteUserPushers(tx, userId));
+    PLEXUS_TRY_VOID(pushersChanged(tx, userId));
     PLEXUS_TRY_VOID(store_->deleteUserOpenIdTokens(tx, userId));
     PLEXUS_TRY_VOID(store_->setProfile(tx, userId, Profile{}));
     PLEXUS_TRY_VOID(store_->markDeactivated(tx, userId));

@@ -30,6 +30,9 @@ struct AccountSyncOptions {
   // The cluster: put a CredentialsChanged on the bus after each write that may revoke tokens,
   // for the token caches of client-api processes (off in the node, which has no such cache).
   bool publishCredentialChanges = false;
+  // The cluster (and loopback gRPC): put a PushersChanged on the bus in each write that changes
+  // pushers, for sync-api's pusher cache (off in the plain node, so its outbox stays empty).
+  bool publishPusherChanges = false;
   // Lifetime of access tokens issued together with a refresh token.
   std::int64_t accessTokenLifetimeMs = 5 * 60 * 1000;
   // How often performTouchDevice writes a device's last-seen time through when its IP is
@@ -184,6 +187,9 @@ class AccountSyncService final : public AccountSyncApi {
   // is invalidated after it ended (committed or not), and the transaction puts a
   // CredentialsChanged on the bus for the caches of other processes (token_cache.h).
   Status credentialsTransaction(const std::function<Status(storage::Transaction&)>& body);
+  // In a write transaction that changed `userId`'s pushers (empty: anyone's): enqueues a
+  // PushersChanged when options_.publishPusherChanges; the caller wakes the outbox after commit.
+  Status pushersChanged(storage::Transaction& tx, std::string_view userId);
   // After a commit that wrote account data: wakes the outbox's delivery.
   void publishAccountData() { outputs_.committed(); }
   void forgetTouches(std::string_view userId);

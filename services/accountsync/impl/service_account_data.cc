@@ -285,14 +285,21 @@ Status AccountSyncService::performSetPusher(const CallContext& ctx, std::string_
     p.deviceId = std::string(deviceId);
     p.createdMs = now();
   }
-  return db_.runInTransaction([&](storage::Transaction& tx) -> Status {
+  ACCOUNTSYNC_TRY_TX(db_.runInTransaction([&](storage::Transaction& tx) -> Status {
     PLEXUS_TRY(bool exists, store_->lockAccount(tx, userId));
     if (!exists) return unknownUser();
-    if (remove) return store_->deletePusher(tx, userId, p.appId, p.pushkey);
-    // SPEC: without append, the same app_id + pushkey of other users is removed.
+    if (remove) {
+      PLEXUS_TRY_VOID(store_->deletePusher(tx, userId, p.appId, p.pushkey));
+      return pushersChanged(tx, userId);
+    }
+    // SPEC: without append, the same app_id + pushkey of other users is removed. Which users
+    // lost one is not known here, so every cache forgets everyone's (pusher sets are rare).
     if (!append) PLEXUS_TRY_VOID(store_->deletePushersOfOthers(tx, p.appId, p.pushkey, userId));
-    return store_->upsertPusher(tx, userId, p);
-  });
+    PLEXUS_TRY_VOID(store_->upsertPusher(tx, userId, p));
+    return pushersChanged(tx, append ? userId : std::string_view());
+  }));
+  if (options_.publishPusherChanges) outputs_.committed();
+  return {};
 }
 
 }  // namespace plexus::accountsync

@@ -60,7 +60,7 @@ Status AccountSyncService::performDeleteDevices(const CallContext& ctx, std::str
   PLEXUS_TRY_VOID(checkDeadline(ctx));
   ACCOUNTSYNC_TRY_TX(credentialsTransaction([&](storage::Transaction& tx) -> Status {
     for (const auto& id : deviceIds) PLEXUS_TRY_VOID(store_->deleteDevice(tx, userId, id));
-    return {};
+    return pushersChanged(tx, userId);
   }));
   std::lock_guard lock(touchMutex_);
   for (const auto& id : deviceIds) touches_.erase({std::string(userId), id});

@@ -29,6 +29,12 @@ EduOutcome rejected(std::string_view type, std::string_view origin, std::string_
   return EduOutcome::kRejected;
 }
 
+// A failed service call: kUnavailable says try the EDU again later (queued EDUs are redelivered).
+EduOutcome failed(std::string_view type, std::string_view origin, const Error& error) {
+  if (error.code == ErrorCode::kUnavailable) return EduOutcome::kUnavailable;
+  return rejected(type, origin, error.message);
+}
+
 EduOutcome typing(const RouteState& state, const CallContext& ctx, std::string_view origin,
                   const json::Object& content) {
   std::string roomId = str(content, "room_id");
@@ -43,13 +49,14 @@ EduOutcome typing(const RouteState& state, const CallContext& ctx, std::string_v
   request.userId = userId;
   request.typing = *typingValue->getBool();
   auto status = state.deps.sync->performTyping(ctx, request);
-  if (!status) return rejected("m.typing", origin, status.error().message);
+  if (!status) return failed("m.typing", origin, status.error());
   return EduOutcome::kAccepted;
 }
 
 EduOutcome receipt(const RouteState& state, const CallContext& ctx, std::string_view origin,
                    const json::Object& content) {
   bool any = false;
+  bool unavailable = false;
   for (const auto& [roomId, byType] : content) {
     const json::Object* types = byType.getObject();
     if (!types) continue;
@@ -76,10 +83,13 @@ EduOutcome receipt(const RouteState& state, const CallContext& ctx, std::string_
         const std::string* eventId = id.getString();
         if (!eventId) continue;
         request.eventId = *eventId;
-        if (state.deps.sync->performReceipt(ctx, request)) any = true;
+        auto status = state.deps.sync->performReceipt(ctx, request);
+        if (status) any = true;
+        if (!status && status.error().code == ErrorCode::kUnavailable) unavailable = true;
       }
     }
   }
+  if (unavailable) return EduOutcome::kUnavailable;  // all of it again: receipts are idempotent
   return any ? EduOutcome::kAccepted : rejected("m.receipt", origin, "nothing accepted");
 }
 
@@ -89,6 +99,7 @@ EduOutcome presence(const RouteState& state, const CallContext& ctx, std::string
   const json::Array* updates = push ? push->getArray() : nullptr;
   if (!updates) return rejected("m.presence", origin, "bad shape");
   bool any = false;
+  bool unavailable = false;
   for (const auto& update : *updates) {
     const json::Object* u = update.getObject();
     if (!u) continue;
@@ -96,9 +107,11 @@ EduOutcome presence(const RouteState& state, const CallContext& ctx, std::string
     if (!fromOrigin(userId, origin)) continue;
     std::optional<std::string> statusMsg;
     if (u->find("status_msg")) statusMsg = str(*u, "status_msg");
-    if (state.deps.sync->performSetPresence(ctx, userId, str(*u, "presence"), statusMsg))
-      any = true;
+    auto status = state.deps.sync->performSetPresence(ctx, userId, str(*u, "presence"), statusMsg);
+    if (status) any = true;
+    if (!status && status.error().code == ErrorCode::kUnavailable) unavailable = true;
   }
+  if (unavailable) return EduOutcome::kUnavailable;
   return any ? EduOutcome::kAccepted : rejected("m.presence", origin, "nothing accepted");
 }
 
@@ -124,7 +137,7 @@ EduOutcome toDevice(const RouteState& state, const CallContext& ctx, std::string
   request.txnId = "federation:" + messageId;
   request.messages = std::move(local);
   auto status = state.deps.sync->performSendToDevice(ctx, request);
-  if (!status) return rejected("m.direct_to_device", origin, status.error().message);
+  if (!status) return failed("m.direct_to_device", origin, status.error());
   return EduOutcome::kAccepted;
 }
 
@@ -138,11 +151,11 @@ EduOutcome deviceListChange(const RouteState& state, const CallContext& ctx, std
     auto status = type == "m.device_list_update"
                       ? state.deps.keyserver->inputDeviceListUpdate(ctx, origin, content)
                       : state.deps.keyserver->inputSigningKeyUpdate(ctx, origin, content);
-    if (!status) return rejected(type, origin, status.error().message);
+    if (!status) return failed(type, origin, status.error());
     return EduOutcome::kAccepted;
   }
   auto status = state.deps.sync->inputDeviceListChange(ctx, userId);
-  if (!status) return rejected(type, origin, status.error().message);
+  if (!status) return failed(type, origin, status.error());
   return EduOutcome::kAccepted;
 }
 

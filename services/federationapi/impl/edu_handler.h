@@ -10,8 +10,9 @@
 
 namespace plexus::federationapi {
 
-// What happened to one EDU (for tests and metrics).
-enum class EduOutcome { kAccepted, kIgnored, kRejected };
+// What happened to one EDU (for tests and metrics). kUnavailable: a service it needs did not
+// answer; the EDU may be tried again (every EDU's effect is idempotent).
+enum class EduOutcome { kAccepted, kIgnored, kRejected, kUnavailable };
 
 EduOutcome handleEdu(const RouteState& state, const CallContext& ctx, std::string_view origin,
                      const json::Object& edu);

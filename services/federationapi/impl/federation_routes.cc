@@ -1,6 +1,7 @@
 // FederationRoutes: owns the routes' state and registers each route file.
 #include "federationapi/impl/federation_routes.h"
 
+#include "federationapi/impl/edu_handler.h"
 #include "federationapi/impl/route_context.h"
 
 namespace plexus::federationapi {
@@ -16,6 +17,13 @@ void FederationRoutes::registerRoutes(http::Router& router) {
   registerEventRoutes(router, *state_);
   registerQueryRoutes(router, *state_);
   registerMediaRoutes(router, *state_);
+}
+
+Status FederationRoutes::handleQueuedEdu(const std::string& origin, const json::Object& edu) {
+  if (handleEdu(*state_, state_->callContext(), origin, edu) == EduOutcome::kUnavailable) {
+    return fail(ErrorCode::kUnavailable, "a service the EDU needs is unavailable");
+  }
+  return {};
 }
 
 }  // namespace plexus::federationapi

@@ -66,6 +66,10 @@ struct FederationDeps {
   // Called with the origin of every authenticated request (the federation sender ends that
   // server's backoff: it is evidently up). Must be cheap and thread-safe; may be empty.
   std::function<void(const std::string& origin)> onAuthenticated;
+  // The cluster: a transaction's EDUs are queued here (the bus, queued_edu.h) instead of being
+  // handed to sync-api and the keyserver before /send answers; whoever consumes the queue calls
+  // FederationRoutes::handleQueuedEdu. An error queues nothing and the EDU is handled at once.
+  std::function<Status(const std::string& origin, const json::Object& edu)> queueEdu;
 };
 
 class FederationRoutes {
@@ -80,6 +84,11 @@ class FederationRoutes {
   // Adds every route to `router` (not the key/version routes: see registerKeyRoutes). This
   // object must outlive the router.
   void registerRoutes(http::Router& router);
+
+  // Handles one EDU that FederationDeps::queueEdu queued (the origin was authenticated when it
+  // was received). Errors: kUnavailable when a service it needs did not answer (deliver it
+  // again later); every other outcome, a rejected EDU included, is final and ok.
+  Status handleQueuedEdu(const std::string& origin, const json::Object& edu);
 
   struct State;
 

@@ -133,8 +133,15 @@ http::Response processTransaction(const RouteState& state, const FederationReque
   }
 
   if (const json::Value* edus = txn->find("edus")) {
-    for (const auto& edu : *edus->getArray())
+    for (const auto& edu : *edus->getArray()) {
+      if (state.deps.queueEdu) {
+        Status queued = state.deps.queueEdu(request.origin, *edu.getObject());
+        if (queued) continue;
+        log::warn("federation EDU not queued; handling it now",
+                  {{"origin", request.origin}, {"error", queued.error().message}});
+      }
       (void)handleEdu(state, request.ctx, request.origin, *edu.getObject());
+    }
   }
   return http::Response::json(json::Object{{"pdus", std::move(results)}});
 }

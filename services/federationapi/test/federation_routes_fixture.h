@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -209,8 +210,10 @@ class RecordingSync final : public syncapi::SyncApi {
   std::vector<syncapi::SendToDeviceRequest> toDevice;
   std::vector<std::string> deviceListChanges;
   std::vector<std::string> timestampViewers;
+  std::atomic<bool> typingUnavailable{false};  // performTyping answers kUnavailable
 
   Status performTyping(const CallContext&, const syncapi::TypingRequest& r) override {
+    if (typingUnavailable) return fail(ErrorCode::kUnavailable, "sync-api is restarting");
     std::lock_guard lock(mutex);
     typing.push_back(r);
     return {};

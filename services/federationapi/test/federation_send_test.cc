@@ -398,5 +398,58 @@ TEST_F(FederationSendTest, UnknownFederationPathIs404Unrecognized) {
   EXPECT_EQ(reply.errcode(), "M_UNRECOGNIZED");
 }
 
+// The cluster: EDUs are queued (the bus) instead of handled before /send answers.
+class FederationQueuedEduTest : public FederationSendTest {
+ protected:
+  void configure(FederationDeps& deps) override {
+    deps.queueEdu = [this](const std::string& origin, const json::Object& edu) -> Status {
+      if (queueFails_) return fail(ErrorCode::kUnavailable, "bus down");
+      std::lock_guard lock(queueMutex_);
+      queued_.emplace_back(origin, edu);
+      return {};
+    };
+  }
+  json::Object typingEdu() const {
+    return edu(
+        "m.typing",
+        json::Object{{"room_id", roomId_}, {"user_id", "@bob:remote.test"}, {"typing", true}});
+  }
+
+  std::mutex queueMutex_;
+  std::vector<std::pair<std::string, json::Object>> queued_;
+  bool queueFails_ = false;
+};
+
+TEST_F(FederationQueuedEduTest, SendQueuesEdusAndTheConsumerHandlesThem) {
+  auto reply = call("PUT", "/_matrix/federation/v1/send/q1", txn({}, {typingEdu()}));
+  ASSERT_EQ(reply.status, 200);
+  EXPECT_TRUE(sync_.typing.empty()) << "not handled before /send answers";
+  ASSERT_EQ(queued_.size(), 1u);
+  EXPECT_EQ(queued_[0].first, "remote.test");
+  // The consumer side: a service that is down makes the EDU come again; then it lands.
+  sync_.typingUnavailable = true;
+  EXPECT_EQ(routes_->handleQueuedEdu(queued_[0].first, queued_[0].second).error().code,
+            ErrorCode::kUnavailable);
+  EXPECT_TRUE(sync_.typing.empty());
+  sync_.typingUnavailable = false;
+  ASSERT_TRUE(routes_->handleQueuedEdu(queued_[0].first, queued_[0].second).ok());
+  ASSERT_EQ(sync_.typing.size(), 1u);
+  EXPECT_EQ(sync_.typing[0].userId, "@bob:remote.test");
+  // A rejected EDU is final (ok: not redelivered), and does nothing.
+  auto forged =
+      edu("m.typing",
+          json::Object{{"room_id", roomId_}, {"user_id", "@eve:elsewhere.test"}, {"typing", true}});
+  EXPECT_TRUE(routes_->handleQueuedEdu("remote.test", forged).ok());
+  EXPECT_EQ(sync_.typing.size(), 1u);
+}
+
+TEST_F(FederationQueuedEduTest, AQueueThatFailsFallsBackToHandlingAtOnce) {
+  queueFails_ = true;
+  auto reply = call("PUT", "/_matrix/federation/v1/send/q2", txn({}, {typingEdu()}));
+  ASSERT_EQ(reply.status, 200);
+  EXPECT_TRUE(queued_.empty());
+  EXPECT_EQ(sync_.typing.size(), 1u);
+}
+
 }  // namespace
 }  // namespace plexus::federationapi

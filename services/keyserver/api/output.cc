@@ -1,4 +1,4 @@
-// JSON schema of DeviceListUpdate on the bus.
+// JSON schema of the keyserver's bus outputs (DeviceListUpdate, OneTimeKeysChanged).
 #include "keyserver/api/output.h"
 
 namespace plexus::keyserver {
@@ -30,6 +30,27 @@ Result<DeviceListUpdate> DeviceListUpdate::fromJson(const json::Object& object) 
     u.deleted = *deleted->getBool();
   }
   return u;
+}
+
+json::Object OneTimeKeysChanged::toJson() const {
+  json::Object o;
+  o.set("user_id", userId);
+  if (!deviceId.empty()) o.set("device_id", deviceId);
+  return o;
+}
+
+Result<OneTimeKeysChanged> OneTimeKeysChanged::fromJson(const json::Object& object) {
+  OneTimeKeysChanged c;
+  const json::Value* user = object.find("user_id");
+  if (!user || !user->getString()) {
+    return fail(ErrorCode::kBadJson, "OneTimeKeysChanged: user_id required");
+  }
+  c.userId = *user->getString();
+  if (const json::Value* device = object.find("device_id")) {
+    if (!device->getString()) return fail(ErrorCode::kBadJson, "OneTimeKeysChanged: bad device_id");
+    c.deviceId = *device->getString();
+  }
+  return c;
 }
 
 }  // namespace plexus::keyserver

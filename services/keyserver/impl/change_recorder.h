@@ -1,5 +1,6 @@
-// Records device-list changes inside a keyserver transaction: one stream position per
-// (user, device) per request, collected as DeviceListUpdate messages to publish after commit.
+// Records changes inside a keyserver transaction: device-list changes (one stream position per
+// (user, device) per request, collected as DeviceListUpdate messages) and devices whose one-time
+// or fallback keys changed (OneTimeKeysChanged, once per device per request).
 #pragma once
 
 #include <string_view>
@@ -20,6 +21,14 @@ inline Status recordDeviceListChange(KeyStore& store, storage::Executor& ex,
   PLEXUS_TRY(auto position, store.appendDeviceListChange(ex, userId, deviceId, deleted));
   updates.push_back(DeviceListUpdate{std::string(userId), std::string(deviceId), position, deleted});
   return {};
+}
+
+inline void recordOneTimeKeysChange(std::vector<OneTimeKeysChanged>& changes,
+                                    std::string_view userId, std::string_view deviceId) {
+  for (const auto& c : changes) {
+    if (c.userId == userId && c.deviceId == deviceId) return;
+  }
+  changes.push_back(OneTimeKeysChanged{std::string(userId), std::string(deviceId)});
 }
 
 }  // namespace plexus::keyserver

@@ -56,46 +56,51 @@ Result<OneTimeKeyCounts> KeyserverService::performUploadKeys(
   }
 
   OneTimeKeyCounts counts;
-  Status written = write(ctx, [&](storage::Transaction& tx,
-                                 std::vector<DeviceListUpdate>& updates) -> Status {
-    if (deviceKeys) {
-      PLEXUS_TRY(auto existing, store_->device(tx, userId, deviceId));
-      if (existing && existing->keyJson) {
-        PLEXUS_TRY(auto stored, json::parseObject(*existing->keyJson));
-        // SPEC: identity keys of a device never change; a new identity needs a new device.
-        if (!sameSignedContent(stored, *deviceKeys)) {
-          return fail(ErrorCode::kInvalidParam,
-                      "device " + std::string(deviceId) + " already has different keys");
+  Status written = write(
+      ctx,
+      [&](storage::Transaction& tx, std::vector<DeviceListUpdate>& updates,
+          std::vector<OneTimeKeysChanged>& keyChanges) -> Status {
+        if (deviceKeys) {
+          PLEXUS_TRY(auto existing, store_->device(tx, userId, deviceId));
+          if (existing && existing->keyJson) {
+            PLEXUS_TRY(auto stored, json::parseObject(*existing->keyJson));
+            // SPEC: identity keys of a device never change; a new identity needs a new device.
+            if (!sameSignedContent(stored, *deviceKeys)) {
+              return fail(ErrorCode::kInvalidParam,
+                          "device " + std::string(deviceId) + " already has different keys");
+            }
+          } else {
+            PLEXUS_TRY_VOID(
+                store_->setDeviceKeys(tx, userId, deviceId, json::canonical(*deviceKeys)));
+            PLEXUS_TRY_VOID(recordDeviceListChange(*store_, tx, updates, userId, deviceId, false));
+          }
         }
-      } else {
-        PLEXUS_TRY_VOID(store_->setDeviceKeys(tx, userId, deviceId, json::canonical(*deviceKeys)));
-        PLEXUS_TRY_VOID(recordDeviceListChange(*store_, tx, updates, userId, deviceId, false));
-      }
-    }
-    for (const auto& [keyId, value] : oneTimeKeys) {
-      std::string text = json::canonical(value);
-      PLEXUS_TRY(auto existing, store_->oneTimeKey(tx, userId, deviceId, keyId));
-      if (existing) {
-        if (*existing != text) {
-          return fail(ErrorCode::kInvalidParam,
-                      "one-time key " + keyId + " already exists with other content");
+        for (const auto& [keyId, value] : oneTimeKeys) {
+          std::string text = json::canonical(value);
+          PLEXUS_TRY(auto existing, store_->oneTimeKey(tx, userId, deviceId, keyId));
+          if (existing) {
+            if (*existing != text) {
+              return fail(ErrorCode::kInvalidParam,
+                          "one-time key " + keyId + " already exists with other content");
+            }
+            continue;
+          }
+          PLEXUS_TRY(auto parts, splitKeyId(keyId));
+          PLEXUS_TRY_VOID(store_->addOneTimeKey(tx, userId, deviceId, parts.first, {keyId, text}));
+          recordOneTimeKeysChange(keyChanges, userId, deviceId);
         }
-        continue;
-      }
-      PLEXUS_TRY(auto parts, splitKeyId(keyId));
-      PLEXUS_TRY_VOID(store_->addOneTimeKey(tx, userId, deviceId, parts.first, {keyId, text}));
-    }
-    for (const auto& [keyId, value] : fallbackKeys) {
-      std::string text = json::canonical(value);
-      PLEXUS_TRY(auto parts, splitKeyId(keyId));
-      PLEXUS_TRY(auto existing, store_->fallbackKey(tx, userId, deviceId, parts.first));
-      // Re-uploading the same fallback key must not make a used key look fresh.
-      if (existing && existing->key.keyId == keyId && existing->key.keyJson == text) continue;
-      PLEXUS_TRY_VOID(store_->setFallbackKey(tx, userId, deviceId, parts.first, {keyId, text}));
-    }
-    PLEXUS_TRY(counts, store_->countOneTimeKeys(tx, userId, deviceId));
-    return {};
-  });
+        for (const auto& [keyId, value] : fallbackKeys) {
+          std::string text = json::canonical(value);
+          PLEXUS_TRY(auto parts, splitKeyId(keyId));
+          PLEXUS_TRY(auto existing, store_->fallbackKey(tx, userId, deviceId, parts.first));
+          // Re-uploading the same fallback key must not make a used key look fresh.
+          if (existing && existing->key.keyId == keyId && existing->key.keyJson == text) continue;
+          PLEXUS_TRY_VOID(store_->setFallbackKey(tx, userId, deviceId, parts.first, {keyId, text}));
+          recordOneTimeKeysChange(keyChanges, userId, deviceId);
+        }
+        PLEXUS_TRY(counts, store_->countOneTimeKeys(tx, userId, deviceId));
+        return {};
+      });
   if (!written.ok()) return written.error();
   counts.try_emplace(std::string(kDefaultOneTimeKeyAlgorithm), 0);
   return counts;
@@ -172,24 +177,30 @@ Result<ClaimKeysResponse> KeyserverService::performClaimKeys(const CallContext& 
   ClaimKeysRequest local, remote;
   for (const auto& [userId, devices] : request)
     (isLocal(userId) ? local : remote)[userId] = devices;
-  Status written = write(ctx, [&](storage::Transaction& tx, std::vector<DeviceListUpdate>&) -> Status {
-    response = {};
-    for (const auto& [userId, devices] : local) {
-      json::Object userKeys;
-      for (const auto& [deviceId, algorithm] : devices) {
-        PLEXUS_TRY(auto key, store_->claimOneTimeKey(tx, userId, deviceId, algorithm));
-        if (!key) {
-          // SPEC: with no one-time key left, the fallback key is handed out (and reused).
-          PLEXUS_TRY(key, store_->useFallbackKey(tx, userId, deviceId, algorithm));
-        }
-        if (!key) continue;
-        PLEXUS_TRY(auto value, json::parse(key->keyJson));
-        userKeys.set(deviceId, json::Object{{key->keyId, std::move(value)}});
-      }
-      if (!userKeys.empty()) response.oneTimeKeys.set(userId, std::move(userKeys));
-    }
-    return {};
-  });
+  // Local users' keys, whether a client (/keys/claim) or a server (/user/keys/claim) asks.
+  Status written =
+      write(ctx,
+            [&](storage::Transaction& tx, std::vector<DeviceListUpdate>&,
+                std::vector<OneTimeKeysChanged>& keyChanges) -> Status {
+              response = {};
+              for (const auto& [userId, devices] : local) {
+                json::Object userKeys;
+                for (const auto& [deviceId, algorithm] : devices) {
+                  PLEXUS_TRY(auto key, store_->claimOneTimeKey(tx, userId, deviceId, algorithm));
+                  if (!key) {
+                    // SPEC: with no one-time key left, the fallback key is handed out (and reused).
+                    PLEXUS_TRY(key, store_->useFallbackKey(tx, userId, deviceId, algorithm));
+                  }
+                  if (!key) continue;
+                  // A one-time key fewer, or the fallback key now used (already used: harmless).
+                  recordOneTimeKeysChange(keyChanges, userId, deviceId);
+                  PLEXUS_TRY(auto value, json::parse(key->keyJson));
+                  userKeys.set(deviceId, json::Object{{key->keyId, std::move(value)}});
+                }
+                if (!userKeys.empty()) response.oneTimeKeys.set(userId, std::move(userKeys));
+              }
+              return {};
+            });
   if (!written.ok()) return written.error();
   if (!remote.empty()) claimRemoteKeys(ctx, remote, response);
   return response;

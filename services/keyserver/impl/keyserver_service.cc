@@ -30,19 +30,34 @@ Status KeyserverService::migrate() { return store_->migrate(db_); }
 Status KeyserverService::write(
     const CallContext& ctx,
     const std::function<Status(storage::Transaction&, std::vector<DeviceListUpdate>&)>& fn) {
+  return write(ctx, [&](storage::Transaction& tx, std::vector<DeviceListUpdate>& updates,
+                        std::vector<OneTimeKeysChanged>&) { return fn(tx, updates); });
+}
+
+Status KeyserverService::write(
+    const CallContext& ctx,
+    const std::function<Status(storage::Transaction&, std::vector<DeviceListUpdate>&,
+                               std::vector<OneTimeKeysChanged>&)>& fn) {
   if (ctx.expired()) return fail(ErrorCode::kUnavailable, "keyserver: deadline passed");
   std::vector<DeviceListUpdate> updates;
+  std::vector<OneTimeKeysChanged> keyChanges;
   PLEXUS_TRY_VOID(db_.runInTransaction([&](storage::Transaction& tx) -> Status {
     updates.clear();  // a retried attempt starts over
-    Status changed = fn(tx, updates);
+    keyChanges.clear();
+    Status changed = fn(tx, updates, keyChanges);
     if (!changed.ok()) return changed;
     for (const auto& update : updates) {
       Status queued = bus::enqueueTyped(outputs_, tx, update);
       if (!queued.ok()) return queued;
     }
+    if (!options_.publishOneTimeKeyChanges) keyChanges.clear();
+    for (const auto& change : keyChanges) {
+      Status queued = bus::enqueueTyped(outputs_, tx, change);
+      if (!queued.ok()) return queued;
+    }
     return {};
   }));
-  if (!updates.empty()) outputs_.committed();
+  if (!updates.empty() || !keyChanges.empty()) outputs_.committed();
   return {};
 }
 
@@ -77,27 +92,38 @@ Result<KeyChanges> KeyserverService::queryKeyChanges(const CallContext&, std::st
 
 Status KeyserverService::performDeleteDeviceKeys(const CallContext& ctx, std::string_view userId,
                                                  const std::vector<std::string>& deviceIds) {
-  return write(ctx, [&](storage::Transaction& tx, std::vector<DeviceListUpdate>& updates) -> Status {
-    for (const auto& deviceId : deviceIds) {
-      PLEXUS_TRY(bool existed, store_->deleteDevice(tx, userId, deviceId));
-      if (existed) {
-        PLEXUS_TRY_VOID(recordDeviceListChange(*store_, tx, updates, userId, deviceId, true));
-      }
-    }
-    return {};
-  });
+  return write(
+      ctx,
+      [&](storage::Transaction& tx, std::vector<DeviceListUpdate>& updates,
+          std::vector<OneTimeKeysChanged>& keyChanges) -> Status {
+        for (const auto& deviceId : deviceIds) {
+          PLEXUS_TRY(bool existed, store_->deleteDevice(tx, userId, deviceId));
+          if (existed) {
+            PLEXUS_TRY_VOID(recordDeviceListChange(*store_, tx, updates, userId, deviceId, true));
+          }
+          // Even without a device row: one-time keys can be uploaded before the device keys.
+          recordOneTimeKeysChange(keyChanges, userId, deviceId);
+        }
+        return {};
+      });
 }
 
 Status KeyserverService::performDeleteUserKeys(const CallContext& ctx, std::string_view userId) {
-  return write(ctx, [&](storage::Transaction& tx, std::vector<DeviceListUpdate>& updates) -> Status {
-    PLEXUS_TRY(auto master, store_->crossSigningKey(tx, userId, CrossSigningKeyType::kMaster));
-    PLEXUS_TRY(auto deviceIds, store_->deleteUser(tx, userId));
-    for (const auto& deviceId : deviceIds) {
-      PLEXUS_TRY_VOID(recordDeviceListChange(*store_, tx, updates, userId, deviceId, true));
-    }
-    if (master) PLEXUS_TRY_VOID(recordDeviceListChange(*store_, tx, updates, userId, "", false));
-    return {};
-  });
+  return write(
+      ctx,
+      [&](storage::Transaction& tx, std::vector<DeviceListUpdate>& updates,
+          std::vector<OneTimeKeysChanged>& keyChanges) -> Status {
+        PLEXUS_TRY(auto master, store_->crossSigningKey(tx, userId, CrossSigningKeyType::kMaster));
+        PLEXUS_TRY(auto deviceIds, store_->deleteUser(tx, userId));
+        for (const auto& deviceId : deviceIds) {
+          PLEXUS_TRY_VOID(recordDeviceListChange(*store_, tx, updates, userId, deviceId, true));
+        }
+        if (master)
+          PLEXUS_TRY_VOID(recordDeviceListChange(*store_, tx, updates, userId, "", false));
+        // Every device's keys went, also those of devices without a row (keys uploaded first).
+        recordOneTimeKeysChange(keyChanges, userId, "");
+        return {};
+      });
 }
 
 }  // namespace plexus::keyserver

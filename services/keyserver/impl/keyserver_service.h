@@ -1,7 +1,8 @@
 // KeyserverService: the in-process KeyserverApi over a KeyStore (SqlKeyStore on SQLite or
-// PostgreSQL) and the bus (DeviceListUpdate, enqueued in the transaction of each device-list
-// change through the outbox). With Options' federation parts it also keeps remote users'
-// device lists (remote_device_lists.cc) and asks remote servers for keys (remote_keys.cc).
+// PostgreSQL) and the bus (DeviceListUpdate, and in the cluster OneTimeKeysChanged, enqueued
+// through the outbox in the transaction of each change). With Options' federation parts it also
+// keeps remote users' device lists (remote_device_lists.cc) and asks remote servers for keys
+// (remote_keys.cc).
 #pragma once
 
 #include <chrono>
@@ -35,6 +36,10 @@ struct KeyserverOptions {
   SharedRoomServers* rooms = nullptr;
   // Upper bound of one remote query (the caller's deadline applies too).
   std::chrono::milliseconds remoteQueryTimeout{10000};
+  // The cluster: enqueue a OneTimeKeysChanged with each change to a local device's one-time or
+  // fallback keys, for sync-api's cache of them in other processes. Off in the node, where
+  // sync-api asks directly and nobody would consume (and so prune) the outbox rows.
+  bool publishOneTimeKeyChanges = false;
 };
 
 class KeyserverService final : public KeyserverApi {
@@ -151,6 +156,12 @@ class KeyserverService final : public KeyserverApi {
   // Runs fn in one transaction, then publishes the device-list updates it recorded.
   Status write(const CallContext& ctx,
                const std::function<Status(storage::Transaction&, std::vector<DeviceListUpdate>&)>& fn);
+  // The same for writes that may change what /sync reports of a device's one-time and fallback
+  // keys: fn also records those devices (recordOneTimeKeysChange), enqueued in the same
+  // transaction when Options::publishOneTimeKeyChanges.
+  Status write(const CallContext& ctx,
+               const std::function<Status(storage::Transaction&, std::vector<DeviceListUpdate>&,
+                                          std::vector<OneTimeKeysChanged>&)>& fn);
 
   storage::Database& db_;
   bus::OutputSink& outputs_;

@@ -273,6 +273,11 @@ Status FederationListener::listen(federationapi::FederationDeps deps,
   return s;
 }
 
+Status FederationListener::handleQueuedEdu(const std::string& origin, const json::Object& edu) {
+  if (!impl_->federationRoutes) return fail(ErrorCode::kUnavailable, "federation not listening");
+  return impl_->federationRoutes->handleQueuedEdu(origin, edu);
+}
+
 std::uint16_t FederationListener::port() const { return impl_->server ? impl_->server->port() : 0; }
 
 void FederationListener::stop() {

@@ -53,6 +53,10 @@ class FederationListener {
   Status listen(federationapi::FederationDeps deps,
                 std::function<void(const http::ResponseRecord&)> onResponse = {});
 
+  // An EDU queued by deps.queueEdu (FederationRoutes::handleQueuedEdu). kUnavailable before
+  // listen() or while a service it needs is unavailable.
+  Status handleQueuedEdu(const std::string& origin, const json::Object& edu);
+
   // The bound port (useful with port 0); 0 before listen().
   std::uint16_t port() const;
   // Stops listening (letting in-flight requests finish), then the worker pool. Idempotent.

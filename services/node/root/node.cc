@@ -14,6 +14,7 @@
 #include "accountsync/api/output.h"
 #include "accountsync/api/token_cache.h"
 #include "accountsync/impl/accountsync_service.h"
+#include "federationapi/impl/queued_edu.h"
 #include "federationsender/impl/federation_sender_service.h"
 #include "keyserver/api/output.h"
 #include "keyserver/impl/device_list_sender.h"
@@ -31,6 +32,7 @@
 #endif
 #include "plexus/log/log.h"
 #include "root/adapters.h"
+#include "root/caching_key_source.h"
 #include "root/federation_listener.h"
 #include "root/grpc_bindings.h"
 #include "root/observability.h"
@@ -44,6 +46,7 @@
 #include "roomserver/impl/roomserver_service.h"
 #endif
 #if PLEXUS_NODE_WITH_SYNCAPI
+#include "syncapi/impl/caching_pushers.h"
 #include "syncapi/impl/service_ports.h"
 #include "syncapi/impl/sync_service.h"
 #endif
@@ -101,6 +104,8 @@ struct Node::Impl {
   // Federation: keys and outbound requests first (the roomserver and the sender use them),
   // the listener's routes once every service exists.
   std::unique_ptr<FederationListener> federation;
+  // The cluster's federationapi: inbound EDUs taken off the bus (startFederation).
+  std::unique_ptr<bus::Subscription> queuedEdus;
   std::unique_ptr<federationsender::FederationSenderService> sender;
   // What keyserver and sync-api send to other servers through the sender.
   std::unique_ptr<keyserver::SharedRoomServers> sharedRooms;
@@ -113,7 +118,14 @@ struct Node::Impl {
 #endif
   std::unique_ptr<media::MediaService> media;
   std::unique_ptr<syncapi::DeviceKeySource> deviceKeys;
+  // The keyserver in another process: deviceKeys caches its answers and this subscription to
+  // its OneTimeKeysChanged keeps them fresh (cacheDeviceKeys).
+  std::unique_ptr<bus::Subscription> deviceKeyInvalidations;
 #if PLEXUS_NODE_WITH_SYNCAPI
+  // Account-sync in another process: push delivery's pusher lookups cached, kept fresh by its
+  // PushersChanged (cachePushers). Outlives `sync`, which uses it.
+  std::unique_ptr<syncapi::CachingPusherDirectory> pusherCache;
+  std::unique_ptr<bus::Subscription> pusherInvalidations;
   std::unique_ptr<syncapi::SyncService> sync;
 #endif
 #if PLEXUS_NODE_WITH_CLIENTAPI
@@ -333,6 +345,9 @@ struct Node::Impl {
     accountOptions.accessTokenLifetimeMs = config.accountSync.accessTokenLifetimeMs;
     accountOptions.allowGuests = config.clientApi.guestAccessEnabled;
     accountOptions.publishCredentialChanges = serving();
+    // For sync-api's pusher cache when it reaches account-sync over gRPC (cachePushers).
+    accountOptions.publishPusherChanges =
+        serving() || (links.loopback() && PLEXUS_NODE_WITH_SYNCAPI);
     if (info.minimalPasswordHashing) {
       const accountsync::AccountSyncOptions cheap = accountsync::AccountSyncOptions::forTests();
       accountOptions.pwhashOpsLimit = cheap.pwhashOpsLimit;
@@ -347,6 +362,10 @@ struct Node::Impl {
       bus.route(accountsync::CredentialsChanged::kTopic, *accountsOut);
       PLEXUS_TRY_VOID(relayToCluster(*accountsOut, accountsync::CredentialsChanged::kTopic));
     }
+    if (accountOptions.publishPusherChanges) {
+      bus.route(accountsync::PushersChanged::kTopic, *accountsOut);
+      PLEXUS_TRY_VOID(relayToCluster(*accountsOut, accountsync::PushersChanged::kTopic));
+    }
     return links.local(*accounts);
   }
 
@@ -357,9 +376,16 @@ struct Node::Impl {
                outboxFor("keyserver", *keysDb, keyserver::DeviceListUpdate::kTopic));
     keyserver::KeyserverOptions keyOptions;
     keyOptions.serverName = config.global.serverName;
+    // For sync-api's cache of one-time-key counts when it reaches the keyserver over gRPC.
+    keyOptions.publishOneTimeKeyChanges =
+        serving() || (links.loopback() && PLEXUS_NODE_WITH_SYNCAPI);
     keys = std::make_unique<keyserver::KeyserverService>(*keysDb, *keysOut, keyOptions);
     PLEXUS_TRY_VOID(migrated("keyserver", t, keys->migrate()));
     PLEXUS_TRY_VOID(relayToCluster(*keysOut, keyserver::DeviceListUpdate::kTopic));
+    if (keyOptions.publishOneTimeKeyChanges) {
+      bus.route(keyserver::OneTimeKeysChanged::kTopic, *keysOut);
+      PLEXUS_TRY_VOID(relayToCluster(*keysOut, keyserver::OneTimeKeysChanged::kTopic));
+    }
     return links.local(*keys);
   }
 
@@ -391,10 +417,49 @@ struct Node::Impl {
   }
 
 #if PLEXUS_NODE_WITH_SYNCAPI
+  // The keyserver over gRPC: /sync's two key queries answered from a cache, forgotten per device
+  // on each OneTimeKeysChanged the keyserver publishes (caching_key_source.h).
+  Status cacheDeviceKeys() {
+    auto cache = std::make_unique<CachingDeviceKeySource>(std::move(deviceKeys));
+    PLEXUS_TRY(deviceKeyInvalidations,
+               subscribeToKeyChanges(bus, cacheGroup("syncapi-keycache"), *cache));
+    deviceKeys = std::move(cache);
+    return {};
+  }
+
+  // The consumer group of a sync-api cache kept fresh over the bus. The cluster: a group per
+  // replica, named like the client-api token caches' (every replica must see every message).
+  // Loopback: one stable group on the producer's outbox (a new name per run would leave dead
+  // groups there that keep its rows from being pruned).
+  std::string cacheGroup(std::string group) const {
+    if (serving()) {
+      const char* named = std::getenv("PLEXUS_BUS_CONSUMER");
+      char host[256] = {};
+      ::gethostname(host, sizeof(host) - 1);
+      const std::string replica = named && *named
+                                      ? std::string(named)
+                                      : std::string(host) + "-" + std::to_string(::getpid());
+      group.append("-").append(replica);
+    }
+    return group;
+  }
+
+  // Account-sync over gRPC: push delivery's pusher lookups answered from a cache, forgotten per
+  // user on each PushersChanged account-sync publishes (caching_pushers.h).
+  Status cachePushers() {
+    pusherCache = std::make_unique<syncapi::CachingPusherDirectory>(
+        std::make_unique<syncapi::AccountSyncPushers>(*links.accounts));
+    PLEXUS_TRY(pusherInvalidations,
+               syncapi::subscribeToPusherChanges(bus, cacheGroup("syncapi-pushers"), *pusherCache));
+    return {};
+  }
+
   Status createSync() {
     if (!links.keys || !links.accounts)
       return fail(ErrorCode::kInvalidParam, "sync-api needs the keyserver and account-sync");
     deviceKeys = makeDeviceKeySource(*links.keys, *links.accounts);
+    if (!isLocal("keyserver") || links.loopback()) PLEXUS_TRY_VOID(cacheDeviceKeys());
+    if (!isLocal("accountsync") || links.loopback()) PLEXUS_TRY_VOID(cachePushers());
     auto t = Clock::now();
     PLEXUS_TRY(auto syncDb, openDatabase("syncapi"));
     syncapi::SyncServiceOptions syncOptions;
@@ -404,8 +469,14 @@ struct Node::Impl {
     syncOptions.pushGatewayCaFile = config.syncApi.pushGatewayCaFile;
     syncOptions.pushGatewayInsecureTls = config.syncApi.pushGatewayInsecureTls;
     syncOptions.onWake = serviceMetrics->wakeObserver();
-    auto created =
-        syncapi::SyncService::create(*syncDb, bus, deviceKeys.get(), links.accounts, syncOptions);
+    if (serving() && config.cluster.syncapi.size() > 1) {
+      // Replicas share the "syncapi" schema; shard 0 stores the bus inputs.
+      syncOptions.replication.enabled = true;
+      syncOptions.replication.consumesInputs = config.cluster.shard == 0;
+      syncOptions.replication.replicaName = "syncapi-" + std::to_string(config.cluster.shard);
+    }
+    auto created = syncapi::SyncService::create(*syncDb, bus, deviceKeys.get(), links.accounts,
+                                                pusherCache.get(), syncOptions);
     if (!created.ok()) return migrated("syncapi", t, created.error());
     PLEXUS_TRY_VOID(migrated("syncapi", t, {}));
     sync = std::move(created).value();
@@ -512,10 +583,28 @@ struct Node::Impl {
     deps.media = links.media;
     if (auto* s = sender.get())
       deps.onAuthenticated = [s](const std::string& origin) { s->noteDestinationAlive(origin); };
+    if (serving()) {
+      // The cluster: EDUs go on the bus; the federationapi replicas (one shared group) hand them
+      // to sync-api and the keyserver, again and again while those are unavailable.
+      deps.queueEdu = [this](const std::string& origin, const json::Object& edu) -> Status {
+        auto published = bus::publishTyped(bus, federationapi::QueuedEdu{origin, edu});
+        if (!published.ok()) return std::move(published).takeError();
+        return {};
+      };
+    }
     Status listening = federation->listen(
         std::move(deps), observability ? observability->httpObserver("federation") : nullptr);
-    if (!listening.ok())
+    if (!listening.ok()) {
       log::error("federation failed to start", {{"error", listening.error().message}});
+      return listening;
+    }
+    if (serving()) {
+      PLEXUS_TRY(queuedEdus, bus::subscribeTyped<federationapi::QueuedEdu>(
+                                 bus, "federationapi-edus",
+                                 [this](const federationapi::QueuedEdu& queued, std::uint64_t) {
+                                   return federation->handleQueuedEdu(queued.origin, queued.edu);
+                                 }));
+    }
     return listening;
   }
 
@@ -602,6 +691,7 @@ struct Node::Impl {
     stopped = true;
     log::info("stopping");
     if (observability) observability->setReady(false);
+    queuedEdus.reset();
     if (federation) federation->stop();
 #if PLEXUS_NODE_WITH_CLIENTAPI
     if (server) server->stop();
@@ -618,6 +708,8 @@ struct Node::Impl {
     links.stopServers();
 #if PLEXUS_NODE_WITH_SYNCAPI
     sync.reset();
+    deviceKeyInvalidations.reset();
+    pusherInvalidations.reset();
 #endif
 #if PLEXUS_NODE_WITH_ROOMSERVER
     if (rooms) rooms->setFederation(nullptr);

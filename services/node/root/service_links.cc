@@ -11,6 +11,7 @@
 #include "plexus/grpcutil/rpc_metrics.h"
 #include "plexus/grpcutil/server_host.h"
 #include "root/grpc_bindings.h"
+#include "root/replicated_sync_api.h"
 #include "root/sharded_federation_sender.h"
 #include "root/sharded_roomserver.h"
 #endif
@@ -36,6 +37,8 @@ struct ServiceLinks::Grpc {
   std::unique_ptr<ShardedRoomserver> roomRouter;
   std::vector<std::unique_ptr<federationsender::FederationSenderApi>> senderShards;
   std::unique_ptr<ShardedFederationSender> senderRouter;
+  std::vector<std::unique_ptr<syncapi::SyncApi>> syncReplicas;
+  std::unique_ptr<ReplicatedSyncApi> syncRouter;
   // The local implementations, for serve().
   std::map<std::string, std::function<std::unique_ptr<grpc::Service>()>> servable;
 };
@@ -126,6 +129,7 @@ Status ServiceLinks::remote(std::string_view service, const std::vector<std::str
                 "cluster." + std::string(service) + ": no target for this service");
   if (service == "roomserver" && targets.size() > 1) return remoteRoomShards(targets);
   if (service == "federationsender" && targets.size() > 1) return remoteSenderShards(targets);
+  if (service == "syncapi" && targets.size() > 1) return remoteSyncReplicas(targets);
   if (targets.size() > 1)
     return fail(ErrorCode::kInvalidParam,
                 "cluster." + std::string(service) + ": sharding is not supported for it yet");
@@ -175,6 +179,21 @@ Status ServiceLinks::remoteSenderShards(const std::vector<std::string>& targets)
   grpc_->senderRouter = std::make_unique<ShardedFederationSender>(std::move(shards));
   sender = grpc_->senderRouter.get();
   log::info("service linked", {{"service", "federationsender"}, {"shards", targets.size()}});
+  return {};
+}
+
+Status ServiceLinks::remoteSyncReplicas(const std::vector<std::string>& targets) {
+  std::vector<syncapi::SyncApi*> replicas;
+  for (const std::string& target : targets) {
+    std::unique_ptr<syncapi::SyncApi> client;
+    makeGrpcClient(grpcutil::connect(target, grpc_->metrics), client);
+    if (!client) return noBinding("syncapi");
+    replicas.push_back(client.get());
+    grpc_->syncReplicas.push_back(std::move(client));
+  }
+  grpc_->syncRouter = std::make_unique<ReplicatedSyncApi>(std::move(replicas));
+  sync = grpc_->syncRouter.get();
+  log::info("service linked", {{"service", "syncapi"}, {"replicas", targets.size()}});
   return {};
 }
 
@@ -241,6 +260,9 @@ Status ServiceLinks::remoteRoomShards(const std::vector<std::string>&) {
   return fail(ErrorCode::kUnavailable, "this build has no gRPC");
 }
 Status ServiceLinks::remoteSenderShards(const std::vector<std::string>&) {
+  return fail(ErrorCode::kUnavailable, "this build has no gRPC");
+}
+Status ServiceLinks::remoteSyncReplicas(const std::vector<std::string>&) {
   return fail(ErrorCode::kUnavailable, "this build has no gRPC");
 }
 Result<std::uint16_t> ServiceLinks::serve(std::string_view, const std::string&) {

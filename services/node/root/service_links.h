@@ -50,8 +50,8 @@ class ServiceLinks {
   Status local(syncapi::SyncApi& impl);
 
   // Connects callers to a service of the cluster at `targets` (entry i = shard i). Sharded
-  // services take every target; the others exactly one. Errors: kInvalidParam without targets,
-  // kUnavailable without a binding.
+  // services take every target, sync-api one per replica; the others exactly one. Errors:
+  // kInvalidParam without targets, kUnavailable without a binding.
   Status remote(std::string_view service, const std::vector<std::string>& targets);
 
   // `plexus serve`: serves the local implementation of `service` on `listen`; the bound port.
@@ -74,6 +74,7 @@ class ServiceLinks {
  private:
   Status remoteRoomShards(const std::vector<std::string>& targets);
   Status remoteSenderShards(const std::vector<std::string>& targets);
+  Status remoteSyncReplicas(const std::vector<std::string>& targets);
   std::unique_ptr<Grpc> grpc_;
   std::string serverName_;
   bool loopback_ = false;

@@ -11,6 +11,7 @@
 #include <memory>
 #include <sstream>
 
+#include "node_test_dirs.h"
 #include "plexus/federation/server_keys.h"
 #include "plexus/http/client.h"
 #include "plexus/http/testing/test_certificates.h"
@@ -30,16 +31,8 @@ constexpr const char* kServerName = "fed.test";
 class NodeFederationTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("plexus_node_fed_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    config_ = config::Config::defaults();
-    config_.global.serverName = kServerName;
-    config_.global.dataDir = (dir_ / "data").string();
-    fs::create_directories(config_.global.dataDir);
-    config_.clientApi.listen = "127.0.0.1:0";
+    dir_ = testing::freshTestDir("plexus_node_fed_");
+    config_ = testing::testNodeConfig(dir_, kServerName);
     identity_ = {kServerName, "ed25519:a_test", crypto::SigningKey::generate()};
   }
 

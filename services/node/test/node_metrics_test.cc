@@ -13,6 +13,7 @@
 #include <string>
 #include <thread>
 
+#include "node_test_dirs.h"
 #include "plexus/http/client.h"
 #include "plexus/json/parse.h"
 #include "root/node.h"
@@ -41,16 +42,8 @@ std::optional<double> seriesValue(const std::string& text, const std::string& se
 class NodeMetricsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("plexus_node_metrics_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    config_ = config::Config::defaults();
-    config_.global.serverName = kServerName;
-    config_.global.dataDir = (dir_ / "data").string();
-    fs::create_directories(config_.global.dataDir);
-    config_.clientApi.listen = "127.0.0.1:0";
+    dir_ = testing::freshTestDir("plexus_node_metrics_");
+    config_ = testing::testNodeConfig(dir_, kServerName);
     config_.clientApi.registrationEnabled = true;
     config_.clientApi.rateLimits.enabled = false;
     config_.metrics.listen = "127.0.0.1:0";

@@ -128,11 +128,19 @@ Result<SendEventResponse> RoomserverService::sendLocked(
 
 Result<SendEventResponse> RoomserverService::performSendEvent(const CallContext& ctx,
                                                               const SendEventRequest& request) {
-  if (request.transaction) {
-    const TransactionRef& t = *request.transaction;
-    PLEXUS_TRY(auto existing, store_.transactionEvent(db_, t.userId, t.deviceId, t.transactionId));
-    if (existing) return SendEventResponse{*existing};
-  }
+  auto sent = sendEvent(ctx, request);
+  if (sent.ok() || !request.transaction) return sent;
+  // A transaction ID used before answers with its event, whatever this attempt ran into (the
+  // ID's row already there, or a room that changed since). Looked up only after a failure: a
+  // lookup before every send would cost each send a database round trip.
+  const TransactionRef& t = *request.transaction;
+  auto existing = store_.transactionEvent(db_, t.userId, t.deviceId, t.transactionId);
+  if (existing.ok() && *existing) return SendEventResponse{**existing};
+  return sent;
+}
+
+Result<SendEventResponse> RoomserverService::sendEvent(const CallContext& ctx,
+                                                       const SendEventRequest& request) {
   if (request.type == "m.room.create") {
     return fail(ErrorCode::kForbidden, "m.room.create cannot be sent into an existing room");
   }

@@ -156,6 +156,8 @@ class RoomserverService final : public RoomserverApi {
   std::shared_ptr<RoomEntry> entryFor(const std::string& roomId);
 
   RoomWriter::Deps writerDeps();
+  // performSendEvent without the answer for a transaction ID used before.
+  Result<SendEventResponse> sendEvent(const CallContext& ctx, const SendEventRequest& request);
   // Builds, stores and publishes one event in a locked room.
   Result<SendEventResponse> sendLocked(LockedRoom& room, const EventDraft& draft,
                                        const std::optional<TransactionRef>& transaction);

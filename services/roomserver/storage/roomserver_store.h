@@ -8,6 +8,12 @@
 // request); the others use the database directly. Interning (eventTypeNid, stateKeyNid) runs
 // outside transactions on purpose: a nid then never names a row that a rollback removed, so it
 // can be cached. Thread-safe.
+//
+// The writes that return only a Status (set*, replaceExtremities, removeCurrentState,
+// promoteOutlier, markRedacted, setForgotten, insertTransaction) are deferred on a PostgreSQL
+// transaction (plexus/storage/deferred.h): they go out with the transaction's next statement or
+// its commit, which then returns their error (insertTransaction's unique violation comes back
+// from the commit). A send thus costs two round trips: BEGIN + the event row, the rest + COMMIT.
 #pragma once
 
 #include <cstdint>

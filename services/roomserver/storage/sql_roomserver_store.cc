@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "plexus/storage/deferred.h"
 #include "plexus/storage/migrations.h"
 #include "roomserver/storage/migrations.h"
 
@@ -198,14 +199,16 @@ Result<std::string> SqlRoomserverStore::roomVersion(Executor& ex, std::int64_t r
 
 Status SqlRoomserverStore::setRoomSnapshot(Executor& ex, std::int64_t roomNid,
                                            std::int64_t snapshotNid) {
-  PLEXUS_TRY_VOID(ex.execute("UPDATE roomserver_rooms SET snapshot_nid = $2 WHERE room_nid = $1",
-                             {Value(roomNid), Value(snapshotNid)}));
+  PLEXUS_TRY_VOID(storage::executeDeferred(
+      ex, "UPDATE roomserver_rooms SET snapshot_nid = $2 WHERE room_nid = $1",
+      {Value(roomNid), Value(snapshotNid)}));
   return {};
 }
 
 Status SqlRoomserverStore::setPublished(Executor& ex, std::int64_t roomNid, bool published) {
-  PLEXUS_TRY_VOID(ex.execute("UPDATE roomserver_rooms SET published = $2 WHERE room_nid = $1",
-                             {Value(roomNid), Value(published ? 1 : 0)}));
+  PLEXUS_TRY_VOID(
+      storage::executeDeferred(ex, "UPDATE roomserver_rooms SET published = $2 WHERE room_nid = $1",
+                               {Value(roomNid), Value(published ? 1 : 0)}));
   return {};
 }
 
@@ -244,18 +247,20 @@ Result<std::int64_t> SqlRoomserverStore::insertEvent(Executor& ex, const NewEven
 Status SqlRoomserverStore::promoteOutlier(Executor& ex, std::int64_t eventNid,
                                           std::int64_t stateBeforeNid, bool rejected,
                                           bool softFailed) {
-  PLEXUS_TRY_VOID(ex.execute("UPDATE roomserver_events SET outlier = 0, state_before_nid = $2, "
-                             "rejected = $3, soft_failed = $4 WHERE event_nid = $1",
-                             {Value(eventNid), Value(stateBeforeNid), Value(rejected ? 1 : 0),
-                              Value(softFailed ? 1 : 0)}));
+  PLEXUS_TRY_VOID(storage::executeDeferred(
+      ex,
+      "UPDATE roomserver_events SET outlier = 0, state_before_nid = $2, rejected = $3, "
+      "soft_failed = $4 WHERE event_nid = $1",
+      {Value(eventNid), Value(stateBeforeNid), Value(rejected ? 1 : 0),
+       Value(softFailed ? 1 : 0)}));
   return {};
 }
 
 Status SqlRoomserverStore::markRedacted(Executor& ex, std::int64_t eventNid,
                                         std::string_view redactedJson,
                                         std::string_view redactedBy) {
-  PLEXUS_TRY_VOID(ex.execute(
-      "UPDATE roomserver_events SET event_json = $2, redacted_by = $3 WHERE event_nid = $1",
+  PLEXUS_TRY_VOID(storage::executeDeferred(
+      ex, "UPDATE roomserver_events SET event_json = $2, redacted_by = $3 WHERE event_nid = $1",
       {Value(eventNid), Value::blob(redactedJson), Value(redactedBy)}));
   return {};
 }
@@ -350,7 +355,8 @@ Result<std::vector<StateEntry>> SqlRoomserverStore::loadSnapshot(Executor& ex,
 
 Status SqlRoomserverStore::setCurrentState(Executor& ex, std::int64_t roomNid,
                                            const StateEntry& entry) {
-  PLEXUS_TRY_VOID(ex.execute(
+  PLEXUS_TRY_VOID(storage::executeDeferred(
+      ex,
       "INSERT INTO roomserver_current_state (room_nid, type_nid, state_key_nid, event_nid) VALUES "
       "($1, $2, $3, $4) ON CONFLICT (room_nid, type_nid, state_key_nid) DO UPDATE SET "
       "event_nid = excluded.event_nid",
@@ -360,9 +366,10 @@ Status SqlRoomserverStore::setCurrentState(Executor& ex, std::int64_t roomNid,
 
 Status SqlRoomserverStore::removeCurrentState(Executor& ex, std::int64_t roomNid,
                                               std::int64_t typeNid, std::int64_t stateKeyNid) {
-  PLEXUS_TRY_VOID(ex.execute("DELETE FROM roomserver_current_state WHERE room_nid = $1 AND "
-                             "type_nid = $2 AND state_key_nid = $3",
-                             {Value(roomNid), Value(typeNid), Value(stateKeyNid)}));
+  PLEXUS_TRY_VOID(storage::executeDeferred(ex,
+                                           "DELETE FROM roomserver_current_state WHERE room_nid = "
+                                           "$1 AND type_nid = $2 AND state_key_nid = $3",
+                                           {Value(roomNid), Value(typeNid), Value(stateKeyNid)}));
   return {};
 }
 

@@ -3,6 +3,7 @@
 #include <map>
 #include <set>
 
+#include "plexus/storage/deferred.h"
 #include "roomserver/storage/sql_roomserver_store.h"
 
 namespace plexus::roomserver {
@@ -148,7 +149,8 @@ Status SqlRoomserverStore::setCurrentStates(Executor& ex, std::int64_t roomNid,
       params.emplace_back(entries[i].stateKeyNid);
       params.emplace_back(entries[i].eventNid);
     }
-    PLEXUS_TRY_VOID(ex.execute(
+    PLEXUS_TRY_VOID(storage::executeDeferred(
+        ex,
         "INSERT INTO roomserver_current_state (room_nid, type_nid, state_key_nid, event_nid) "
         "VALUES " +
             valueRows(n, 4) +
@@ -172,7 +174,8 @@ Status SqlRoomserverStore::setMemberships(Executor& ex, std::int64_t roomNid,
       params.emplace_back(updates[i].eventNid);
       params.emplace_back(0);
     }
-    PLEXUS_TRY_VOID(ex.execute(
+    PLEXUS_TRY_VOID(storage::executeDeferred(
+        ex,
         "INSERT INTO roomserver_memberships (room_nid, user_id, membership, event_nid, forgotten) "
         "VALUES " +
             valueRows(n, 5) +

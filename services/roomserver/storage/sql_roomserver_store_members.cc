@@ -1,4 +1,5 @@
 // SqlRoomserverStore, part 2: forward extremities, memberships, transaction IDs and aliases.
+#include "plexus/storage/deferred.h"
 #include "roomserver/storage/sql_roomserver_store.h"
 
 namespace plexus::roomserver {
@@ -31,14 +32,22 @@ constexpr std::string_view kMembershipSelect =
 Status SqlRoomserverStore::replaceExtremities(Executor& ex, std::int64_t roomNid,
                                               const std::vector<std::int64_t>& removed,
                                               std::int64_t added) {
-  for (std::int64_t nid : removed) {
-    PLEXUS_TRY_VOID(ex.execute(
-        "DELETE FROM roomserver_extremities WHERE room_nid = $1 AND event_nid = $2",
-        {Value(roomNid), Value(nid)}));
+  if (!removed.empty()) {
+    // One statement: the removed extremities are an event's prev_events, a few at most.
+    storage::Params params{Value(roomNid)};
+    for (std::int64_t nid : removed) params.emplace_back(nid);
+    std::string in;
+    for (std::size_t i = 0; i < removed.size(); ++i) {
+      in.append(i == 0 ? "$" : ", $").append(std::to_string(i + 2));
+    }
+    PLEXUS_TRY_VOID(storage::executeDeferred(
+        ex, "DELETE FROM roomserver_extremities WHERE room_nid = $1 AND event_nid IN (" + in + ")",
+        params));
   }
-  PLEXUS_TRY_VOID(ex.execute("INSERT INTO roomserver_extremities (room_nid, event_nid) VALUES "
-                             "($1, $2) ON CONFLICT DO NOTHING",
-                             {Value(roomNid), Value(added)}));
+  PLEXUS_TRY_VOID(storage::executeDeferred(ex,
+                                           "INSERT INTO roomserver_extremities (room_nid, "
+                                           "event_nid) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                                           {Value(roomNid), Value(added)}));
   return {};
 }
 
@@ -65,7 +74,8 @@ Result<std::vector<ExtremityRow>> SqlRoomserverStore::extremities(Executor& ex,
 Status SqlRoomserverStore::setMembership(Executor& ex, std::int64_t roomNid,
                                          std::string_view userId, std::string_view membership,
                                          std::int64_t eventNid) {
-  PLEXUS_TRY_VOID(ex.execute(
+  PLEXUS_TRY_VOID(storage::executeDeferred(
+      ex,
       "INSERT INTO roomserver_memberships (room_nid, user_id, membership, event_nid, forgotten) "
       "VALUES ($1, $2, $3, $4, 0) ON CONFLICT (room_nid, user_id) DO UPDATE SET membership = "
       "excluded.membership, event_nid = excluded.event_nid, forgotten = 0",
@@ -86,8 +96,8 @@ Result<std::optional<MembershipRow>> SqlRoomserverStore::membership(Executor& ex
 
 Status SqlRoomserverStore::setForgotten(Executor& ex, std::int64_t roomNid,
                                         std::string_view userId) {
-  PLEXUS_TRY_VOID(ex.execute(
-      "UPDATE roomserver_memberships SET forgotten = 1 WHERE room_nid = $1 AND user_id = $2",
+  PLEXUS_TRY_VOID(storage::executeDeferred(
+      ex, "UPDATE roomserver_memberships SET forgotten = 1 WHERE room_nid = $1 AND user_id = $2",
       {Value(roomNid), Value(userId)}));
   return {};
 }
@@ -128,10 +138,11 @@ Status SqlRoomserverStore::insertTransaction(Executor& ex, std::string_view user
                                              std::string_view deviceId,
                                              std::string_view transactionId,
                                              std::string_view eventId) {
-  PLEXUS_TRY_VOID(ex.execute("INSERT INTO roomserver_transactions (user_id, device_id, "
-                             "transaction_id, event_id) VALUES ($1, $2, $3, $4)",
-                             {Value(userId), Value(deviceId), Value(transactionId),
-                              Value(eventId)}));
+  PLEXUS_TRY_VOID(storage::executeDeferred(
+      ex,
+      "INSERT INTO roomserver_transactions (user_id, device_id, transaction_id, event_id) "
+      "VALUES ($1, $2, $3, $4)",
+      {Value(userId), Value(deviceId), Value(transactionId), Value(eventId)}));
   return {};
 }
 

@@ -28,6 +28,20 @@ struct SyncServiceOptions {
   bool pushGatewayInsecureTls = false;
   // Bus consumer group names (one per service instance group).
   std::string busGroup = "syncapi";
+  // Cluster: several sync-api processes (replicas) sharing one PostgreSQL store, any of which
+  // may serve any request. Positions are handed out in commit order across all of them, so a
+  // replica learns the others' writes by reading what was written in a position range
+  // (impl/replica_tail.cc) when a "syncapi.advanced" hint arrives on the bus, and at the latest
+  // every tailPollMs. Typing (memory only) reaches every replica on "syncapi.typing". Exactly one
+  // replica consumes the bus inputs (room events, device lists, account data) and delivers
+  // pushes, so a room's events are stored in order.
+  struct Replication {
+    bool enabled = false;
+    bool consumesInputs = true;
+    std::string replicaName;  // unique per replica; names its consumer groups
+    std::int64_t tailPollMs = 500;
+  };
+  Replication replication;
   // Metrics: called with the seconds from an event's notification to the /sync waiter it woke
   // resuming (on a wake thread; must be cheap and thread-safe). Empty: not measured.
   std::function<void(double seconds)> onWake;

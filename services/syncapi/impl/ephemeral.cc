@@ -26,19 +26,20 @@ Result<json::Object> SyncService::queryFilter(const CallContext&, const std::str
   return parseStored(*text);
 }
 
-void SyncService::scheduleTypingExpiry(const std::string& roomId, std::int64_t untilMs) {
+void SyncService::scheduleTypingExpiry(const std::string& roomId, std::int64_t untilMs,
+                                       bool sendsEdus) {
   auto delay = std::chrono::milliseconds(std::max<std::int64_t>(0, untilMs - now()) + 1);
-  notifier_.schedule(Notifier::Clock::now() + delay, [this, roomId, untilMs] {
+  notifier_.schedule(Notifier::Clock::now() + delay, [this, roomId, untilMs, sendsEdus] {
     std::vector<std::string> expired;
     if (typing_.expire(roomId, now(), &expired) != 0) wakeRoom(roomId, {});
     // Other servers learn that a local user stopped typing, as if the client had said so.
     for (const auto& userId : expired) {
-      sendTypingEdu(CallContext{}, TypingRequest{roomId, userId, false, 0});
+      if (sendsEdus) sendTypingEdu(CallContext{}, TypingRequest{roomId, userId, false, 0});
     }
     // Someone still types until at least this deadline (not reached yet by the injected
     // clock, or extended): check again then.
     std::int64_t next = typing_.nextExpiry(roomId);
-    if (next != 0 && next <= untilMs) scheduleTypingExpiry(roomId, next);
+    if (next != 0 && next <= untilMs) scheduleTypingExpiry(roomId, next, sendsEdus);
   });
 }
 
@@ -52,6 +53,7 @@ Status SyncService::performTyping(const CallContext& ctx, const TypingRequest& r
     wakeRoom(request.roomId, {});
   }
   if (request.typing) scheduleTypingExpiry(request.roomId, until);
+  if (replicated()) publishTyping(request, until);
   sendTypingEdu(ctx, request);
   return {};
 }

@@ -15,6 +15,7 @@
 #include "plexus/events/redaction.h"
 #include "plexus/events/room_version.h"
 #include "plexus/json/canonical.h"
+#include "plexus/log/log.h"
 #include "syncapi/impl/client_event.h"
 
 namespace plexus::syncapi {
@@ -200,11 +201,18 @@ Status SyncService::start() {
     }
   }
 
+  {
+    std::lock_guard lock(tailMutex_);
+    tailedPos_ = pos;
+  }
   notifier_.start();
-  if (pushes_) pushes_->start();
+  // Replicas that do not consume the inputs leave pushes and the restart's presence timeouts to
+  // the one that does.
+  if (pushes_ && options_.replication.consumesInputs) pushes_->start();
   // Users the server still believes present when it (re)starts are timed out from their last
   // activity, as if they had synced then.
   PLEXUS_TRY(auto present, store_->queryPresenceChanges(0, pos));
+  if (!options_.replication.consumesInputs) present.clear();
   for (const auto& p : present) {
     if (p.presence == "offline") continue;
     if (options_.presenceIdleAfterMs <= 0 && options_.presenceOfflineAfterMs <= 0) break;
@@ -214,6 +222,8 @@ Status SyncService::start() {
     }
     schedulePresenceCheck(p.userId, 0);
   }
+  if (replicated()) PLEXUS_TRY_VOID(startReplication());
+  if (!options_.replication.consumesInputs) return {};
   PLEXUS_TRY(auto roomSub, bus::subscribeTypedBatch<roomserver::OutputRoomEvent>(
                                bus_, options_.busGroup,
                                [this](std::vector<roomserver::OutputRoomEvent>&& outs,
@@ -256,8 +266,16 @@ void SyncService::stop() {
 }
 
 void SyncService::advance(std::int64_t pos) {
+  if (replicated()) noteLocalPosition(pos);
   if (t_deferred) {
     t_deferred->pos = std::max(t_deferred->pos, pos);
+    return;
+  }
+  if (replicated()) {
+    // Positions below `pos` may have been written by other replicas and not read back yet.
+    Status s = catchUp(pos);
+    if (!s.ok()) log::warn("sync-api replica catch-up failed", {{"error", s.error().message}});
+    publishAdvanced(pos);
     return;
   }
   std::int64_t cur = currentPos_.load();

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -25,6 +26,7 @@
 #include "syncapi/impl/filter.h"
 #include "syncapi/impl/notifier.h"
 #include "syncapi/impl/push_delivery.h"
+#include "syncapi/impl/replica_messages.h"
 #include "syncapi/impl/room_index.h"
 #include "syncapi/impl/stream_watermarks.h"
 #include "syncapi/impl/tokens.h"
@@ -178,7 +180,21 @@ class SyncService final : public SyncApi {
   void advance(std::int64_t pos);
   void wakeRoom(const std::string& roomId, const std::vector<std::string>& extraUsers);
   void wakeUsers(const std::vector<std::string>& users);
-  void scheduleTypingExpiry(const std::string& roomId, std::int64_t untilMs);
+  // `sendsEdus`: this replica took the typing request, so it tells other servers of expiries.
+  void scheduleTypingExpiry(const std::string& roomId, std::int64_t untilMs, bool sendsEdus = true);
+  // Replicas sharing the store (replica_tail.cc).
+  bool replicated() const;
+  Status startReplication();
+  void scheduleTailPoll();
+  void noteLocalPosition(std::int64_t pos);
+  void publishAdvanced(std::int64_t pos);
+  // Makes every position up to `target` (committed) visible here, reading back what other
+  // replicas wrote; wakes the users it concerns.
+  Status catchUp(std::int64_t target);
+  Status applyStreamChanges(const StreamChanges& changes, std::vector<std::string>& wake);
+  Status reloadRoomIndex(const std::string& roomId);
+  void publishTyping(const TypingRequest& request, std::int64_t untilMs);
+  void applyReplicaTyping(const TypingChange& change);
   std::int64_t now() const { return options_.clock(); }
   // Presence timeouts (presence_timeouts.cc): a /sync marks the user active; a timer on the
   // notifier's thread moves idle users to unavailable, then offline.
@@ -230,6 +246,11 @@ class SyncService final : public SyncApi {
   std::mutex toDeviceAckMutex_;
   // "user\ndevice" -> the since token whose messages were last deleted for that device.
   std::unordered_map<std::string, std::int64_t> toDeviceAcked_;
+  // Replicas: positions up to tailedPos_ are visible here; localPositions_ were written by this
+  // process and need no read-back.
+  std::mutex tailMutex_;
+  std::int64_t tailedPos_ = 0;
+  std::set<std::int64_t> localPositions_;
   Notifier notifier_;
   std::mutex pushRulesMutex_;
   // Merged rulesets per local user, shared so evaluation never copies them.

@@ -133,6 +133,14 @@ CREATE INDEX syncapi_notifications_unread ON syncapi_notifications (user_id, roo
   WHERE is_read = 0;
 )sql";
 
+// v7: sync-api replicas sharing one store read each stream's writes by position range
+// (SyncStore::queryStreamChanges).
+constexpr std::string_view kV7 = R"sql(
+CREATE INDEX syncapi_state_deltas_pos ON syncapi_state_deltas (pos);
+CREATE INDEX syncapi_account_data_pos ON syncapi_account_data (pos);
+CREATE INDEX syncapi_to_device_pos ON syncapi_to_device (pos);
+)sql";
+
 constexpr storage::Migration kMigrations[] = {
     {1, "sync tables", kV1},
     {2, "filters", {}, kFiltersSqlite, kFiltersPostgres},
@@ -140,6 +148,7 @@ constexpr storage::Migration kMigrations[] = {
     {4, "full-text search", {}, kSearchSqlite, kSearchPostgres},
     {5, "pending pushes", {}, kPendingPushesSqlite, kPendingPushesPostgres},
     {6, "index of unread notifications", kV6},
+    {7, "position indexes for replica catch-up", kV7},
 };
 
 }  // namespace

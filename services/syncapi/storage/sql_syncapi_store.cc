@@ -3,8 +3,10 @@
 #include "syncapi/storage/sql_syncapi_store.h"
 
 #include <algorithm>
+#include <set>
 
 #include "plexus/json/parse.h"
+#include "plexus/storage/deferred.h"
 #include "syncapi/storage/migrations.h"
 
 namespace plexus::syncapi {
@@ -154,16 +156,47 @@ Result<std::int64_t> SqlSyncStore::queryCurrentPosition() {
 
 namespace {
 
-// One event inside the caller's transaction; nullopt when its ID is already stored.
-Result<std::optional<std::int64_t>> insertRoomEvent(storage::Transaction& tx,
-                                                    storage::Dialect dialect,
-                                                    const RoomEventWrite& write) {
+// Hands out `count` consecutive positions at once; returns the first.
+Result<std::int64_t> allocatePositions(storage::Executor& tx, std::int64_t count) {
+  PLEXUS_TRY(
+      Rows rows,
+      tx.query("UPDATE syncapi_stream SET pos = pos + $1 WHERE id = 1 RETURNING pos", {count}));
+  if (rows.empty()) return fail(ErrorCode::kInternal, "syncapi: stream counter row missing");
+  PLEXUS_TRY(std::int64_t last, rows.front().int64(0));
+  return last - count + 1;
+}
+
+// The IDs among `writes` that are stored already (redeliveries), a few queries per batch.
+Result<std::set<std::string>> storedEventIds(storage::Executor& tx,
+                                             const std::vector<RoomEventWrite>& writes) {
+  constexpr std::size_t kChunk = 200;
+  std::set<std::string> out;
+  for (std::size_t begin = 0; begin < writes.size(); begin += kChunk) {
+    const std::size_t end = std::min(writes.size(), begin + kChunk);
+    std::string sql = "SELECT event_id FROM syncapi_events WHERE event_id IN (";
+    Params params;
+    for (std::size_t i = begin; i < end; ++i) {
+      if (i > begin) sql += ", ";
+      appendPlaceholder(sql, i - begin + 1);
+      params.push_back(writes[i].event.eventId);
+    }
+    sql += ")";
+    PLEXUS_TRY(Rows rows, tx.query(sql, params));
+    for (const Row r : rows) {
+      PLEXUS_TRY(std::string id, r.text(0));
+      out.insert(std::move(id));
+    }
+  }
+  return out;
+}
+
+// One new event at `pos` inside the caller's transaction. The inserts are deferred: on
+// PostgreSQL a batch of plain messages goes out in one pipeline with the commit.
+Status insertRoomEvent(storage::Transaction& tx, storage::Dialect dialect,
+                       const RoomEventWrite& write, std::int64_t pos) {
   const StoredEvent& e = write.event;
-  PLEXUS_TRY(Rows existing,
-             tx.query("SELECT pos FROM syncapi_events WHERE event_id = $1", {e.eventId}));
-  if (!existing.empty()) return std::optional<std::int64_t>{};
-  PLEXUS_TRY(std::int64_t pos, allocatePosition(tx));
-  PLEXUS_TRY_VOID(tx.execute(
+  PLEXUS_TRY_VOID(storage::executeDeferred(
+      tx,
       "INSERT INTO syncapi_events (pos, room_id, event_id, depth, type, sender, state_key, "
       "json, origin_ts, redacted_because, txn_user, txn_device, txn_id, relates_to, rel_type, "
       "body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
@@ -181,13 +214,14 @@ Result<std::optional<std::int64_t>> insertRoomEvent(storage::Transaction& tx,
     PLEXUS_TRY_VOID(applyAdd(tx, e.roomId, id, pos));
   }
   for (const auto& n : write.notifications) {
-    PLEXUS_TRY_VOID(tx.execute(
+    PLEXUS_TRY_VOID(storage::executeDeferred(
+        tx,
         "INSERT INTO syncapi_notifications (user_id, room_id, pos, highlight, thread_id, "
         "actions, ts, is_read) VALUES ($1, $2, $3, $4, $5, $6, $7, 0) "
         "ON CONFLICT (user_id, room_id, pos) DO NOTHING",
         {n.userId, e.roomId, pos, n.highlight ? 1 : 0, n.threadId, n.actions, n.ts}));
   }
-  return std::optional<std::int64_t>(pos);
+  return {};
 }
 
 }  // namespace
@@ -201,10 +235,17 @@ Result<std::vector<std::optional<std::int64_t>>> SqlSyncStore::storeRoomEvents(
     const std::vector<RoomEventWrite>& writes) {
   std::vector<std::optional<std::int64_t>> positions;
   Status s = db_.runInTransaction([&](storage::Transaction& tx) -> Status {
-    positions.clear();
-    for (const auto& write : writes) {
-      PLEXUS_TRY(auto pos, insertRoomEvent(tx, db_.dialect(), write));
-      positions.push_back(pos);
+    positions.assign(writes.size(), std::nullopt);
+    PLEXUS_TRY(std::set<std::string> seen, storedEventIds(tx, writes));
+    std::vector<std::size_t> fresh;  // indexes of the writes to store, in order
+    for (std::size_t i = 0; i < writes.size(); ++i) {
+      if (seen.insert(writes[i].event.eventId).second) fresh.push_back(i);
+    }
+    if (fresh.empty()) return {};
+    PLEXUS_TRY(std::int64_t pos, allocatePositions(tx, static_cast<std::int64_t>(fresh.size())));
+    for (std::size_t i : fresh) {
+      PLEXUS_TRY_VOID(insertRoomEvent(tx, db_.dialect(), writes[i], pos));
+      positions[i] = pos++;
     }
     return {};
   });

@@ -15,6 +15,7 @@ class SqlSyncStore final : public SyncStore {
 
   // SyncStore
   Result<std::int64_t> queryCurrentPosition() override;
+  Result<StreamChanges> queryStreamChanges(std::int64_t afterPos, std::int64_t upToPos) override;
   Result<std::optional<std::int64_t>> storeRoomEvent(const RoomEventWrite& write) override;
   Status storeOutlierEvents(const std::vector<StoredEvent>& events) override;
   Status storeBackfilledEvents(const std::vector<StoredEvent>& events) override;

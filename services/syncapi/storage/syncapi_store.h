@@ -115,6 +115,22 @@ struct PresenceRow {
   std::int64_t pos = 0;
 };
 
+// What was written at positions in an interval, by key (queryStreamChanges): what a sync-api
+// replica needs to learn about writes made by other processes sharing the store.
+struct StreamChanges {
+  struct StateChange {
+    std::string roomId;
+    StateKeyRef key;
+  };
+  std::map<std::string, std::int64_t> roomEvents;  // room -> newest event position
+  std::vector<StateChange> stateChanges;
+  std::vector<Receipt> receipts;                    // event ID and ts left empty
+  std::map<std::string, std::int64_t> accountData;  // user -> newest position
+  std::map<std::string, std::int64_t> toDevice;     // recipient user -> newest position
+  std::vector<PresenceRow> presence;
+  std::map<std::string, std::int64_t> deviceLists;  // user -> newest position
+};
+
 struct UnreadCounts {
   std::int64_t notifications = 0;
   std::int64_t highlights = 0;
@@ -124,8 +140,12 @@ class SyncStore {
  public:
   virtual ~SyncStore() = default;
 
-  // Newest committed stream position (0 for an empty store).
+  // Newest committed stream position (0 for an empty store). Positions are handed out under
+  // a row lock held until commit, so every position up to this one is committed too.
   virtual Result<std::int64_t> queryCurrentPosition() = 0;
+  // Everything written at positions in (afterPos, upToPos] (state of a remote join stored
+  // below 0 is not included: its room shows up through the join's own state change).
+  virtual Result<StreamChanges> queryStreamChanges(std::int64_t afterPos, std::int64_t upToPos) = 0;
 
   // ---- room events ----
   // Stores the event and applies its state changes; returns the position, or nullopt when the

@@ -147,12 +147,14 @@ struct P2pSection {
 // service over gRPC, the Redis bus, and where every other service is. A service with several
 // entries is sharded: entry i is shard i (roomserver by room, federation sender by destination;
 // the shard of a key is fnv1a-64 of the room ID or server name, modulo the number of entries).
+// Several sync-api entries are replicas sharing one store (entry 0 stores the bus inputs);
+// callers pick one by user ID.
 struct ClusterSection {
   std::string grpcListen;  // HOST:PORT; empty: the default 0.0.0.0:9100 for `plexus serve`
   std::string redisUrl;    // redis://[[user]:password@]host[:port][/db]
   std::vector<std::string> roomserver;        // gRPC targets, one per shard
   std::vector<std::string> federationsender;  // gRPC targets, one per shard
-  std::vector<std::string> syncapi;
+  std::vector<std::string> syncapi;           // gRPC targets, one per replica
   std::vector<std::string> keyserver;
   std::vector<std::string> accountsync;
   std::vector<std::string> media;

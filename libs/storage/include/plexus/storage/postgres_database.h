@@ -6,6 +6,7 @@
 // bytea); results come back as text and are decoded by column type.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -32,5 +33,10 @@ struct PostgresConfig {
 // Creates the pool and opens one connection to check the server is reachable.
 // Errors: kInvalidParam for a bad config, kUnavailable when the server cannot be reached.
 Result<std::unique_ptr<Database>> openPostgres(const PostgresConfig& config);
+
+// Round trips to PostgreSQL servers so far, process-wide: every wait for an answer (a statement,
+// its preparation, a transaction command, or one pipeline of deferred statements). For tests
+// and benchmarks that measure what a code path costs.
+std::uint64_t postgresRoundTrips();
 
 }  // namespace plexus::storage

@@ -1,0 +1,218 @@
+// Sync-api replicas sharing one store (SyncServiceOptions::Replication, impl/replica_tail.cc):
+// a writer that consumes the room events and a reader that does not, on the same database and
+// bus. Long-polls parked on either replica wake for writes made on the other; the reader's room
+// index follows membership changes; typing crosses over the bus; a write whose hint never comes
+// is still seen through the poll.
+#include <future>
+
+#include "service_fixture.h"
+
+namespace plexus::syncapi::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+class SyncReplicasTest : public SyncServiceTest {
+ protected:
+  void adjustOptions(SyncServiceOptions& options) override {
+    options.replication.enabled = true;
+    options.replication.consumesInputs = true;
+    options.replication.replicaName = "writer";
+    options.replication.tailPollMs = 100;
+    readerOptions_ = options;
+    readerOptions_.replication.consumesInputs = false;
+    readerOptions_.replication.replicaName = "reader";
+  }
+  void SetUp() override {
+    SyncServiceTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    reader_ = makeReplica(bus_, readerOptions_);
+  }
+  void TearDown() override {
+    for (auto& r : extra_) r->stop();
+    if (reader_) reader_->stop();
+    SyncServiceTest::TearDown();
+  }
+
+  std::unique_ptr<SyncService> makeReplica(bus::Bus& bus, const SyncServiceOptions& options) {
+    auto made = SyncService::create(db(), bus, &keys_, options);
+    EXPECT_TRUE(made.ok()) << made.error().message;
+    if (!made.ok()) return nullptr;
+    EXPECT_TRUE((*made)->start().ok());
+    return std::move(*made);
+  }
+
+  static Result<json::Object> syncOn(SyncService& replica, const std::string& user,
+                                     const std::string& since, std::int64_t timeoutMs) {
+    SyncRequest req;
+    req.userId = user;
+    req.deviceId = "D";
+    req.since = since;
+    req.timeoutMs = timeoutMs;
+    return replica.querySync(CallContext{}, req);
+  }
+  static std::string batchOf(const json::Object& r) {
+    auto s = r.find("next_batch");
+    return s && s->getString() ? *s->getString() : "";
+  }
+  // A long-poll on `replica` from `since`, answered on another thread.
+  static std::future<Result<json::Object>> poll(SyncService& replica, const std::string& user,
+                                                const std::string& since) {
+    return std::async(std::launch::async,
+                      [&replica, user, since] { return syncOn(replica, user, since, 10000); });
+  }
+
+  // Bounded wait until the reader has made every position the writer knows visible.
+  void awaitReaderCaughtUp() {
+    for (int i = 0; i < 100 && reader_->currentToken().stream < sync_->currentToken().stream; ++i) {
+      std::this_thread::sleep_for(20ms);
+    }
+  }
+  static bool hasReadReceipt(const json::Object& response, const std::string& eventId,
+                             const std::string& userId) {
+    for (const auto& e : array(response, {"rooms", "join", "!r1:test", "ephemeral", "events"})) {
+      if (at(e, {"content", eventId, "m.read", userId})) return true;
+    }
+    return false;
+  }
+
+  SyncServiceOptions readerOptions_;
+  bus::InProcessBus isolatedBus_;  // declared before the replicas that use it
+  std::unique_ptr<SyncService> reader_;
+  std::vector<std::unique_ptr<SyncService>> extra_;
+};
+
+TEST_P(SyncReplicasTest, ReaderWakesForEventsTheWriterStores) {
+  TestRoom room = makeRoom("!r1:test", true);
+  // The reader started before the room existed: its index learns bob's membership by reading
+  // back what the writer stored.
+  auto first = syncOn(*reader_, "@bob:test", "", 0);
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  ASSERT_FALSE(array(*first, {"rooms", "join", "!r1:test", "timeline", "events"}).empty());
+  auto waiting = poll(*reader_, "@bob:test", batchOf(*first));
+  std::this_thread::sleep_for(50ms);
+  feed(room.message("@alice:test", "hello reader"));
+  ASSERT_EQ(waiting.wait_for(5s), std::future_status::ready);
+  auto woken = waiting.get();
+  ASSERT_TRUE(woken.ok()) << woken.error().message;
+  EXPECT_EQ(bodies(array(*woken, {"rooms", "join", "!r1:test", "timeline", "events"})),
+            std::vector<std::string>{"hello reader"});
+  // Both replicas agree on the stream position.
+  EXPECT_EQ(reader_->currentToken().stream, sync_->currentToken().stream);
+}
+
+TEST_P(SyncReplicasTest, WriterWakesForReceiptsAndTypingTakenByTheReader) {
+  TestRoom room = makeRoom("!r1:test", true);
+  auto msg = room.message("@alice:test", "read me");
+  feed(msg);
+  // Wait until the reader has read the room back (typing checks membership).
+  awaitReaderCaughtUp();
+  std::string since = batchOf(sync("@bob:test", "BOB1"));
+  auto waiting = poll(*sync_, "@bob:test", since);
+  std::this_thread::sleep_for(50ms);
+  ASSERT_TRUE(reader_
+                  ->performReceipt(CallContext{}, ReceiptRequest{"!r1:test", "@alice:test",
+                                                                 "m.read", msg.eventId, "", 1234})
+                  .ok());
+  ASSERT_EQ(waiting.wait_for(5s), std::future_status::ready);
+  auto woken = waiting.get();
+  ASSERT_TRUE(woken.ok()) << woken.error().message;
+  EXPECT_TRUE(hasReadReceipt(*woken, msg.eventId, "@alice:test"));
+
+  since = batchOf(*woken);
+  waiting = poll(*sync_, "@bob:test", since);
+  std::this_thread::sleep_for(50ms);
+  ASSERT_TRUE(
+      reader_->performTyping(CallContext{}, TypingRequest{"!r1:test", "@alice:test", true, 30000})
+          .ok());
+  ASSERT_EQ(waiting.wait_for(5s), std::future_status::ready);
+  woken = waiting.get();
+  ASSERT_TRUE(woken.ok()) << woken.error().message;
+  bool sawTyping = false;
+  for (const auto& e : array(*woken, {"rooms", "join", "!r1:test", "ephemeral", "events"})) {
+    if (e.getStringAt("type") == "m.typing") {
+      sawTyping = true;
+      EXPECT_EQ(*at(e, {"content", "user_ids"}), json::Value(json::Array{"@alice:test"}));
+    }
+  }
+  EXPECT_TRUE(sawTyping);
+}
+
+TEST_P(SyncReplicasTest, ReaderIndexFollowsMembership) {
+  TestRoom room = makeRoom("!r1:test", false);
+  feed(room.member("@carol:test", "join"));
+  // The reader refuses typing from non-members: carol becomes a member there once it caught up.
+  bool allowed = false;
+  for (int i = 0; i < 100 && !allowed; ++i) {
+    allowed =
+        reader_->performTyping(CallContext{}, TypingRequest{"!r1:test", "@carol:test", true, 1000})
+            .ok();
+    if (!allowed) std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_TRUE(allowed);
+  feed(room.member("@carol:test", "leave"));
+  bool refused = false;
+  for (int i = 0; i < 100 && !refused; ++i) {
+    refused =
+        reader_->performTyping(CallContext{}, TypingRequest{"!r1:test", "@carol:test", true, 1000})
+            .error()
+            .code == ErrorCode::kForbidden;
+    if (!refused) std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_TRUE(refused);
+}
+
+TEST_P(SyncReplicasTest, WriteWithoutHintIsSeenThroughThePoll) {
+  TestRoom room = makeRoom("!r1:test", true);
+  // A third replica on a bus of its own: its hints never reach the reader.
+  SyncServiceOptions options = readerOptions_;
+  options.replication.replicaName = "isolated";
+  extra_.push_back(makeReplica(isolatedBus_, options));
+  ASSERT_TRUE(extra_.back());
+  auto msg = room.message("@alice:test", "read me");
+  feed(msg);
+  awaitReaderCaughtUp();
+  std::string since = batchOf(sync("@bob:test", "BOB1"));
+  auto waiting = poll(*reader_, "@bob:test", since);
+  std::this_thread::sleep_for(50ms);
+  ASSERT_TRUE(extra_.back()
+                  ->performReceipt(CallContext{}, ReceiptRequest{"!r1:test", "@alice:test",
+                                                                 "m.read", msg.eventId, "", 99})
+                  .ok());
+  ASSERT_EQ(waiting.wait_for(5s), std::future_status::ready);
+  auto woken = waiting.get();
+  ASSERT_TRUE(woken.ok()) << woken.error().message;
+  EXPECT_TRUE(hasReadReceipt(*woken, msg.eventId, "@alice:test"));
+}
+
+TEST_P(SyncReplicasTest, ToDeviceSentOnTheReaderReachesTheWriter) {
+  makeRoom("!r1:test", true);
+  std::string since = batchOf(sync("@bob:test", "BOB1"));
+  auto waiting = std::async(std::launch::async, [&] {
+    SyncRequest req;
+    req.userId = "@bob:test";
+    req.deviceId = "BOB1";
+    req.since = since;
+    req.timeoutMs = 10000;
+    return sync_->querySync(CallContext{}, req);
+  });
+  std::this_thread::sleep_for(50ms);
+  SendToDeviceRequest send;
+  send.senderUserId = "@alice:test";
+  send.senderDeviceId = "A1";
+  send.type = "m.test";
+  send.txnId = "t1";
+  send.messages["@bob:test"] = json::Object{{"BOB1", json::Object{{"n", 1}}}};
+  ASSERT_TRUE(reader_->performSendToDevice(CallContext{}, send).ok());
+  ASSERT_EQ(waiting.wait_for(5s), std::future_status::ready);
+  auto woken = waiting.get();
+  ASSERT_TRUE(woken.ok()) << woken.error().message;
+  auto events = array(*woken, {"to_device", "events"});
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].getStringAt("type"), "m.test");
+}
+
+PLEXUS_INSTANTIATE_DATABASE_TESTS(SyncReplicasTest);
+
+}  // namespace
+}  // namespace plexus::syncapi::testing

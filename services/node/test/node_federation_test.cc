@@ -11,7 +11,7 @@
 #include <memory>
 #include <sstream>
 
-#include "node_test_dirs.h"
+#include "node_test_support.h"
 #include "plexus/federation/server_keys.h"
 #include "plexus/http/client.h"
 #include "plexus/http/testing/test_certificates.h"

@@ -8,11 +8,10 @@
 #include <chrono>
 #include <filesystem>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <thread>
 
-#include "node_test_dirs.h"
+#include "node_test_support.h"
 #include "plexus/http/client.h"
 #include "plexus/json/parse.h"
 #include "root/node.h"
@@ -77,19 +76,8 @@ class NodeKeyCacheTest : public ::testing::Test {
 
   // QueryOneTimeKeyCounts calls sync-api made over gRPC so far.
   double keyserverCountQueries() {
-    http::Client client("127.0.0.1", node_->metricsPort());
-    auto response = client.get("/metrics");
-    EXPECT_TRUE(response.ok());
-    if (!response.ok()) return -1;
-    const std::string series =
-        R"(plexus_grpc_client_handled_total{code="OK",method="QueryOneTimeKeyCounts",)"
-        R"(service="plexus.keyserver.v1.KeyserverService"} )";
-    std::istringstream lines(response->body);
-    std::string line;
-    while (std::getline(lines, line)) {
-      if (line.rfind(series, 0) == 0) return std::stod(line.substr(series.size()));
-    }
-    return 0;
+    return testing::grpcClientCallsOk(node_->metricsPort(), "QueryOneTimeKeyCounts",
+                                      "plexus.keyserver.v1.KeyserverService");
   }
 
   fs::path dir_;

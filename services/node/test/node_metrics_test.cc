@@ -13,7 +13,7 @@
 #include <string>
 #include <thread>
 
-#include "node_test_dirs.h"
+#include "node_test_support.h"
 #include "plexus/http/client.h"
 #include "plexus/json/parse.h"
 #include "root/node.h"

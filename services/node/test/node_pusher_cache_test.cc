@@ -9,10 +9,10 @@
 #include <chrono>
 #include <filesystem>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <thread>
 
+#include "node_test_support.h"
 #include "plexus/http/client.h"
 #include "plexus/http/response.h"
 #include "plexus/http/server.h"
@@ -59,16 +59,8 @@ class CountingGateway {
 class NodePusherCacheTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("plexus_node_pushcache_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    config_ = config::Config::defaults();
-    config_.global.serverName = kServerName;
-    config_.global.dataDir = (dir_ / "data").string();
-    fs::create_directories(config_.global.dataDir);
-    config_.clientApi.listen = "127.0.0.1:0";
+    dir_ = testing::freshTestDir("plexus_node_pushcache_");
+    config_ = testing::testNodeConfig(dir_, kServerName);
     config_.clientApi.registrationEnabled = true;
     config_.clientApi.rateLimits.enabled = false;
     config_.metrics.listen = "127.0.0.1:0";
@@ -119,19 +111,8 @@ class NodePusherCacheTest : public ::testing::Test {
 
   // QueryPushers calls sync-api made over gRPC so far.
   double accountSyncPusherQueries() {
-    http::Client client("127.0.0.1", node_->metricsPort());
-    auto response = client.get("/metrics");
-    EXPECT_TRUE(response.ok());
-    if (!response.ok()) return -1;
-    const std::string series =
-        R"(plexus_grpc_client_handled_total{code="OK",method="QueryPushers",)"
-        R"(service="plexus.accountsync.v1.AccountSyncService"} )";
-    std::istringstream lines(response->body);
-    std::string line;
-    while (std::getline(lines, line)) {
-      if (line.rfind(series, 0) == 0) return std::stod(line.substr(series.size()));
-    }
-    return 0;
+    return testing::grpcClientCallsOk(node_->metricsPort(), "QueryPushers",
+                                      "plexus.accountsync.v1.AccountSyncService");
   }
 
   fs::path dir_;

@@ -4,46 +4,36 @@
 //
 // Coherence: account-sync (AccountSyncOptions::publishPusherChanges) enqueues a PushersChanged
 // in the transaction of every write that changes pushers; subscribeToPusherChanges() turns each
-// into invalidate() (invalidateAll() for an empty user ID). A list read before an invalidation
-// is never stored after it (the epoch guard, as in accountsync::TokenCache): one epoch serves
-// every user, so a read racing any invalidation is answered but not kept, and the next read
-// stores it. A lost bus message is covered by maxAge. Empty lists are cached too.
+// into invalidate() (invalidateAll() for an empty user ID). The cache itself is an
+// InvalidatedCache (plexus/core/invalidated_cache.h: a list read before an invalidation is never
+// stored after it, bounded, maxAge covers a lost bus message). Empty lists are cached too.
 //
 // Thread-safe (push delivery calls it from its worker threads). Owns the directory it decorates.
 #pragma once
 
-#include <chrono>
 #include <cstdint>
-#include <functional>
-#include <list>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "plexus/bus/bus.h"
+#include "plexus/core/invalidated_cache.h"
 #include "syncapi/impl/push_delivery.h"
 
 namespace plexus::syncapi {
 
 class CachingPusherDirectory final : public PusherDirectory {
  public:
-  using Clock = std::chrono::steady_clock;
-
-  struct Options {
-    // Users kept; the least recently used goes first.
-    std::size_t maxEntries = 100000;
-    // A list older than this is asked again (bounds the harm of a lost bus message).
-    std::chrono::milliseconds maxAge = std::chrono::seconds(30);
-    // Tests inject time; defaults to Clock::now.
-    std::function<Clock::time_point()> now;
-  };
+  using Cache = InvalidatedCache<std::string, std::vector<accountsync::Pusher>>;
+  using Clock = Cache::Clock;
+  // Users kept (the least recently used goes first), how long a list is trusted, injected time.
+  using Options = Cache::Options;
 
   explicit CachingPusherDirectory(std::unique_ptr<PusherDirectory> inner)
       : CachingPusherDirectory(std::move(inner), Options{}) {}
-  CachingPusherDirectory(std::unique_ptr<PusherDirectory> inner, Options options);
+  CachingPusherDirectory(std::unique_ptr<PusherDirectory> inner, Options options)
+      : inner_(std::move(inner)), cache_(std::move(options)) {}
 
   // PusherDirectory: answers from the cache when fresh, otherwise from the inner directory (its
   // errors are returned and not cached).
@@ -53,39 +43,18 @@ class CachingPusherDirectory final : public PusherDirectory {
                       const std::string& pushkey) override;
 
   // Forgets the user's list; reads that began before this call are not stored.
-  void invalidate(std::string_view userId);
+  void invalidate(std::string_view userId) { cache_.invalidate(std::string(userId)); }
   // Forgets every list; reads that began before this call are not stored.
-  void invalidateAll();
+  void invalidateAll() { cache_.invalidateAll(); }
 
-  // Users held (for tests and metrics).
-  std::size_t size() const;
-  // Answers served from the cache, and invalidate()/invalidateAll() calls, so far.
-  std::uint64_t hits() const;
-  std::uint64_t invalidations() const;
+  // Users held, answers served from the cache, invalidations so far (tests and metrics).
+  std::size_t size() const { return cache_.size(); }
+  std::uint64_t hits() const { return cache_.hits(); }
+  std::uint64_t invalidations() const { return cache_.invalidations(); }
 
  private:
-  struct Entry {
-    std::vector<accountsync::Pusher> pushers;
-    Clock::time_point at;                         // when the read that produced it began
-    std::list<const std::string*>::iterator lru;  // position in lru_ (front: most recent)
-  };
-  using Entries = std::map<std::string, Entry, std::less<>>;
-
-  Clock::time_point now() const;
-  // Stores the user's list (evicting the least recently used when full). Caller holds mutex_.
-  void store(const std::string& userId, std::vector<accountsync::Pusher> pushers,
-             Clock::time_point at);
-  void erase(Entries::iterator it);
-
   std::unique_ptr<PusherDirectory> inner_;
-  Options options_;
-  mutable std::mutex mutex_;
-  // Moves on every invalidation: a read that saw an older epoch is not stored.
-  std::uint64_t epoch_ = 0;
-  std::uint64_t hits_ = 0;
-  std::uint64_t invalidations_ = 0;
-  Entries entries_;
-  std::list<const std::string*> lru_;
+  Cache cache_;
 };
 
 // Subscribes `cache` to account-sync's PushersChanged on `bus` as consumer group `group` (one

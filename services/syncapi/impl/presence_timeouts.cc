@@ -2,7 +2,8 @@
 // active user (on the notifier's shared timer thread, run on its workers) moves a user who
 // stopped syncing to "unavailable" after presenceIdleAfterMs and to "offline" after
 // presenceOfflineAfterMs. Each change is one presence write that wakes the users sharing a
-// room, like an explicit PUT /presence.
+// room, like an explicit PUT /presence. knownPresence() answers /sync's "is the user online
+// already?" from memory while no presence write for the user came since it was read.
 #include <algorithm>
 
 #include "syncapi/impl/sync_service.h"
@@ -76,6 +77,24 @@ void SyncService::checkPresence(const std::string& userId) {
     }
   }
   schedulePresenceCheck(userId, next);
+}
+
+Result<std::optional<PresenceRow>> SyncService::knownPresence(const std::string& userId) {
+  {
+    std::lock_guard lock(knownPresenceMutex_);
+    auto it = knownPresence_.find(userId);
+    if (it != knownPresence_.end() && presenceMarks_.newest(userId) <= it->second.asOf) {
+      return it->second.row;
+    }
+  }
+  // Everything up to the current position is committed and its marks bumped, so the row read
+  // next covers every presence write a later mark check could miss.
+  const std::int64_t asOf = currentPos_.load();
+  PLEXUS_TRY(auto row, store_->queryPresence(userId));
+  std::lock_guard lock(knownPresenceMutex_);
+  if (knownPresence_.size() >= 200000) knownPresence_.clear();  // refilled on demand
+  knownPresence_[userId] = KnownPresence{row, asOf};
+  return row;
 }
 
 }  // namespace plexus::syncapi

@@ -1,5 +1,6 @@
 // /sync: request planning, the whole-response builder (rooms by membership, presence, account
 // data, to-device, device lists, key counts) and the long-poll loop over the Notifier.
+#include <algorithm>
 #include <future>
 #include <limits>
 
@@ -55,6 +56,12 @@ Result<SyncService::SyncPlan> SyncService::planSync(const SyncRequest& request) 
   plan.initial = request.since.empty();
   if (!plan.initial) {
     PLEXUS_TRY(plan.since, StreamToken::parse(request.since));
+    if (plan.since.stream > currentPos_.load() && replicated()) {
+      // A token another replica handed out (the client's calls moved here): its positions are
+      // committed in the shared store; read them back before answering.
+      PLEXUS_TRY(std::int64_t committed, store_->queryCurrentPosition());
+      PLEXUS_TRY_VOID(catchUp(committed));
+    }
     if (plan.since.stream > currentPos_.load()) {
       return fail(ErrorCode::kInvalidParam, "since token is from the future");
     }
@@ -84,7 +91,7 @@ Result<SyncService::SyncPlan> SyncService::planSync(const SyncRequest& request) 
   if (presence != "online" && presence != "offline" && presence != "unavailable") {
     return fail(ErrorCode::kInvalidParam, "unknown set_presence value");
   }
-  PLEXUS_TRY(auto stored, store_->queryPresence(request.userId));
+  PLEXUS_TRY(auto stored, knownPresence(request.userId));
   if (!stored || stored->presence != presence) {
     PLEXUS_TRY_VOID(performSetPresence(CallContext{}, request.userId, presence,
                                        stored ? stored->statusMsg : std::nullopt));

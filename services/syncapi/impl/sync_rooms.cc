@@ -101,9 +101,24 @@ Status SyncService::roomTimelineAndState(const SyncPlan& plan, const std::string
   // State before the timeline's first event.
   const EventFilter& sf = plan.filter.state;
   const bool lazy = sf.lazyLoadMembers;
+  // SPEC: client-server-api "Lazy-loading room members": only the members that sent events
+  // in the timeline (and the syncing user), not already sent to this device.
+  std::set<std::string> wanted;
+  std::set<std::string> alreadySent;
+  if (lazy) {
+    wanted.insert(req.userId);
+    for (const auto& e : picked) wanted.insert(e.sender);
+    if (!sf.includeRedundantMembers && !req.deviceId.empty() && !fullState) {
+      PLEXUS_TRY(alreadySent, store_->queryLazyMembersSent(req.userId, req.deviceId, roomId));
+    }
+  }
+  // The usual woken /sync of a conversation: the senders' members went to this device already
+  // and the timeline is complete, so no state is due and the room's state history is not read.
+  const bool lazyNeedsState =
+      lazy && !std::includes(alreadySent.begin(), alreadySent.end(), wanted.begin(), wanted.end());
   StateMap state;
   StateMap atBoundary;
-  if (fullState || limited || lazy) {
+  if (fullState || limited || lazyNeedsState) {
     PLEXUS_TRY(auto deltas, store_->queryStateDeltas(roomId, boundary));
     atBoundary = foldState(deltas, boundary);
     if (fullState) {
@@ -117,14 +132,6 @@ Status SyncService::roomTimelineAndState(const SyncPlan& plan, const std::string
     }
   }
   if (lazy) {
-    // SPEC: client-server-api "Lazy-loading room members": only the members that sent events
-    // in the timeline (and the syncing user), not already sent to this device.
-    std::set<std::string> wanted{req.userId};
-    for (const auto& e : picked) wanted.insert(e.sender);
-    std::set<std::string> alreadySent;
-    if (!sf.includeRedundantMembers && !req.deviceId.empty() && !fullState) {
-      PLEXUS_TRY(alreadySent, store_->queryLazyMembersSent(req.userId, req.deviceId, roomId));
-    }
     for (auto it = state.begin(); it != state.end();) {
       bool member = it->first.type == "m.room.member";
       it = member && !wanted.count(it->first.stateKey) ? state.erase(it) : std::next(it);

@@ -199,6 +199,9 @@ class SyncService final : public SyncApi {
   // Presence timeouts (presence_timeouts.cc): a /sync marks the user active; a timer on the
   // notifier's thread moves idle users to unavailable, then offline.
   void noteSyncActivity(const std::string& userId);
+  // The user's stored presence, from memory while no presence write for them came since it
+  // was read (presenceMarks_), else from the store: every /sync asks.
+  Result<std::optional<PresenceRow>> knownPresence(const std::string& userId);
   void schedulePresenceCheck(const std::string& userId, std::int64_t delayMs);
   void checkPresence(const std::string& userId);
   Status storePresenceChange(const std::string& userId, const std::string& presence,
@@ -264,6 +267,12 @@ class SyncService final : public SyncApi {
   };
   std::mutex activityMutex_;
   std::unordered_map<std::string, Activity> activity_;
+  struct KnownPresence {
+    std::optional<PresenceRow> row;
+    std::int64_t asOf = 0;  // the current position when it was read
+  };
+  std::mutex knownPresenceMutex_;
+  std::unordered_map<std::string, KnownPresence> knownPresence_;
 };
 
 }  // namespace plexus::syncapi

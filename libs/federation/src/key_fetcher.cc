@@ -7,7 +7,7 @@ namespace {
 bool satisfied(const KeyRing& ring, const std::string& server, std::span<const std::string> ids,
                std::int64_t minimumValidUntil) {
   for (const auto& id : ids) {
-    const KeyRecord* r = ring.find(server, id);
+    auto r = ring.find(server, id);
     if (!r) return false;
     std::int64_t until = r->expiredTs ? *r->expiredTs : r->validUntilTs;
     if (until < minimumValidUntil) return false;
@@ -20,6 +20,16 @@ bool satisfied(const KeyRing& ring, const std::string& server, std::span<const s
 Status refreshKeys(KeyRing& ring, KeyFetcher& fetcher, const ServerName& server,
                    std::span<const std::string> keyIds, std::int64_t nowMs,
                    const KeyRefreshOptions& options) {
+  if (server.isKeyNamed()) {
+    // Self-certifying: the ring knows the only key from the name; nothing to fetch, and nothing
+    // a server or notary says could change it.
+    for (const auto& id : keyIds) {
+      if (!isValidEd25519KeyId(id))
+        return fail(ErrorCode::kUnavailable,
+                    "key-named server " + server.str() + " has no key " + id + " (ed25519 only)");
+    }
+    return {};
+  }
   std::string why;
   bool accepted = false;
   auto done = [&] {

@@ -1,7 +1,10 @@
-// KeyRing: merging key responses and the validity rules for requests and events.
+// KeyRing: merging key responses and the validity rules for requests and events, with
+// key-named servers answered from their names.
 #include "plexus/federation/key_ring.h"
 
 #include <algorithm>
+
+#include "plexus/federation/server_name.h"
 
 namespace plexus::federation {
 namespace {
@@ -17,6 +20,16 @@ void merge(KeyRecord& into, const KeyRecord& from) {
   }
 }
 
+// The self-certified record of (server, keyId) when `server` is key-named: its name's key for an
+// ed25519 key ID, nullopt for other algorithms. Outer nullopt: not a key-named server.
+std::optional<std::optional<KeyRecord>> selfCertified(std::string_view server,
+                                                      std::string_view keyId) {
+  auto key = keyNamedServerKey(server);
+  if (!key) return std::nullopt;
+  if (!isValidEd25519KeyId(keyId)) return std::optional<KeyRecord>();
+  return std::optional<KeyRecord>(KeyRecord{*key, kKeyNamedValidUntilTs, std::nullopt});
+}
+
 }  // namespace
 
 void KeyRing::addServerKeys(const ServerKeys& keys, std::int64_t fetchedAtMs) {
@@ -29,7 +42,10 @@ void KeyRing::addServerKeys(const ServerKeys& keys, std::int64_t fetchedAtMs) {
   }
 }
 
-void KeyRing::addKey(std::string_view server, std::string_view keyId, KeyRecord record) {
+bool KeyRing::addKey(std::string_view server, std::string_view keyId, KeyRecord record) {
+  if (auto implied = selfCertified(server, keyId)) {
+    return implied->has_value() && (*implied)->key == record.key;
+  }
   auto k = std::make_pair(std::string(server), std::string(keyId));
   auto it = keys_.find(k);
   if (it == keys_.end()) {
@@ -37,17 +53,20 @@ void KeyRing::addKey(std::string_view server, std::string_view keyId, KeyRecord 
   } else {
     merge(it->second, record);
   }
+  return true;
 }
 
-const KeyRecord* KeyRing::find(std::string_view server, std::string_view keyId) const {
+std::optional<KeyRecord> KeyRing::find(std::string_view server, std::string_view keyId) const {
+  if (auto implied = selfCertified(server, keyId)) return *implied;
   auto it = keys_.find(std::make_pair(std::string(server), std::string(keyId)));
-  return it == keys_.end() ? nullptr : &it->second;
+  if (it == keys_.end()) return std::nullopt;
+  return it->second;
 }
 
 std::optional<crypto::PublicKey> KeyRing::keyForRequest(std::string_view server,
                                                         std::string_view keyId,
                                                         std::int64_t nowMs) const {
-  const KeyRecord* r = find(server, keyId);
+  auto r = find(server, keyId);
   // SPEC: old_verify_keys "are only valid for signing events".
   if (!r || r->expiredTs || nowMs > r->validUntilTs) return std::nullopt;
   return r->key;
@@ -57,7 +76,12 @@ std::optional<crypto::PublicKey> KeyRing::keyForEvent(std::string_view server,
                                                       std::string_view keyId,
                                                       std::int64_t originServerTs,
                                                       const events::RoomVersion& version) const {
-  const KeyRecord* r = find(server, keyId);
+  if (auto implied = selfCertified(server, keyId)) {
+    // Valid at any time, whatever timestamp the event claims.
+    if (!*implied) return std::nullopt;
+    return (*implied)->key;
+  }
+  auto r = find(server, keyId);
   if (!r) return std::nullopt;
   if (!version.enforceKeyValidity) return r->key;
   std::int64_t until = r->expiredTs ? *r->expiredTs : r->validUntilTs;

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "plexus/crypto/json_signing.h"
+#include "plexus/federation/server_name.h"
 
 namespace plexus::federation {
 namespace {
@@ -79,6 +80,17 @@ Result<ServerKeys> parseServerKeys(const json::Object& response, std::string_vie
       PLEXUS_TRY(auto key, decodeKey(entry, keyId));
       keys.oldVerifyKeys.emplace(keyId, OldVerifyKey{key, *expired});
     }
+  }
+  if (auto named = keyNamedServerKey(keys.serverName)) {
+    // Whoever signed it, a response naming another key for a key-named server is a forgery.
+    auto foreign = [&](const crypto::PublicKey& key) { return key != *named; };
+    bool bad = std::any_of(keys.verifyKeys.begin(), keys.verifyKeys.end(),
+                           [&](const auto& entry) { return foreign(entry.second); }) ||
+               std::any_of(keys.oldVerifyKeys.begin(), keys.oldVerifyKeys.end(),
+                           [&](const auto& entry) { return foreign(entry.second.key); });
+    if (bad)
+      return fail(ErrorCode::kForbidden, "key response of key-named server '" + keys.serverName +
+                                             "' lists a key other than its name");
   }
   const json::Value* signatures = response.find("signatures");
   if (!signatures || !signatures->getObject()) return badShape("signatures missing");

@@ -4,9 +4,12 @@
 //   IPv4address = 1*3DIGIT "." 1*3DIGIT "." 1*3DIGIT "." 1*3DIGIT   (each 0-255)
 //   IPv6address = 2*45IPv6char, a valid RFC 3513 address
 //   dns-name    = 1*255dns-char                dns-char = DIGIT / ALPHA / "-" / "."
+// Key-named servers (64 lowercase hex digits) fit the dns-name rule; nothing here applies the
+// 63-character DNS label limit, which they would break.
 #include "plexus/federation/server_name.h"
 
 #include <arpa/inet.h>
+#include <sodium.h>
 
 #include <array>
 
@@ -61,7 +64,51 @@ bool isValidIpv6(std::string_view s) {
   return inet_pton(AF_INET6, std::string(s).c_str(), out.data()) == 1;
 }
 
+int hexValue(char c) {
+  if (isDigit(c)) return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;  // uppercase is another server name: names compare case-sensitively
+}
+
+// Whether `bytes` encode a usable ed25519 key (canonical, on the curve, prime order). That check
+// costs about as much as a signature verification and the key ring makes it for every signature
+// of a key-named server, so each thread remembers recent answers (a collision only recomputes).
+bool isValidPoint(const std::array<unsigned char, crypto::PublicKey::kSize>& bytes) {
+  struct Entry {
+    std::array<unsigned char, crypto::PublicKey::kSize> bytes{};
+    bool used = false;
+    bool valid = false;
+  };
+  thread_local std::array<Entry, 64> recent{};
+  Entry& entry = recent[(bytes[0] ^ bytes[31]) % recent.size()];
+  if (entry.used && entry.bytes == bytes) return entry.valid;
+  static const bool sodiumReady = sodium_init() >= 0;
+  const bool valid = sodiumReady && crypto_core_ed25519_is_valid_point(bytes.data()) == 1;
+  entry = Entry{bytes, true, valid};
+  return valid;
+}
+
 }  // namespace
+
+std::optional<crypto::PublicKey> keyNamedServerKey(std::string_view name) {
+  if (name.size() != kKeyNamedServerLength) return std::nullopt;
+  std::array<unsigned char, crypto::PublicKey::kSize> bytes{};
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    int hi = hexValue(name[2 * i]);
+    int lo = hexValue(name[2 * i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    bytes[i] = static_cast<unsigned char>(hi << 4 | lo);
+  }
+  // 64 hex digits that are no usable verify key name nobody who could sign: such a name is left
+  // an ordinary (unresolvable) DNS name.
+  if (!isValidPoint(bytes)) return std::nullopt;
+  return crypto::PublicKey::fromBytes(
+      std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+}
+
+bool isKeyNamedServer(std::string_view name) { return keyNamedServerKey(name).has_value(); }
+
+std::string keyNamedServerName(const crypto::PublicKey& key) { return key.toHex(); }
 
 Result<ServerName> ServerName::parse(std::string_view text) {
   if (text.empty()) return invalid(text, "empty");
@@ -84,7 +131,11 @@ Result<ServerName> ServerName::parse(std::string_view text) {
       }
     }
     bool inRange = true;
-    if (looksLikeIpv4(host, inRange)) {
+    if (hostEnd == text.size() && isKeyNamedServer(host)) {
+      // A key-named server; checked first because 64 decimal digits would otherwise read as a
+      // numeric name below.
+      name.keyNamed_ = true;
+    } else if (looksLikeIpv4(host, inRange)) {
       // The dotted-quad shape is an IPv4 literal; "999.1.1.1" is no usable DNS name either.
       if (!inRange) return invalid(text, "IPv4 octet over 255");
       name.kind_ = HostKind::kIpv4;

@@ -74,6 +74,13 @@ std::optional<Result<std::vector<Endpoint>>> ServerResolver::resolveSrv(const st
 }
 
 Result<ResolvedServer> ServerResolver::resolve(const ServerName& server) {
+  // A key-named server (DESIGN.md §4) has no DNS records or .well-known: it is reached through
+  // the overlay (TransportSelector), so discovery neither asks DNS nor makes HTTPS requests.
+  if (server.isKeyNamed()) {
+    return fail(ErrorCode::kUnavailable,
+                "cannot resolve " + server.str() +
+                    ": a key-named server is reachable only through the overlay, not DNS");
+  }
   // Step 1: IP literal, given port or 8448.
   if (server.isIpLiteral()) {
     return ipLiteral(server, server.port().value_or(kDefaultFederationPort),
@@ -87,6 +94,9 @@ Result<ResolvedServer> ServerResolver::resolve(const ServerName& server) {
   }
   // Step 3: .well-known delegation.
   if (auto delegated = cache_.lookup(host, fetcher_)) {
+    if (delegated->isKeyNamed()) {
+      return unavailable(host + ": .well-known delegates to key-named server " + delegated->str());
+    }
     // 3.1: IP literal: Host = the IP "including the port if one was provided".
     if (delegated->isIpLiteral()) {
       return ipLiteral(*delegated, delegated->port().value_or(kDefaultFederationPort),

@@ -51,6 +51,10 @@ TEST(FederationVectorsTest, ServerNamesParseAsTheGrammarSays) {
     } else {
       EXPECT_EQ(parsed->port(), std::stoi(port)) << c.where();
     }
+    if (auto keyNamed = c.get("key_named")) {
+      EXPECT_EQ(parsed->isKeyNamed(), *keyNamed == "true") << c.where();
+      EXPECT_EQ(isKeyNamedServer(parsed->str()), *keyNamed == "true") << c.where();
+    }
   }
 }
 

@@ -83,7 +83,7 @@ Result<crypto::PublicKey> RemoteKeyCache::keyForRequest(const federation::Server
 
 bool RemoteKeyCache::satisfiedLocked(const std::string& server, std::span<const std::string> keyIds,
                                      std::int64_t minimumValidUntilTs) const {
-  auto fresh = [&](const federation::KeyRecord* record) {
+  auto fresh = [&](const std::optional<federation::KeyRecord>& record) {
     return record && !record->expiredTs && record->validUntilTs >= minimumValidUntilTs;
   };
   // No key IDs: the caller (the notary) already found the stored response lacking.
@@ -170,7 +170,7 @@ Status RemoteKeyCache::fetchAndStore(const federation::ServerName& server,
     for (const auto& keys : accepted) {
       ring_.addServerKeys(keys, nowMs);
       auto addRow = [&](const std::string& keyId) {
-        if (const auto* record = ring_.find(keys.serverName, keyId))
+        if (auto record = ring_.find(keys.serverName, keyId))
           rows.push_back({keys.serverName, keyId, *record});
       };
       for (const auto& [keyId, key] : keys.verifyKeys) addRow(keyId);

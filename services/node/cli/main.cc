@@ -14,6 +14,7 @@ int runGenerateConfig(std::span<char* const> args);  // generate_config_command.
 int runCreateAccount(std::span<char* const> args);   // create_account_command.cc
 int runRotateSigningKey(std::span<char* const> args);  // rotate_signing_key_command.cc
 int runServe(std::span<char* const> args);             // serve_command.cc
+int runSim(std::span<char* const> args);               // sim_command.cc
 
 namespace {
 
@@ -40,6 +41,10 @@ const std::vector<Command>& commands() {
        "--room-version V [--trust-event-ids] [--keys FILE] FILE",
        "replay a room's PDUs and print the resolved current state",
        runStateReplay},
+      {{"sim"},
+       "(--nodes N --topology KIND | --graph EDGELIST) [--churn PER_MINUTE] [--seed S] --json FILE",
+       "simulate the overlay's routing on many nodes and write measurements as JSON",
+       runSim},
   };
   return kCommands;
 }

@@ -1,7 +1,8 @@
-// `plexus node`: the client-side node. Flags override the config file; flags for features of
-// later issues (the overlay) are accepted and logged as not yet available. --loopback-grpc
-// routes every cross-service call through gRPC. Runs until SIGINT or SIGTERM, then shuts down
-// gracefully.
+// `plexus node`: the client-side node. Flags override the config file. --p2p makes a key-named
+// node (root/node_identity.h): its server name is the hex of a node key kept in the data dir, so
+// it cannot be combined with --server-name. The overlay flags of issue 6 are accepted and logged
+// as not yet available. --loopback-grpc routes every cross-service call through gRPC. Runs until
+// SIGINT or SIGTERM, then shuts down gracefully.
 #include <pthread.h>
 #include <signal.h>
 
@@ -14,9 +15,10 @@
 #include "cli/startup.h"
 #include "plexus/config/load.h"
 #include "plexus/core/allocator_tuning.h"
+#include "plexus/federation/server_name.h"
 #include "plexus/log/log.h"
 #include "root/node.h"
-#include "root/signing_key.h"
+#include "root/node_identity.h"
 
 namespace plexus::cli {
 namespace {
@@ -97,13 +99,27 @@ void applyFlags(const NodeFlags& f, config::Config& c) {
   if (f.noMulticast) c.p2p.multicast = false;
 }
 
+// --p2p names the server after its node key: another name from the flags or the config file
+// contradicts it. Returns the problem, empty when none.
+std::string p2pNameConflict(const NodeFlags& f, const config::Config& fromFile) {
+  if (!f.p2p) return {};
+  if (f.serverName)
+    return "--server-name cannot be combined with --p2p: a p2p node's server name is the hex of "
+           "its node key";
+  const std::string& name = fromFile.global.serverName;
+  if (name != config::GlobalConfig::defaults().serverName && !federation::isKeyNamedServer(name))
+    return "--p2p names the server after its node key, but the config file sets server_name \"" +
+           name + "\" (remove it, or drop --p2p and keep p2p.enabled for a DNS-named peer)";
+  return {};
+}
+
 void logLaterFeatures(const config::Config& c) {
-  // TODO(#6): the overlay.
+  // TODO(#6): the overlay (the identity part is in effect: root/node_identity.h).
   if (c.federation.listen.empty() && (!c.federation.tlsCert.empty() || c.federation.skipTlsVerify))
     log::warn("federation settings without federation.listen are unused");
   if (c.p2p.enabled || !c.p2p.overlayListen.empty() || !c.p2p.peers.empty())
     log::warn("not yet available, ignored",
-              {{"feature", "p2p"}, {"peers", c.p2p.peers.size()}});
+              {{"feature", "p2p overlay"}, {"peers", c.p2p.peers.size()}});
 }
 
 }  // namespace
@@ -131,41 +147,46 @@ int runNode(std::span<char* const> args) {
     return 2;
   }
   config::Config config = std::move(loaded).value();
+  if (std::string conflict = p2pNameConflict(flags, config); !conflict.empty()) {
+    std::fprintf(stderr, "plexus node: %s\n", conflict.c_str());
+    return 2;
+  }
   applyFlags(flags, config);
   if (auto verified = config::verifyOrFail(config); !verified.ok()) {
     std::fprintf(stderr, "plexus node: %s\n", verified.error().message.c_str());
     return 2;
   }
   log::setLevel(log::parseLevel(config.logging.level).value_or(log::Level::kInfo));
-  log::info("starting plexus node",
-            {{"server_name", config.global.serverName}, {"data_dir", config.global.dataDir},
-             {"database", config.database.usesPostgres() ? "postgresql" : "sqlite"},
-             {"services", node::Node::wiredServices()}});
-  logLaterFeatures(config);
-
   if (auto made = ensureDirectory(config.global.dataDir); !made.ok()) {
     log::error("cannot create the data directory", {{"error", made.error().message}});
     return 1;
   }
+  // Before anything logs the server name: a key-named node learns it from its key.
+  auto loadedIdentity = node::loadNodeIdentity(config);
+  if (!loadedIdentity.ok()) {
+    log::error("signing key unusable", {{"error", loadedIdentity.error().message}});
+    return 1;
+  }
+  node::NodeIdentity nodeIdentity = std::move(loadedIdentity).value();
+  log::info("starting plexus node",
+            {{"server_name", config.global.serverName}, {"data_dir", config.global.dataDir},
+             {"database", config.database.usesPostgres() ? "postgresql" : "sqlite"},
+             {"services", node::Node::wiredServices()}});
+  log::info(nodeIdentity.created ? "generated signing key" : "loaded signing key",
+            {{"path", nodeIdentity.keyPath},
+             {"key_id", nodeIdentity.identity.keyId},
+             {"key_named", nodeIdentity.keyNamed}});
+  logLaterFeatures(config);
+
   if (!config.database.sqliteDir.empty() && !config.database.usesPostgres()) {
     if (auto made = ensureDirectory(config.database.sqliteDir); !made.ok()) {
       log::error("cannot create the SQLite directory", {{"error", made.error().message}});
       return 1;
     }
   }
-  std::string keyPath = config.global.effectiveSigningKeyPath();
-  auto key = node::loadOrCreateSigningKey(keyPath);
-  if (!key.ok()) {
-    log::error("signing key unusable", {{"path", keyPath}, {"error", key.error().message}});
-    return 1;
-  }
-  log::info(key->created ? "generated signing key" : "loaded signing key",
-            {{"path", keyPath}, {"key_id", key->keyId}});
-
-  events::ServerIdentity identity{config.global.serverName, key->keyId, key->key};
   node::NodeStartInfo info;
   info.processStart = processStart;
-  auto node = node::Node::start(config, std::move(identity), info);
+  auto node = node::Node::start(config, std::move(nodeIdentity.identity), info);
   if (!node.ok()) {
     log::error("node failed to start", {{"error", node.error().message}});
     return 1;

@@ -19,7 +19,9 @@
 #include "federationapi/impl/remote_key_cache.h"
 #include "federationapi/storage/sql_server_key_store.h"
 #include "plexus/federation/dns_resolver.h"
+#include "plexus/federation/server_name.h"
 #include "plexus/federation/server_resolver.h"
+#include "plexus/federation/transport_selector.h"
 #include "plexus/federation/well_known.h"
 #include "plexus/federation_https/https_federation_transport.h"
 #include "plexus/http/router.h"
@@ -132,6 +134,10 @@ struct FederationListener::Impl {
   federation::SystemDnsResolver dns;
   federationapi::HttpsWellKnownFetcher wellKnown;
   federation_https::HttpsFederationTransport transport;
+  // Picks the transport per destination. TODO(#6): the overlay transport, for key-named
+  // destinations, goes in as the second argument; until then those reach HTTPS, which refuses
+  // them without DNS (unless federation.resolve names them).
+  federation::TransportSelector selector{transport, nullptr};
   federationapi::HttpsKeyFetcher fetcher;
   std::unique_ptr<federationapi::RemoteKeyCache> remoteKeys;
   std::unique_ptr<RemoteKeyCacheEventKeys> eventKeys;
@@ -153,6 +159,15 @@ struct FederationListener::Impl {
     PLEXUS_TRY_VOID(
         ownKeys->load(federation::SigningKeyEntry{identity.keyId, identity.signingKey}));
     const federation::SigningKeyEntry current = ownKeys->signingKey();
+    // A key-named server signs only with the key its name encodes: any other key would make
+    // everything it signs fail everywhere (a data dir of another server, a rotated key).
+    if (auto named = federation::keyNamedServerKey(config.global.serverName)) {
+      if (identity.signingKey.publicKey() != *named || current.key.publicKey() != *named)
+        return fail(ErrorCode::kInvalidParam,
+                    "key-named server " + config.global.serverName + " must sign with its node " +
+                        "key, but the signing key file or the federation key store in this " +
+                        "data dir holds another key (" + current.keyId + ")");
+    }
     // The key store wins over the key file (see root/key_rotation.h): the node signs with
     // signingKey().
     if (current.keyId != identity.keyId)
@@ -175,7 +190,7 @@ struct FederationListener::Impl {
     eventKeys = std::make_unique<RemoteKeyCacheEventKeys>(*remoteKeys);
     federationapi::OwnSigningKeys* own = ownKeys.get();
     requester = std::make_unique<federation::FederationRequester>(
-        transport, config.global.serverName, [own] {
+        selector, config.global.serverName, [own] {
           federation::SigningKeyEntry key = own->signingKey();
           return federation::RequestSigningKey{key.keyId, key.key};
         });

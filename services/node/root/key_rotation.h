@@ -20,7 +20,8 @@ struct RotatedKey {
 };
 
 // Errors: storage errors (nothing changed), kInternal (the key file could not be rewritten: the
-// store has the new key and the node will use it; the file is stale).
+// store has the new key and the node will use it; the file is stale), kInvalidParam for a
+// key-named node (root/node_identity.h), whose name is its key.
 Result<RotatedKey> rotateSigningKey(const config::Config& config);
 
 }  // namespace plexus::node

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -42,7 +43,14 @@ std::string formatSigningKey(const SigningKeyFile& file) {
   return "ed25519 " + version + " " + crypto::encodeBase64(file.key.seed()) + "\n";
 }
 
-Result<SigningKeyFile> loadOrCreateSigningKey(const std::string& path) {
+Result<SigningKeyFile> loadOrCreateSigningKey(const std::string& path, std::string_view newKeyId) {
+  constexpr std::string_view kPrefix = "ed25519:";
+  if (!newKeyId.empty()) {
+    std::string_view version = newKeyId.substr(std::min(newKeyId.size(), kPrefix.size()));
+    if (newKeyId.substr(0, kPrefix.size()) != kPrefix || version.empty() ||
+        !std::all_of(version.begin(), version.end(), isVersionChar))
+      return fail(ErrorCode::kInvalidParam, "bad signing key ID " + std::string(newKeyId));
+  }
   for (int attempt = 0; attempt < 2; ++attempt) {
     std::ifstream in(path, std::ios::binary);
     if (in) {
@@ -52,7 +60,8 @@ Result<SigningKeyFile> loadOrCreateSigningKey(const std::string& path) {
     }
     SigningKeyFile file{"", crypto::SigningKey::generate(), true};
     // The version names the key by its public half so that a rotated key gets a new ID.
-    file.keyId = "ed25519:p" + file.key.publicKey().toHex().substr(0, 8);
+    file.keyId = newKeyId.empty() ? "ed25519:p" + file.key.publicKey().toHex().substr(0, 8)
+                                  : std::string(newKeyId);
     std::string text = formatSigningKey(file);
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) {

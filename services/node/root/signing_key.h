@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "plexus/core/result.h"
 #include "plexus/events/server_identity.h"
@@ -17,9 +18,12 @@ struct SigningKeyFile {
 };
 
 // Reads the key at `path`, or generates one and writes it (0600, O_EXCL so that two processes
-// starting at once cannot both write). Errors: kInternal when the file cannot be written,
-// kInvalidParam when an existing file is malformed.
-Result<SigningKeyFile> loadOrCreateSigningKey(const std::string& path);
+// starting at once cannot both write). A generated key gets `newKeyId` (empty: "ed25519:p" and
+// the first 8 hex digits of its public key); a read one keeps the ID its file names. Errors:
+// kInternal when the file cannot be written, kInvalidParam when an existing file is malformed
+// or `newKeyId` is no valid "ed25519:<version>".
+Result<SigningKeyFile> loadOrCreateSigningKey(const std::string& path,
+                                              std::string_view newKeyId = {});
 
 // Parses the file's text. Errors: kInvalidParam.
 Result<SigningKeyFile> parseSigningKey(std::string_view text);

@@ -42,7 +42,9 @@ struct KeyRefreshOptions {
 // options.minimumValidUntilTs (or, when `keyIds` is empty, until one response was accepted):
 // directly first, then through each notary. Responses are validated (parseServerKeys /
 // parseNotaryResponse) and merged at `nowMs`. Errors: kUnavailable when the keys could not be
-// obtained (the message lists why each source failed).
+// obtained (the message lists why each source failed). A key-named server is never fetched from:
+// its keys are its name (KeyRing), so this succeeds at once for ed25519 key IDs and fails with
+// kUnavailable for others.
 Status refreshKeys(KeyRing& ring, KeyFetcher& fetcher, const ServerName& server,
                    std::span<const std::string> keyIds, std::int64_t nowMs,
                    const KeyRefreshOptions& options = {});

@@ -64,8 +64,10 @@ json::Object buildServerKeyResponse(std::string_view serverName,
 
 // Validates a key response claimed to be from `expectedServer`: required fields and types,
 // server_name equal to `expectedServer`, 32-byte keys, and self-signed: at least one signature
-// by a listed verify key, and every signature by a listed verify key verifies. Errors: kBadJson
-// (shape), kForbidden (server name mismatch), kInvalidSignature (not self-signed).
+// by a listed verify key, and every signature by a listed verify key verifies. For a key-named
+// `expectedServer` every listed key (current or old) must be its name's key. Errors: kBadJson
+// (shape), kForbidden (server name mismatch, a key-named server listing another key),
+// kInvalidSignature (not self-signed).
 Result<ServerKeys> parseServerKeys(const json::Object& response, std::string_view expectedServer);
 
 // The effective validity the spec requires: min(valid_until_ts, fetchedAtMs + 7 days).

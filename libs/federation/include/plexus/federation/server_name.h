@@ -2,6 +2,8 @@
 // hostname is a DNS name, a dotted-quad IPv4 literal or a bracketed IPv6 literal. Parsed once into
 // a value type so discovery, X-Matrix and key code never re-split strings. Server names compare
 // case-sensitively (spec: "Server names must be treated case-sensitively").
+// Also the key-named servers of DESIGN.md §4: a client-side node's name is the lowercase hex of
+// its ed25519 public key, so the name certifies its own signing key.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +12,7 @@
 #include <string_view>
 
 #include "plexus/core/result.h"
+#include "plexus/crypto/ed25519.h"
 
 namespace plexus::federation {
 
@@ -32,6 +35,8 @@ class ServerName {
   const std::string& str() const { return text_; }
   HostKind kind() const { return kind_; }
   bool isIpLiteral() const { return kind_ != HostKind::kDnsName; }
+  // isKeyNamedServer(str()): reached through the overlay, never through DNS.
+  bool isKeyNamed() const { return keyNamed_; }
   // The hostname without port; IPv6 literals without their brackets ("::1").
   std::string_view host() const;
   // The hostname as written in a server name or Host header: IPv6 literals keep their brackets.
@@ -47,8 +52,24 @@ class ServerName {
   std::string text_;
   std::size_t hostLength_ = 0;  // length of hostLiteral() within text_
   HostKind kind_ = HostKind::kDnsName;
+  bool keyNamed_ = false;
   std::optional<std::uint16_t> port_;
 };
+
+// Length of a key-named server name: 64 lowercase hex digits, 32 bytes of ed25519 public key.
+inline constexpr std::size_t kKeyNamedServerLength = 2 * crypto::PublicKey::kSize;
+
+// True when `name` is a key-named server (DESIGN.md §4): exactly 64 lowercase hex digits, no
+// port, decoding to a valid ed25519 point (on the curve, canonical, not of small order). Such a
+// name is also a valid ServerName (a one-label DNS name); no DNS lookup is ever made for it.
+bool isKeyNamedServer(std::string_view name);
+
+// The public key a key-named server's name encodes; nullopt when isKeyNamedServer(name) is false.
+// Every ed25519 signing key of that server is this key.
+std::optional<crypto::PublicKey> keyNamedServerKey(std::string_view name);
+
+// The key-named server name of `key`: its lowercase hex.
+std::string keyNamedServerName(const crypto::PublicKey& key);
 
 // Formats host and port for a Host header or a server name: IPv6 hosts get brackets, and the port
 // is appended when present. `host` is bare (no brackets).

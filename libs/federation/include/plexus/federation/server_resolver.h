@@ -54,8 +54,10 @@ class ServerResolver {
       : dns_(dns), fetcher_(wellKnownFetcher), cache_(cache) {}
 
   // Resolves `server`. Errors: kUnavailable when the chosen step yields no address (or an SRV
-  // record says the service is unavailable, target "."). Blocking; not thread-safe (the cache
-  // is shared state): the service serialises calls or keeps one resolver per thread.
+  // record says the service is unavailable, target "."), and at once, without DNS or
+  // .well-known, for a key-named server (server_name.h: reached through the overlay only).
+  // Blocking; not thread-safe (the cache is shared state): the service serialises calls or keeps
+  // one resolver per thread.
   Result<ResolvedServer> resolve(const ServerName& server);
 
  private:

@@ -1,0 +1,262 @@
+// Traffic forwarding (docs/overlay.md §Forwarding): greedy over the minimum tree distance when
+// the destination's coordinates are known, else a key-space walk towards the destination key;
+// every packet teaches the nodes it reaches its source's coordinates.
+#include <algorithm>
+
+#include "router_core.h"
+
+namespace plexus::overlay {
+namespace {
+
+std::uint64_t treeDistance(const std::vector<std::uint32_t>& a,
+                           const std::vector<std::uint32_t>& b) {
+  std::size_t common = 0;
+  const std::size_t n = std::min(a.size(), b.size());
+  while (common < n && a[common] == b[common]) ++common;
+  return a.size() + b.size() - 2 * common;
+}
+
+}  // namespace
+
+detail::CoordSet RouterCore::ownCoords() const {
+  detail::CoordSet out;
+  out.reserve(trees_.size());
+  for (const auto& t : trees_) {
+    out.push_back(detail::TreeCoords{t.index, detail::rootTag(t.root), t.coords});
+  }
+  return out;
+}
+
+std::optional<Port> RouterCore::peerPort(const NodeId& key) const {
+  auto it = portOf_.find(key);
+  if (it == portOf_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::uint64_t RouterCore::distanceFromSelf(const detail::CoordSet& dest) const {
+  std::uint64_t best = kInfinite;
+  for (const auto& c : dest) {
+    if (c.tree >= trees_.size()) continue;
+    const auto& t = trees_[c.tree];
+    if (detail::rootTag(t.root) != c.rootTag) continue;
+    best = std::min(best, treeDistance(t.coords, c.ports));
+  }
+  return best;
+}
+
+std::uint64_t RouterCore::distanceFromPeer(Port port, const detail::CoordSet& dest) const {
+  std::uint64_t best = kInfinite;
+  for (const auto& c : dest) {
+    if (c.tree >= trees_.size()) continue;
+    const auto& anns = trees_[c.tree].announcements;
+    auto it = anns.find(port);
+    if (it == anns.end() || it->second.rootTag != c.rootTag) continue;
+    best = std::min(best, treeDistance(it->second.senderCoords, c.ports));
+  }
+  return best;
+}
+
+Port RouterCore::greedyPort(const detail::CoordSet& dest) const {
+  std::uint64_t best = distanceFromSelf(dest);
+  if (best == 0) return 0;  // these coordinates are ours: nowhere closer to go
+  Port chosen = 0;
+  for (const auto& [port, key] : peers_) {
+    const auto d = distanceFromPeer(port, dest);
+    // Strict progress only; equal peers break ties by port, so the choice is deterministic.
+    if (d < best || (d == best && chosen != 0 && port < chosen)) {
+      best = d;
+      chosen = port;
+    }
+  }
+  return chosen;
+}
+
+bool RouterCore::forward(detail::Traffic& t, Port port) {
+  auto bytes = detail::encode(t);
+  if (detail::isControl(t.kind)) {
+    counters_.controlBytesSent += bytes.size();
+  } else {
+    counters_.trafficBytesSent += bytes.size();
+  }
+  ++counters_.forwarded;
+  host_.sendFrame(port, RouterFrame::kTraffic, std::move(bytes), detail::isControl(t.kind));
+  return true;
+}
+
+void RouterCore::learn(const NodeId& key, const detail::CoordSet& coords, Micros now) {
+  if (key == self_ || coords.empty()) return;
+  cache_[key] = CacheEntry{coords, now};
+  if (cache_.size() <= config_.coordinateCacheSize) return;
+  // Over the bound: drop the oldest eighth (amortised; the cache is a hint, not a table).
+  std::vector<std::pair<Micros, NodeId>> ages;
+  ages.reserve(cache_.size());
+  for (const auto& [k, e] : cache_) ages.emplace_back(e.learned, k);
+  const auto drop = ages.size() - config_.coordinateCacheSize * 7 / 8;
+  std::nth_element(ages.begin(), ages.begin() + static_cast<std::ptrdiff_t>(drop), ages.end());
+  for (std::size_t i = 0; i < drop; ++i) cache_.erase(ages[i].second);
+}
+
+bool RouterCore::send(const NodeId& destination, std::string_view payload, Micros now) {
+  if (payload.size() > config_.maxPayload) return false;
+  if (destination == self_) {
+    host_.deliver(self_, payload, 0);
+    return true;
+  }
+  detail::Traffic t;
+  t.kind = detail::TrafficKind::kData;
+  t.hopLimit = static_cast<std::uint8_t>(std::clamp(config_.maxHops, 1, 255));
+  t.source = self_;
+  t.sourceCoords = ownCoords();
+  t.destination = destination;
+  t.payload.assign(payload);
+  if (auto c = cache_.find(destination); c != cache_.end()) {
+    if (now - c->second.learned <= config_.coordinateCacheLifetime) {
+      t.destinationCoords = c->second.coords;
+    } else {
+      cache_.erase(c);
+    }
+  }
+  return handleTraffic(std::move(t), 0, now);
+}
+
+bool RouterCore::handleTraffic(detail::Traffic t, Port from, Micros now) {
+  if (from != 0) {
+    if (t.hops >= t.hopLimit) {
+      ++counters_.droppedHopLimit;
+      return false;
+    }
+    ++t.hops;
+  }
+  switch (t.kind) {
+    case detail::TrafficKind::kFindSuccessor:
+      return routeInKeyspace(t, Metric::kSuccessorOf, now);
+    case detail::TrafficKind::kFindPredecessor:
+      return routeInKeyspace(t, Metric::kPredecessorOf, now);
+    default:
+      break;
+  }
+  if (t.destination == self_) {
+    // Only the endpoint learns the source's coordinates: nodes on the way would keep copies
+    // that go stale unnoticed when the source moves in a tree.
+    if (from != 0) learn(t.source, t.sourceCoords, now);
+    localDelivery(t, now);
+    return true;
+  }
+  return routeToDestination(t, now);
+}
+
+bool RouterCore::routeToDestination(detail::Traffic& t, Micros now) {
+  if (auto p = peerPort(t.destination)) {
+    t.keyspace = false;
+    t.avoid.reset();
+    return forward(t, *p);
+  }
+  if (!t.keyspace) {
+    if (Port p = greedyPort(t.destinationCoords)) return forward(t, p);
+    auto c = cache_.find(t.destination);
+    if (c != cache_.end()) {
+      if (c->second.coords != t.destinationCoords) {
+        if (Port p = greedyPort(c->second.coords)) {
+          t.destinationCoords = c->second.coords;
+          return forward(t, p);
+        }
+      }
+      cache_.erase(c);  // it leads nowhere from here either
+    }
+    // The coordinates lead nowhere from here (stale, or unknown): walk the key space instead.
+    ++counters_.treeFallbacks;
+    t.keyspace = true;
+    t.target = self_;
+    t.targetCoords.clear();
+  } else if (auto c = cache_.find(t.destination);
+             c != cache_.end() && c->second.coords != t.destinationCoords &&
+             now - c->second.learned <= config_.coordinateCacheLifetime) {
+    // (Coordinates this packet already failed on are not tried again: two nodes with the same
+    // stale entry would bounce it between them.)
+    if (Port p = greedyPort(c->second.coords)) {
+      t.keyspace = false;
+      t.avoid.reset();
+      t.destinationCoords = c->second.coords;
+      return forward(t, p);
+    }
+    cache_.erase(c);
+  }
+  return routeInKeyspace(t, Metric::kToKey, now);
+}
+
+bool RouterCore::routeInKeyspace(detail::Traffic& t, Metric metric, Micros now) {
+  const NodeId& key = metric == Metric::kToKey ? t.destination : t.source;
+  if (metric == Metric::kToKey && !t.destinationCoords.empty()) {
+    // The packet walks the key space because these coordinates led to a dead end: a cached
+    // copy of them here is just as stale.
+    if (auto c = cache_.find(key); c != cache_.end() && c->second.coords == t.destinationCoords) {
+      cache_.erase(c);
+    }
+  }
+  auto best = bestCandidate(key, metric, t.avoid, now);
+  const bool haveTarget = t.keyspace && t.target != self_ && t.target != key;
+  if (!haveTarget ||
+      (best && metricDistance(metric, best->key, key) < metricDistance(metric, t.target, key))) {
+    if (best) {
+      t.target = best->key;
+      t.targetCoords = best->coords ? *best->coords : best->ownCoords;
+    } else {
+      t.target = self_;
+      t.targetCoords.clear();
+    }
+  }
+  t.keyspace = true;
+  if (metric == Metric::kToKey && t.target == key) {
+    // The walk found the destination itself: go by its coordinates from here on.
+    t.keyspace = false;
+    t.destinationCoords = t.targetCoords;
+    t.avoid.reset();
+    if (auto p = peerPort(key)) return forward(t, *p);
+    if (Port p = greedyPort(t.destinationCoords)) return forward(t, p);
+    // Those coordinates are stale. If they came from our cache, forget them and look again;
+    // else head for the destination's key-space neighbours, who hold fresh ones.
+    t.keyspace = true;
+    t.target = self_;
+    if (cache_.erase(key) > 0) return routeInKeyspace(t, metric, now);
+  }
+  if (t.target == self_) {
+    if (metric != Metric::kToKey) {
+      onSearchEnded(t, now);
+      return true;
+    }
+    ++counters_.droppedNoRoute;
+    return false;
+  }
+  if (auto p = peerPort(t.target)) return forward(t, *p);
+  if (Port p = greedyPort(t.targetCoords)) return forward(t, p);
+  if (!t.avoid && t.target != key) {
+    // The way to this target is broken (it left, or its coordinates are stale): skip it once.
+    t.avoid = t.target;
+    t.target = self_;
+    return routeInKeyspace(t, metric, now);
+  }
+  ++counters_.droppedNoRoute;
+  return false;
+}
+
+void RouterCore::localDelivery(const detail::Traffic& t, Micros now) {
+  switch (t.kind) {
+    case detail::TrafficKind::kData:
+      ++counters_.delivered;
+      host_.deliver(t.source, t.payload, t.hops);
+      break;
+    case detail::TrafficKind::kNeighbourReply:
+      onNeighbourFound(t, now);
+      break;
+    case detail::TrafficKind::kNeighbourUpdate:
+      onNeighbourUpdate(t, now);
+      break;
+    case detail::TrafficKind::kNeighbourHint:
+      searchSoon(now);
+      break;
+    default:
+      break;
+  }
+}
+
+}  // namespace plexus::overlay

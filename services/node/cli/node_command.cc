@@ -1,8 +1,8 @@
 // `plexus node`: the client-side node. Flags override the config file. --p2p makes a key-named
 // node (root/node_identity.h): its server name is the hex of a node key kept in the data dir, so
-// it cannot be combined with --server-name. The overlay flags of issue 6 are accepted and logged
-// as not yet available. --loopback-grpc routes every cross-service call through gRPC. Runs until
-// SIGINT or SIGTERM, then shuts down gracefully.
+// it cannot be combined with --server-name; --overlay-addr, --peer and --no-multicast configure
+// the overlay it federates over. --loopback-grpc routes every cross-service call through gRPC. Runs
+// until SIGINT or SIGTERM, then shuts down gracefully.
 #include <pthread.h>
 #include <signal.h>
 
@@ -117,9 +117,8 @@ void logLaterFeatures(const config::Config& c) {
   // TODO(#6): the overlay (the identity part is in effect: root/node_identity.h).
   if (c.federation.listen.empty() && (!c.federation.tlsCert.empty() || c.federation.skipTlsVerify))
     log::warn("federation settings without federation.listen are unused");
-  if (c.p2p.enabled || !c.p2p.overlayListen.empty() || !c.p2p.peers.empty())
-    log::warn("not yet available, ignored",
-              {{"feature", "p2p overlay"}, {"peers", c.p2p.peers.size()}});
+  if (!c.p2p.enabled && (!c.p2p.overlayListen.empty() || !c.p2p.peers.empty()))
+    log::warn("overlay settings without p2p.enabled (--p2p) are unused");
 }
 
 }  // namespace

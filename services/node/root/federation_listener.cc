@@ -96,11 +96,13 @@ class BlockingPool {
 }  // namespace
 
 struct FederationListener::Impl {
-  Impl(const config::Config& config, storage::Database& database)
+  Impl(const config::Config& config, storage::Database& database,
+       federation::FederationTransport* overlayTransport)
       : db(database),
         httpOptions(fetcherOptions(config)),
         wellKnown(httpOptions),
         transport(dns, wellKnown, transportOptions(config)),
+        selector(transport, overlayTransport),
         fetcher(transport, httpOptions) {}
 
   static std::map<std::string, std::string> overrides(const config::Config& config) {
@@ -134,10 +136,10 @@ struct FederationListener::Impl {
   federation::SystemDnsResolver dns;
   federationapi::HttpsWellKnownFetcher wellKnown;
   federation_https::HttpsFederationTransport transport;
-  // Picks the transport per destination. TODO(#6): the overlay transport, for key-named
-  // destinations, goes in as the second argument; until then those reach HTTPS, which refuses
-  // them without DNS (unless federation.resolve names them).
-  federation::TransportSelector selector{transport, nullptr};
+  // Picks the transport per destination: the overlay's for key-named servers when the node is
+  // on the overlay; without it those reach HTTPS, which refuses them (no DNS for them) unless
+  // federation.resolve names them.
+  federation::TransportSelector selector;
   federationapi::HttpsKeyFetcher fetcher;
   std::unique_ptr<federationapi::RemoteKeyCache> remoteKeys;
   std::unique_ptr<RemoteKeyCacheEventKeys> eventKeys;
@@ -147,6 +149,8 @@ struct FederationListener::Impl {
   std::unique_ptr<federationapi::FederationRoutes> federationRoutes;
   http::Router router;
   std::unique_ptr<http::Server> server;
+  http::ParserLimits limits;
+  std::size_t fallbackBodyLimit = 0;
   bool stopped = false;
 
   Status build(const config::Config& config, const events::ServerIdentity& identity) {
@@ -205,7 +209,7 @@ struct FederationListener::Impl {
     const config::FederationSection& f = config.federation;
     http::ServerOptions options;
     options.onResponse = std::move(onResponse);
-    if (!config::splitHostPort(f.listen, options.host, options.port))
+    if (!f.listen.empty() && !config::splitHostPort(f.listen, options.host, options.port))
       return fail(ErrorCode::kInvalidParam, "federation.listen: bad address " + f.listen);
 
     routes.ownKeys = ownKeys.get();
@@ -223,6 +227,10 @@ struct FederationListener::Impl {
     options.bodyLimitFor = [this, fallback](const http::Request& head) {
       return router.bodyLimit(head).value_or(fallback);
     };
+    limits = options.limits;
+    fallbackBodyLimit = fallback;
+    // A p2p node without federation.listen serves the routes over the overlay only.
+    if (f.listen.empty()) return {};
 
     if (!f.tlsCert.empty()) {
       options.tls = http::ServerTlsOptions{f.tlsCert, f.tlsKey};
@@ -260,8 +268,9 @@ struct FederationListener::Impl {
 };
 
 Result<std::unique_ptr<FederationListener>> FederationListener::create(
-    const config::Config& config, const events::ServerIdentity& identity, storage::Database& db) {
-  auto impl = std::make_unique<Impl>(config, db);
+    const config::Config& config, const events::ServerIdentity& identity, storage::Database& db,
+    federation::FederationTransport* overlayTransport) {
+  auto impl = std::make_unique<Impl>(config, db, overlayTransport);
   Status built = impl->build(config, identity);
   if (!built.ok()) {
     impl->stop();
@@ -286,6 +295,28 @@ Status FederationListener::listen(federationapi::FederationDeps deps,
   Status s = impl_->listen(config_, std::move(deps), std::move(onResponse));
   if (!s.ok()) impl_->stop();
   return s;
+}
+
+http::Handler FederationListener::handler() {
+  Impl* impl = impl_.get();
+  // Requests from the overlay arrive on its thread, which must never block: the routes run on
+  // the worker pool, as the HTTPS listener's blocking work does.
+  return [impl](http::Request request, http::Responder responder) {
+    impl->pool.post(
+        [impl, request = std::move(request), responder = std::move(responder)]() mutable {
+          impl->router.dispatch(std::move(request), std::move(responder));
+        });
+  };
+}
+
+http::ParserLimits FederationListener::limits() const { return impl_->limits; }
+
+http::BodyLimitFor FederationListener::bodyLimitFor() {
+  Impl* impl = impl_.get();
+  const std::size_t fallback = impl->fallbackBodyLimit;
+  return [impl, fallback](const http::Request& head) {
+    return impl->router.bodyLimit(head).value_or(fallback);
+  };
 }
 
 Status FederationListener::handleQueuedEdu(const std::string& origin, const json::Object& edu) {

@@ -17,6 +17,7 @@
 #include "plexus/core/result.h"
 #include "plexus/events/server_identity.h"
 #include "plexus/federation/federation_requester.h"
+#include "plexus/federation/federation_transport.h"
 #include "plexus/federation/server_keys.h"
 #include "plexus/http/server.h"
 #include "plexus/storage/database.h"
@@ -30,9 +31,11 @@ class FederationListener {
   // key on first start), builds the key cache, transport and requester. `db` must outlive the
   // object. Errors: storage errors; kInvalidParam for a bad address, only one of
   // tls_cert/tls_key, or a bad resolve entry.
-  static Result<std::unique_ptr<FederationListener>> create(const config::Config& config,
-                                                            const events::ServerIdentity& identity,
-                                                            storage::Database& db);
+  // `overlayTransport` (optional, must outlive the object) carries requests to key-named
+  // servers (issue 6); others go over HTTPS.
+  static Result<std::unique_ptr<FederationListener>> create(
+      const config::Config& config, const events::ServerIdentity& identity, storage::Database& db,
+      federation::FederationTransport* overlayTransport = nullptr);
   ~FederationListener();  // stop()
   FederationListener(const FederationListener&) = delete;
   FederationListener& operator=(const FederationListener&) = delete;
@@ -45,13 +48,20 @@ class FederationListener {
   // must be signed with it too.
   federation::SigningKeyEntry signingKey() const;
 
-  // Listens on config.federation.listen with every route. `deps` names the services; its
-  // serverName, keys and runBlocking are filled here. Errors: kInvalidParam (unusable TLS
-  // files), kInternal (the self-signed certificate cannot be written), kUnavailable (the
+  // Listens on config.federation.listen with every route (with federation.listen empty, only
+  // builds the routes: a p2p node serves them over the overlay, see handler()). `deps` names the
+  // services; its serverName, keys and runBlocking are filled here. Errors: kInvalidParam (unusable
+  // TLS files), kInternal (the self-signed certificate cannot be written), kUnavailable (the
   // address cannot be bound).
   // `onResponse` (optional) sees every answered request (HTTP metrics).
   Status listen(federationapi::FederationDeps deps,
                 std::function<void(const http::ResponseRecord&)> onResponse = {});
+
+  // After listen(): every federation route as one handler (for requests arriving over the
+  // overlay), and the request limits the HTTPS listener applies.
+  http::Handler handler();
+  http::ParserLimits limits() const;
+  http::BodyLimitFor bodyLimitFor();
 
   // An EDU queued by deps.queueEdu (FederationRoutes::handleQueuedEdu). kUnavailable before
   // listen() or while a service it needs is unavailable.

@@ -35,6 +35,7 @@
 #include "root/caching_key_source.h"
 #include "root/federation_listener.h"
 #include "root/grpc_bindings.h"
+#include "root/node_overlay.h"
 #include "root/observability.h"
 #include "root/service_databases.h"
 #include "root/service_links.h"
@@ -63,10 +64,15 @@ std::int64_t msSince(Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
 }
 
-// The services with a database of their own; federationapi only with a federation listener.
+// Whether the node federates: over HTTPS (federation.listen) or over the overlay (p2p).
+bool federates(const config::Config& config) {
+  return !config.federation.listen.empty() || config.p2p.enabled;
+}
+
+// The services with a database of their own; federationapi only when the node federates.
 std::vector<std::string> serviceNames(const config::Config& config) {
   std::vector<std::string> names = {"accountsync", "keyserver", "media", "roomserver", "syncapi"};
-  if (!config.federation.listen.empty()) {
+  if (federates(config)) {
     names.push_back("federationapi");
     names.push_back("federationsender");
   }
@@ -101,6 +107,8 @@ struct Node::Impl {
   std::uint16_t grpcPort = 0;
   std::unique_ptr<accountsync::AccountSyncService> accounts;
   std::unique_ptr<keyserver::KeyserverService> keys;
+  // The overlay (p2p): its federation transport outlives `federation`, which sends through it.
+  std::unique_ptr<NodeOverlay> overlay;
   // Federation: keys and outbound requests first (the roomserver and the sender use them),
   // the listener's routes once every service exists.
   std::unique_ptr<FederationListener> federation;
@@ -197,7 +205,7 @@ struct Node::Impl {
   // Federation keys and the outbound requester: for the federation listener, the roomserver
   // (remote events' signatures) and the sender.
   bool needsFederation() const {
-    if (config.federation.listen.empty()) return false;
+    if (!federates(config)) return false;
     return isLocal("federationapi") || isLocal("roomserver") || isLocal("federationsender");
   }
 
@@ -264,7 +272,7 @@ struct Node::Impl {
     if (federation) {
       PLEXUS_TRY_VOID(startFederation());
     } else {
-      log::info("no federation listener (federation.listen is not set)");
+      log::info("no federation (neither federation.listen nor p2p is set)");
     }
 #if PLEXUS_NODE_WITH_CLIENTAPI
     PLEXUS_TRY_VOID(startClientApi());
@@ -503,7 +511,12 @@ struct Node::Impl {
   Status createFederation() {
     auto t = Clock::now();
     PLEXUS_TRY(auto db, openDatabase("federationapi"));
-    auto created = FederationListener::create(config, identity, *db);
+    if (config.p2p.enabled && !serving()) {
+      // The node key: a key-named server's signing key (its name is the key's hex).
+      PLEXUS_TRY(overlay, NodeOverlay::start(config.p2p, identity.signingKey));
+    }
+    auto created = FederationListener::create(config, identity, *db,
+                                              overlay ? &overlay->transport() : nullptr);
     if (!created.ok()) {
       log::error("federation failed to start", {{"error", created.error().message}});
       return std::move(created).takeError();
@@ -597,6 +610,11 @@ struct Node::Impl {
     if (!listening.ok()) {
       log::error("federation failed to start", {{"error", listening.error().message}});
       return listening;
+    }
+    if (overlay) {
+      overlay->serve(federation->handler(), federation->limits(), federation->bodyLimitFor());
+      log::info("federation served over the overlay",
+                {{"node_key", identity.signingKey.publicKey().toHex()}});
     }
     if (serving()) {
       PLEXUS_TRY(queuedEdus, bus::subscribeTyped<federationapi::QueuedEdu>(
@@ -700,6 +718,8 @@ struct Node::Impl {
 #endif
     if (deviceListSender) deviceListSender->stop();
     if (sender) sender->stop();
+    // After the sender (its requests fail fast from here on), before the routes go away.
+    if (overlay) overlay->stop();
     if (serviceMetrics) serviceMetrics->watchWaiters(nullptr);
 #if PLEXUS_NODE_WITH_SYNCAPI
     if (sync) sync->stop();
@@ -728,6 +748,7 @@ struct Node::Impl {
     rooms.reset();
 #endif
     federation.reset();
+    overlay.reset();
     keys.reset();
     accounts.reset();
     outboxes.clear();

@@ -37,6 +37,9 @@ class NodeP2pIdentityTest : public ::testing::Test {
     // As `plexus node --p2p` leaves it: p2p on, no server name of its own.
     config_ = testing::testNodeConfig(dir_, config::GlobalConfig::defaults().serverName);
     config_.p2p.enabled = true;
+    // The overlay on loopback, a free port, no beacons onto the host's network.
+    config_.p2p.overlayListen = "127.0.0.1:0";
+    config_.p2p.multicast = false;
     config_.clientApi.registrationEnabled = true;
     config_.clientApi.rateLimits.enabled = false;
   }

@@ -116,7 +116,7 @@ class Relay:
 
 class Node:
     def __init__(self, binary, work, label, overlay_port, peers, multicast, server_name=None,
-                 fed_port=None, resolve=()):
+                 fed_port=None, resolve=(), metrics_port=None):
         self.binary, self.label = binary, label
         self.dir = os.path.join(work, label)
         os.makedirs(self.dir, exist_ok=True)
@@ -143,7 +143,7 @@ p2p:
   multicast: {"true" if multicast else "false"}
 logging:
   level: "info"
-""")
+""" + (f'metrics:\n  listen: "127.0.0.1:{metrics_port}"\n' if metrics_port else ""))
         self.args = [binary, "node", "--config", self.config] + ([] if server_name else ["--p2p"])
         self.proc = None
         self.server_name = server_name
@@ -251,8 +251,10 @@ async def run(binary, work, multicast):
     cloud_fed = free_port()
     cloud_overlay = free_port()
     resolve = [f"cloud.test=127.0.0.1:{cloud_fed}"]
+    metrics_port = free_port()
     nodes = [Node(binary, work, f"n{i}", ports[i], ring[i], multicast and i in (4, 5),
-                  resolve=resolve) for i in range(6)]
+                  resolve=resolve, metrics_port=metrics_port if i == 0 else None)
+             for i in range(6)]
     cloud = Node(binary, work, "cloud", cloud_overlay, [f"127.0.0.1:{ports[2]}"], False,
                  server_name="cloud.test", fed_port=cloud_fed)
     everyone = nodes + [cloud]
@@ -281,15 +283,23 @@ async def run(binary, work, multicast):
 
         async def not_direct():
             # n0's only peers are n1 and n5: n3 is three hops away either way round the ring.
-            linked = set(re.findall(r"overlay link up: ([0-9a-f]{12})", nodes[0].log_text()))
             expected = {nodes[1].server_name[:12], nodes[5].server_name[:12]}
+            deadline = time.monotonic() + 15
+            while True:
+                linked = set(re.findall(r"overlay link up: ([0-9a-f]{12})", nodes[0].log_text()))
+                if linked == expected or time.monotonic() > deadline:
+                    break
+                await asyncio.sleep(0.1)
             check(linked == expected, f"n0 linked to {linked}, expected {expected}")
         await step("n0 and n3 are not peers (ring of six)", not_direct())
         if multicast:
             async def discovered():
-                text = nodes[5].log_text()
-                check(re.search(r"overlay link up: " + nodes[4].server_name[:12], text),
-                      "n5 (no bootstrap peer) has no link to n4")
+                # Beacons go out every 5 s (+-20 %): allow three rounds.
+                pattern = r"overlay link up: " + nodes[4].server_name[:12]
+                deadline = time.monotonic() + 20
+                while not re.search(pattern, nodes[5].log_text()):
+                    check(time.monotonic() < deadline, "n5 (no bootstrap peer to n4) has no link to n4")
+                    await asyncio.sleep(0.2)
             await step("n4 and n5 find each other by LAN multicast (no bootstrap peer)",
                        discovered())
         else:
@@ -379,6 +389,21 @@ async def run(binary, work, multicast):
             await expect(dave, carol, ["hello from the cloud"])
         await step("cloud.test and key-named nodes exchange messages in the room",
                    cloud_and_key_named())
+
+        async def metrics():
+            with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5) as r:
+                text = r.read().decode()
+            values = {}
+            for line in text.splitlines():
+                m = re.match(r'(plexus_overlay_[a-z_]+(?:\{[^}]*\})?) ([0-9.e+]+)$', line)
+                if m:
+                    values[m.group(1)] = float(m.group(2))
+            check(values.get("plexus_overlay_peers") == 2, f"n0 peers: {values.get('plexus_overlay_peers')}")
+            check(values.get('plexus_overlay_link_bytes_total{direction="out",kind="traffic"}', 0) > 0,
+                  "no traffic bytes on n0's links")
+            check(values.get('plexus_overlay_routes{kind="keyspace"}') == 2, "key-space entries")
+            check(values.get("plexus_overlay_sessions", 0) >= 1, "no session")
+        await step("n0 exports its links, routes, sessions and bytes to Prometheus", metrics())
     finally:
         for u in users:
             await u.client.close()

@@ -345,6 +345,10 @@ void Experiment::idle() {
   auto rate = [&](std::uint64_t a, std::uint64_t b) { return (a - b) / perLinkSecond; };
   const double total = rate(after.control(), before.control());
   say("idle: " + std::to_string(total) + " control bytes per link per second");
+  // Per node: every control byte is sent by one node, so this is the mean a node sends.
+  const double perNode = static_cast<double>(after.control() - before.control()) /
+                         net_.nodeCount() / options_.idleSeconds;
+  json_ << "\"control_bytes_per_node_per_second\": " << perNode << ",\n";
   json_ << "\"control_bytes_per_link_per_second\": " << total << ",\n"
         << "\"control_bytes_per_link_per_second_tree\": " << rate(after.tree, before.tree) << ",\n"
         << "\"control_bytes_per_link_per_second_keyspace\": "

@@ -36,6 +36,7 @@
 #include "root/federation_listener.h"
 #include "root/grpc_bindings.h"
 #include "root/node_overlay.h"
+#include "root/overlay_metrics.h"
 #include "root/observability.h"
 #include "root/service_databases.h"
 #include "root/service_links.h"
@@ -109,6 +110,7 @@ struct Node::Impl {
   std::unique_ptr<keyserver::KeyserverService> keys;
   // The overlay (p2p): its federation transport outlives `federation`, which sends through it.
   std::unique_ptr<NodeOverlay> overlay;
+  std::unique_ptr<OverlayMetrics> overlayMetrics;
   // Federation: keys and outbound requests first (the roomserver and the sender use them),
   // the listener's routes once every service exists.
   std::unique_ptr<FederationListener> federation;
@@ -514,6 +516,9 @@ struct Node::Impl {
     if (config.p2p.enabled && !serving()) {
       // The node key: a key-named server's signing key (its name is the key's hex).
       PLEXUS_TRY(overlay, NodeOverlay::start(config.p2p, identity.signingKey));
+      NodeOverlay* o = overlay.get();
+      PLEXUS_TRY(overlayMetrics, OverlayMetrics::create(observability->registry(),
+                                                        [o] { return o->snapshot(); }));
     }
     auto created = FederationListener::create(config, identity, *db,
                                               overlay ? &overlay->transport() : nullptr);
@@ -719,6 +724,7 @@ struct Node::Impl {
     if (deviceListSender) deviceListSender->stop();
     if (sender) sender->stop();
     // After the sender (its requests fail fast from here on), before the routes go away.
+    overlayMetrics.reset();  // scrapes read the overlay
     if (overlay) overlay->stop();
     if (serviceMetrics) serviceMetrics->watchWaiters(nullptr);
 #if PLEXUS_NODE_WITH_SYNCAPI

@@ -458,8 +458,14 @@ async def knock_across_servers(alice, bob, carol, ctx):
     content = await wait_for_membership(alice, room, bob.id, "knock", "bob's knock at alice")
     check(content.get("reason") == "let me in", f"the knock's reason: {content}")
     # Bob's own /sync lists the room under rooms.knock with the stripped state hs1 answered.
-    sync = await asyncio.to_thread(raw_sync, bob)
-    knocked = sync.get("rooms", {}).get("knock", {}).get(room)
+    # (hs2 stores the knock hs1 accepted on its own time: alice may see it first; poll.)
+    deadline = time.monotonic() + 15
+    while True:
+        sync = await asyncio.to_thread(raw_sync, bob)
+        knocked = sync.get("rooms", {}).get("knock", {}).get(room)
+        if knocked is not None or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.2)
     check(knocked is not None, f"the room is not in bob's rooms.knock: {sync.get('rooms')}")
     types = {e.get("type") for e in knocked.get("knock_state", {}).get("events", [])}
     check({"m.room.join_rules", "m.room.member"} <= types, f"bob's knock_state: {types}")
@@ -647,6 +653,9 @@ async def kick_ban_rejoin(alice, bob, carol, ctx):
     banned = await alice.client.room_ban(room, carol.id, "test ban")
     check(isinstance(banned, RoomBanResponse), f"ban: {banned}")
     await bob.sync_until(lambda: carol.id not in bob.members(room), "carol's ban at bob")
+    # Her own server must have the ban too: until then it still counts her in the room and would
+    # answer a join at once, without asking hs1.
+    await carol.sync_until(lambda: room in carol.left, "carol's ban at carol")
     refused = await try_join(carol, room, "hs1.test")
     check(not isinstance(refused, JoinResponse), "a banned user rejoined")
 

@@ -18,6 +18,7 @@ other way round the ring). Prints PASS/FAIL per step; exits 1 when any failed. E
 bounded; every process is stopped on exit.
 """
 import asyncio
+import json
 import os
 import re
 import signal
@@ -28,7 +29,8 @@ import threading
 import time
 import urllib.request
 
-from nio import AsyncClient, JoinResponse, RoomCreateResponse, RoomMessageText, RoomSendResponse
+from nio import (AsyncClient, JoinResponse, RoomCreateResponse, RoomMessageText, RoomSendResponse,
+                 RoomVisibility)
 
 STEP_TIMEOUT = 60.0
 results = []
@@ -227,6 +229,15 @@ class User:
         return [b for (r, s, b) in self.texts if r == room and s == sender]
 
 
+def api(user, method, path, body=None):
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(f"{user.node.url}{path}", data=data, method=method,
+                                 headers={"Authorization": f"Bearer {user.client.access_token}",
+                                          "Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.load(r)
+
+
 async def step(name, coro):
     start = time.monotonic()
     try:
@@ -389,6 +400,32 @@ async def run(binary, work, multicast):
             await expect(dave, carol, ["hello from the cloud"])
         await step("cloud.test and key-named nodes exchange messages in the room",
                    cloud_and_key_named())
+
+        async def gossip():
+            # alice makes a public room and sets a display name; people on other nodes find both
+            # in their own node's directories, spread by gossip (no server in the middle).
+            r = await alice.client.room_create(name="gossip lounge", topic="found by gossip",
+                                               visibility=RoomVisibility.public)
+            check(isinstance(r, RoomCreateResponse), f"createRoom: {r}")
+            await alice.client.set_displayname("Alice Overlay")
+            deadline = time.monotonic() + 30
+            found_room = found_user = False
+            while time.monotonic() < deadline and not (found_room and found_user):
+                # nio 0.20 has no directory calls: the Client-Server API by hand.
+                rooms = await asyncio.to_thread(api, dave, "GET", "/_matrix/client/v3/publicRooms")
+                found_room = any(c.get("room_id") == r.room_id and c.get("name") == "gossip lounge"
+                                 for c in rooms.get("chunk", []))
+                users = await asyncio.to_thread(api, bob, "POST",
+                                                "/_matrix/client/v3/user_directory/search",
+                                                {"search_term": "Alice Overlay"})
+                found_user = any(u.get("user_id") == alice.user_id
+                                 for u in users.get("results", []))
+                if not (found_room and found_user):
+                    await asyncio.sleep(0.5)
+            check(found_room, "dave's node does not list alice's public room")
+            check(found_user, "bob's user directory does not find alice")
+        await step("a public room and a profile on n0 reach the directories of n5 and n3 by "
+                   "gossip", gossip())
 
         async def metrics():
             with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5) as r:

@@ -48,6 +48,9 @@ class SyncApi;
 namespace plexus::media {
 class MediaApi;
 }
+namespace plexus::clientapi {
+class OverlayDirectory;  // clientapi/impl/overlay_directory.h
+}
 
 namespace plexus::federationsender {
 class FederationSenderApi;
@@ -98,6 +101,9 @@ struct ClientApiDeps {
   // gRPC hop away; invalidated from the bus by the composition root, token_cache.h)
   accountsync::TokenCache* tokenCache = nullptr;
   const events::ServerIdentity* identity = nullptr;
+  // optional: rooms and users other nodes announced over the overlay (a p2p node); merged into
+  // the first page of /publicRooms and into /user_directory/search
+  const OverlayDirectory* overlayDirectory = nullptr;
   ClientApiConfig config;
   // ms since the epoch; the real clock when empty.
   std::function<std::int64_t()> clock;

@@ -1,9 +1,11 @@
 // Room aliases and the room directory: PUT/GET/DELETE /directory/room/{roomAlias},
 // GET /rooms/{roomId}/aliases, GET/PUT /directory/list/room/{roomId} and GET/POST /publicRooms.
 #include <algorithm>
+#include <set>
 #include <string>
 #include <utility>
 
+#include "clientapi/impl/overlay_directory.h"
 #include "clientapi/impl/routes_room_helpers.h"
 #include "federationsender/api/federation_sender_api.h"
 
@@ -207,11 +209,29 @@ Result<json::Value> publicRooms(
     if (types && std::find(types->begin(), types->end(), room.roomType) == types->end()) continue;
     chunk.emplace_back(publicRoomJson(room));
   }
+  // A node on the overlay also lists the public rooms other nodes announced (first page only:
+  // paging tokens are the roomserver's).
+  std::int64_t total = rooms.totalRoomCountEstimate;
+  if (deps.overlayDirectory && !request.since) {
+    std::set<std::string> listed;
+    for (const auto& room : rooms.chunk) listed.insert(room.roomId);
+    const std::size_t pageSize =
+        request.limit ? static_cast<std::size_t>(*request.limit) : SIZE_MAX;
+    for (const auto& remote :
+         deps.overlayDirectory->publicRooms(request.genericSearchTerm.value_or(""))) {
+      if (listed.count(remote.roomId)) continue;
+      if (types && std::find(types->begin(), types->end(), remote.roomType) == types->end()) {
+        continue;
+      }
+      ++total;
+      if (chunk.size() < pageSize) chunk.emplace_back(publicRoomJson(remote));
+    }
+  }
   json::Object out;
   out.set("chunk", std::move(chunk));
   if (rooms.nextBatch) out.set("next_batch", *rooms.nextBatch);
   if (rooms.prevBatch) out.set("prev_batch", *rooms.prevBatch);
-  out.set("total_room_count_estimate", rooms.totalRoomCountEstimate);
+  out.set("total_room_count_estimate", total);
   return json::Value(std::move(out));
 }
 

@@ -4,6 +4,7 @@
 
 #include "accountsync/api/accountsync_api.h"
 #include "clientapi/impl/account_routes.h"
+#include "clientapi/impl/overlay_directory.h"
 #include "federationsender/api/federation_sender_api.h"
 #include "roomserver/api/roomserver_api.h"
 
@@ -165,7 +166,23 @@ void registerProfileRoutes(http::Router& router, ClientApiDeps& deps) {
                      if (e.avatarUrl) o.set("avatar_url", json::Value(*e.avatarUrl));
                      results.push_back(std::move(o));
                    }
-                   return jsonOk(json::Object{{"results", std::move(results)}, {"limited", json::Value(found->limited)}});
+                   bool limited = found->limited;
+                   // A node on the overlay also finds the people other nodes announced.
+                   if (deps.overlayDirectory && results.size() < static_cast<std::size_t>(max)) {
+                     const std::size_t left = static_cast<std::size_t>(max) - results.size();
+                     auto remote = deps.overlayDirectory->profiles(*term, left + 1);
+                     if (remote.size() > left) limited = true;
+                     for (std::size_t i = 0; i < remote.size() && i < left; ++i) {
+                       json::Object o{{"user_id", json::Value(remote[i].userId)}};
+                       if (remote[i].displayName)
+                         o.set("display_name", json::Value(*remote[i].displayName));
+                       if (remote[i].avatarUrl)
+                         o.set("avatar_url", json::Value(*remote[i].avatarUrl));
+                       results.push_back(std::move(o));
+                     }
+                   }
+                   return jsonOk(json::Object{{"results", std::move(results)},
+                                              {"limited", json::Value(limited)}});
                  });
 }
 

@@ -35,9 +35,10 @@
 #include "root/caching_key_source.h"
 #include "root/federation_listener.h"
 #include "root/grpc_bindings.h"
+#include "root/node_gossip.h"
 #include "root/node_overlay.h"
-#include "root/overlay_metrics.h"
 #include "root/observability.h"
+#include "root/overlay_metrics.h"
 #include "root/service_databases.h"
 #include "root/service_links.h"
 #include "root/service_metrics.h"
@@ -111,6 +112,8 @@ struct Node::Impl {
   // The overlay (p2p): its federation transport outlives `federation`, which sends through it.
   std::unique_ptr<NodeOverlay> overlay;
   std::unique_ptr<OverlayMetrics> overlayMetrics;
+  // Public rooms and profiles spread over the overlay (stopped with the client API).
+  std::unique_ptr<NodeGossip> gossip;
   // Federation: keys and outbound requests first (the roomserver and the sender use them),
   // the listener's routes once every service exists.
   std::unique_ptr<FederationListener> federation;
@@ -273,6 +276,12 @@ struct Node::Impl {
 
     if (federation) {
       PLEXUS_TRY_VOID(startFederation());
+      if (overlay && links.rooms && links.accounts) {
+        gossip =
+            std::make_unique<NodeGossip>(overlay->node(), identity.signingKey,
+                                         config.global.serverName, *links.rooms, *links.accounts);
+        gossip->start();
+      }
     } else {
       log::info("no federation (neither federation.listen nor p2p is set)");
     }
@@ -666,6 +675,7 @@ struct Node::Impl {
     deps.roomserver = links.rooms;
     deps.sync = links.sync;
     deps.identity = &identity;
+    deps.overlayDirectory = gossip.get();
     const config::ClientApiSection& c = config.clientApi;
     deps.config.serverName = config.global.serverName;
     deps.config.publicBaseUrl = c.wellKnownBaseUrl;
@@ -721,6 +731,8 @@ struct Node::Impl {
     server.reset();
     tokenInvalidations.reset();
 #endif
+    if (gossip) gossip->stop();
+    gossip.reset();
     if (deviceListSender) deviceListSender->stop();
     if (sender) sender->stop();
     // After the sender (its requests fail fast from here on), before the routes go away.

@@ -41,6 +41,7 @@ class NodeOverlay final : public federation_overlay::OverlayStreamPort {
   // Stops the overlay: links closed, thread joined; later openStream calls fail at once.
   void stop();
   overlay::OverlaySnapshot snapshot() const;
+  overlay::OverlayNode& node() { return *node_; }
 
   // federation_overlay::OverlayStreamPort
   void openStream(const crypto::PublicKey& destination, StreamDone done) override;

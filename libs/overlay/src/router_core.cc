@@ -112,9 +112,10 @@ void RouterCore::onTimer(Micros now) {
 Micros RouterCore::nextTimer() const {
   Micros next = std::numeric_limits<Micros>::max();
   for (const auto& t : trees_) {
-    if (t.repairing) next = std::min(next, t.repairDeadline);
+    if (t.repairing) next = std::min({next, t.repairDeadline, t.nextRefreshRequest});
     if (t.root == self_ && !peers_.empty())
       next = std::min(next, t.lastRootBump + config_.rootRefresh);
+    if (t.root == self_ && t.bumpPending) next = std::min(next, t.lastRootBump + 50'000);
   }
   if (nextSearch_ >= 0) next = std::min(next, nextSearch_);
   for (const auto* n : {&successor_, &predecessor_}) {

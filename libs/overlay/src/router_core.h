@@ -52,6 +52,7 @@ class RouterCore {
     std::vector<std::uint32_t> coords;
     std::uint64_t ownSequence = 0;  // our sequence while we are the root
     Micros lastRootBump = 0;
+    bool bumpPending = false;  // a refresh request came within kMinBumpInterval of a bump
     std::unordered_map<Port, StoredAnnounce> announcements;
     std::unordered_map<NodeId, std::uint64_t, NodeIdHash> withdrawn;  // root -> sequence
     bool repairing = false;
@@ -59,6 +60,7 @@ class RouterCore {
     std::uint64_t repairSequence = 0;
     NodeId lostParent;
     Micros repairDeadline = 0;
+    Micros nextRefreshRequest = 0;
     std::optional<std::pair<NodeId, std::uint64_t>> lastRefreshForwarded;
     std::optional<std::pair<NodeId, std::uint64_t>> lastWithdrawSeen;
   };
@@ -90,6 +92,7 @@ class RouterCore {
   void reselect(Tree& t, Micros now);
   void becomeRoot(Tree& t, Micros now);
   void enterRepair(Tree& t, const NodeId& lostParent, Micros now);
+  void requestFreshSequence(Tree& t, Micros now);
   void announceAll(Tree& t);
   void sendAnnounce(Tree& t, Port port);
   void onAnnounce(Port port, std::string_view payload, Micros now);
@@ -106,6 +109,8 @@ class RouterCore {
   bool routeToDestination(detail::Traffic& t, Micros now);
   bool routeInKeyspace(detail::Traffic& t, Metric metric, Micros now);
   Port greedyPort(const detail::CoordSet& dest) const;
+  // greedyPort, dropping from `dest` the trees that lead to a dead end here.
+  Port greedyPortPruning(detail::CoordSet& dest) const;
   std::uint64_t distanceFromSelf(const detail::CoordSet& dest) const;
   std::uint64_t distanceFromPeer(Port port, const detail::CoordSet& dest) const;
   bool forward(detail::Traffic& t, Port port);

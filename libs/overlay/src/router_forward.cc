@@ -71,6 +71,28 @@ Port RouterCore::greedyPort(const detail::CoordSet& dest) const {
   return chosen;
 }
 
+Port RouterCore::greedyPortPruning(detail::CoordSet& dest) const {
+  // A dead end usually means the destination moved in one tree (its coordinates there are
+  // stale) while its position in the others still holds: drop the tree that led here, the one
+  // giving our smallest distance, and try the rest. At most one pass per tree.
+  for (std::size_t pass = 0; pass <= detail::kMaxTrees; ++pass) {
+    if (Port p = greedyPort(dest)) return p;
+    if (dest.size() <= 1) return 0;
+    std::size_t culprit = dest.size();
+    std::uint64_t best = kInfinite;
+    for (std::size_t i = 0; i < dest.size(); ++i) {
+      const auto d = distanceFromSelf(detail::CoordSet{dest[i]});
+      if (d < best) {
+        best = d;
+        culprit = i;
+      }
+    }
+    if (culprit == dest.size()) return 0;  // no tree in common with us
+    dest.erase(dest.begin() + static_cast<std::ptrdiff_t>(culprit));
+  }
+  return 0;
+}
+
 bool RouterCore::forward(detail::Traffic& t, Port port) {
   auto bytes = detail::encode(t);
   if (detail::isControl(t.kind)) {
@@ -152,7 +174,11 @@ bool RouterCore::routeToDestination(detail::Traffic& t, Micros now) {
     return forward(t, *p);
   }
   if (!t.keyspace) {
-    if (Port p = greedyPort(t.destinationCoords)) return forward(t, p);
+    detail::CoordSet pruned = t.destinationCoords;
+    if (Port p = greedyPortPruning(pruned)) {
+      t.destinationCoords = std::move(pruned);
+      return forward(t, p);
+    }
     auto c = cache_.find(t.destination);
     if (c != cache_.end()) {
       if (c->second.coords != t.destinationCoords) {
@@ -212,7 +238,11 @@ bool RouterCore::routeInKeyspace(detail::Traffic& t, Metric metric, Micros now) 
     t.destinationCoords = t.targetCoords;
     t.avoid.reset();
     if (auto p = peerPort(key)) return forward(t, *p);
-    if (Port p = greedyPort(t.destinationCoords)) return forward(t, p);
+    detail::CoordSet pruned = t.destinationCoords;
+    if (Port p = greedyPortPruning(pruned)) {
+      t.destinationCoords = std::move(pruned);
+      return forward(t, p);
+    }
     // Those coordinates are stale. If they came from our cache, forget them and look again;
     // else head for the destination's key-space neighbours, who hold fresh ones.
     t.keyspace = true;
@@ -228,7 +258,7 @@ bool RouterCore::routeInKeyspace(detail::Traffic& t, Metric metric, Micros now) 
     return false;
   }
   if (auto p = peerPort(t.target)) return forward(t, *p);
-  if (Port p = greedyPort(t.targetCoords)) return forward(t, p);
+  if (Port p = greedyPortPruning(t.targetCoords)) return forward(t, p);
   if (!t.avoid && t.target != key) {
     // The way to this target is broken (it left, or its coordinates are stale): skip it once.
     t.avoid = t.target;

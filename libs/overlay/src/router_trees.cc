@@ -151,22 +151,40 @@ void RouterCore::enterRepair(Tree& t, const NodeId& lostParent, Micros now) {
   }
   reselect(t, now);
   if (!t.repairing) return;
-  // No path avoids the lost parent: ask the root (through the best remaining peer) for a fresh
-  // sequence, which proves a path is alive.
-  Port via = 0;
-  std::size_t depth = ~std::size_t{0};
+  requestFreshSequence(t, now);
+  // Our children cannot reach the root through us now, and we may only be able to reach it
+  // through one of them (the way round our subtree): tell them we are detached — a path that
+  // starts at us — so that they look for their own way up and offer it back to us.
+  for (const auto& [port, s] : t.announcements) {
+    const auto& hops = s.announce.hops;
+    if (hops.size() < 2 || hops[hops.size() - 2].key != self_) continue;  // not our child
+    detail::TreeAnnounce detached;
+    detached.tree = t.index;
+    detached.sequence = t.ownSequence;
+    detached.hops.push_back(
+        detail::WireHop{self_, port, std::string(detail::kSignatureSize, '\0')});
+    if (config_.signAnnouncements) {
+      detached.hops.back().signature =
+          signer_.sign(detail::announcementSigningInput(detached, 0, peers_.at(port)));
+    }
+    auto bytes = detail::encode(detached);
+    counters_.controlBytesSent += bytes.size();
+    host_.sendFrame(port, RouterFrame::kTreeAnnounce, std::move(bytes), true);
+  }
+}
+
+void RouterCore::requestFreshSequence(Tree& t, Micros now) {
+  // No path avoids the lost parent: ask the root for a fresh sequence, which proves a path is
+  // alive. Through every peer that still offers the root (some may be repairing too), again a
+  // few times during the hold.
+  detail::TreeNotice n{t.index, t.repairRoot, t.repairSequence};
+  const std::string bytes = detail::encode(n);
   for (const auto& [port, s] : t.announcements) {
     const auto& a = s.announce;
     if (a.hops.front().key != t.repairRoot || pathContains(a.hops, self_)) continue;
-    if (a.hops.size() < depth) {
-      depth = a.hops.size();
-      via = port;
-    }
+    host_.sendFrame(port, RouterFrame::kTreeRefresh, bytes, true);
   }
-  if (via != 0) {
-    detail::TreeNotice n{t.index, t.repairRoot, t.repairSequence};
-    host_.sendFrame(via, RouterFrame::kTreeRefresh, detail::encode(n), true);
-  }
+  t.nextRefreshRequest = now + config_.repairHold / 4;
 }
 
 void RouterCore::announceAll(Tree& t) {
@@ -253,6 +271,7 @@ std::optional<detail::TreeNotice> RouterCore::readNotice(Port port, std::string_
 }
 
 void RouterCore::bumpSequence(Tree& t, std::uint64_t above, Micros now) {
+  t.bumpPending = false;
   t.ownSequence = std::max(t.ownSequence, above) + 1;
   t.sequence = t.ownSequence;
   t.lastRootBump = now;
@@ -288,8 +307,12 @@ void RouterCore::onRefresh(Port port, std::string_view payload, Micros now) {
   if (!n) return;
   Tree& t = trees_[n->tree];
   if (n->root == self_ && t.root == self_) {
-    if (t.ownSequence <= n->sequence && now - t.lastRootBump >= kMinBumpInterval) {
-      bumpSequence(t, n->sequence, now);
+    if (t.ownSequence <= n->sequence) {
+      if (now - t.lastRootBump >= kMinBumpInterval) {
+        bumpSequence(t, n->sequence, now);
+      } else {
+        t.bumpPending = true;  // soon: a request asked for newer than our newest
+      }
     } else {
       sendAnnounce(t, port);
     }
@@ -300,24 +323,40 @@ void RouterCore::onRefresh(Port port, std::string_view payload, Micros now) {
     sendAnnounce(t, port);
     return;
   }
-  if (t.parent == 0 || t.repairing) return;
   const auto key = std::make_pair(n->root, n->sequence);
   if (t.lastRefreshForwarded == key) return;
   t.lastRefreshForwarded = key;
+  if (t.repairing) {
+    // Our own way up is broken too: pass the request on by every peer that offers the root.
+    for (const auto& [p, s] : t.announcements) {
+      const auto& a = s.announce;
+      if (p == port || a.hops.front().key != n->root || pathContains(a.hops, self_)) continue;
+      host_.sendFrame(p, RouterFrame::kTreeRefresh, detail::encode(*n), true);
+    }
+    return;
+  }
+  if (t.parent == 0) return;
   host_.sendFrame(t.parent, RouterFrame::kTreeRefresh, detail::encode(*n), true);
 }
 
 void RouterCore::treeTimers(Tree& t, Micros now) {
+  if (t.repairing && now < t.repairDeadline && now >= t.nextRefreshRequest) {
+    requestFreshSequence(t, now);
+  }
   if (t.repairing && now >= t.repairDeadline) {
     // The root never answered: it is gone (or cut off from us). Tell everyone, so nobody keeps
     // routing on its stale tree, and elect the next.
     t.repairing = false;
+    ++counters_.withdrawalsIssued;
     t.withdrawn[t.repairRoot] = t.repairSequence;
     detail::TreeNotice n{t.index, t.repairRoot, t.repairSequence};
     for (const auto& [p, key] : peers_) {
       host_.sendFrame(p, RouterFrame::kTreeWithdraw, detail::encode(n), true);
     }
     reselect(t, now);
+  }
+  if (t.root == self_ && t.bumpPending && now >= t.lastRootBump + kMinBumpInterval) {
+    bumpSequence(t, t.ownSequence, now);
   }
   if (t.root == self_ && !peers_.empty() && now >= t.lastRootBump + config_.rootRefresh) {
     bumpSequence(t, t.ownSequence, now);

@@ -2,6 +2,7 @@
 // order: cold start, random pairs, idle, join, highest-ranked newcomer, churn.
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <map>
 #include <numeric>
 #include <ostream>
@@ -131,6 +132,8 @@ class Experiment {
       sum.droppedHopLimit += c.droppedHopLimit;
       sum.treeFallbacks += c.treeFallbacks;
       sum.parentChanges += c.parentChanges;
+      sum.rootChanges += c.rootChanges;
+      sum.withdrawalsIssued += c.withdrawalsIssued;
     }
     return sum;
   }
@@ -138,7 +141,8 @@ class Experiment {
     const auto c = totals();
     say("  " + when + ": fallbacks " + std::to_string(c.treeFallbacks) + ", no route " +
         std::to_string(c.droppedNoRoute) + ", hop limit " + std::to_string(c.droppedHopLimit) +
-        ", parent changes " + std::to_string(c.parentChanges));
+        ", parent changes " + std::to_string(c.parentChanges) + ", root changes " +
+        std::to_string(c.rootChanges) + ", withdrawals " + std::to_string(c.withdrawalsIssued));
   }
 
   // Every online node agrees on each tree's root, and the key-space line is complete.
@@ -150,6 +154,15 @@ class Experiment {
   void newcomer();
   void churn();
   void mobility();
+  void linkLoss();
+  struct Disruption {
+    int seconds = 0;       // one-second buckets after the event with delivery below 99 %
+    double worst = 1;      // the worst bucket's delivery
+    double recovered = 0;  // seconds from the event to the end of the last such bucket
+  };
+  // 200 random pairs ping every 100 ms for 20 s, then `event` runs, then 60 s more; delivery
+  // (answered within 2 s) per second after the event.
+  Disruption probeAround(const std::function<void()>& event);
   std::vector<int> components();
 
   SimOptions options_;
@@ -436,6 +449,93 @@ void Experiment::join() {
         << "\"join_unreached_sources\": " << never << ",\n";
 }
 
+Experiment::Disruption Experiment::probeAround(const std::function<void()>& event) {
+  const int n = net_.nodeCount();
+  std::vector<std::pair<int, int>> load;
+  for (int i = 0; i < 200; ++i) {
+    int a = static_cast<int>(rng_.below(static_cast<std::uint64_t>(n)));
+    int b = static_cast<int>(rng_.below(static_cast<std::uint64_t>(n)));
+    if (a != b && net_.online(a) && net_.online(b)) load.emplace_back(a, b);
+  }
+  const Micros start = net_.now();
+  const Micros eventAt = start + 20 * kSecond;
+  const Micros end = eventAt + 60 * kSecond;
+  std::vector<std::uint64_t> ids;
+  for (Micros t = start; t < end; t += 100'000) {
+    net_.runUntil(t);
+    for (auto [a, b] : load) ids.push_back(sendProbe(a, b));
+    if (t == eventAt) event();
+  }
+  net_.runUntil(end + 5 * kSecond);
+  std::map<Micros, std::pair<int, int>> buckets;  // second after the event -> delivered, sent
+  for (auto id : ids) {
+    const auto& p = probes_[id];
+    auto& b = buckets[(p.sent - eventAt) / kSecond - (p.sent < eventAt ? 1 : 0)];
+    ++b.second;
+    if (p.delivered >= 0 && p.delivered - p.sent <= 2 * kSecond) ++b.first;
+  }
+  if (options_.verbose) {
+    std::map<std::pair<int, int>, int> failing;
+    for (auto id : ids) {
+      const auto& p = probes_[id];
+      if (p.sent >= eventAt + 30 * kSecond && p.delivered < 0) ++failing[{p.source, p.destination}];
+    }
+    for (auto& [pair, count] : failing) {
+      say("  failing late: " + std::to_string(pair.first) + " -> " + std::to_string(pair.second) +
+          " x" + std::to_string(count));
+    }
+  }
+  Disruption d;
+  for (auto& [second, b] : buckets) {
+    if (second < 0) continue;
+    const double r = static_cast<double>(b.first) / b.second;
+    d.worst = std::min(d.worst, r);
+    if (r < 0.99) {
+      ++d.seconds;
+      d.recovered = static_cast<double>(second + 1);
+    }
+  }
+  return d;
+}
+
+void Experiment::linkLoss() {
+  if (options_.verbose) sayDrops("before link loss");
+  // 1 % of the links (at least 5) fail at once, chosen so the graph stays connected.
+  const int wanted = std::max(5, net_.linkCount() / 100);
+  std::vector<int> cut;
+  const Disruption d = probeAround([&] {
+    for (int tries = 0; static_cast<int>(cut.size()) < wanted && tries < wanted * 50; ++tries) {
+      const int l = static_cast<int>(rng_.below(static_cast<std::uint64_t>(net_.linkCount())));
+      if (!net_.linkUp(l)) continue;
+      net_.setLinkUp(l, false);
+      const auto comp = components();
+      bool connected = true;
+      for (int v = 0; v < net_.nodeCount() && connected; ++v) {
+        if (net_.online(v) && comp[static_cast<std::size_t>(v)] != 0) connected = false;
+      }
+      if (connected) {
+        cut.push_back(l);
+      } else {
+        net_.setLinkUp(l, true);
+      }
+    }
+  });
+  if (options_.verbose) {
+    sayDrops("after link loss");
+    auto [roots, line] = converged();
+    say("  after link loss: roots agreed " + std::to_string(roots) + ", ring correct " +
+        std::to_string(line));
+  }
+  say("link loss: " + std::to_string(cut.size()) + " links cut, " + std::to_string(d.seconds) +
+      " s below 99 % delivery, recovered after " + std::to_string(d.recovered) + " s");
+  json_ << "\"link_loss_links\": " << cut.size() << ",\n"
+        << "\"link_loss_disrupted_seconds\": " << d.seconds << ",\n"
+        << "\"link_loss_convergence_seconds\": " << d.recovered << ",\n"
+        << "\"link_loss_worst_second_delivery\": " << d.worst << ",\n";
+  for (int l : cut) net_.setLinkUp(l, true);
+  net_.runUntil(net_.now() + 10 * kSecond);
+}
+
 void Experiment::newcomer() {
   const int n = net_.nodeCount();
   // A key that is the highest of all, ground until it also wins tree 0 (an attacker's cheapest
@@ -449,46 +549,18 @@ void Experiment::newcomer() {
     for (int b = 0; b < 4; ++b) key.bytes[static_cast<std::size_t>(b)] = 0xff;
     ++tries;
   } while (treeRank(0, key) <= bestRank && tries < 100'000'000);
-  std::vector<std::pair<int, int>> load;
-  for (int i = 0; i < 200; ++i) {
-    int a = static_cast<int>(rng_.below(static_cast<std::uint64_t>(n)));
-    int b = static_cast<int>(rng_.below(static_cast<std::uint64_t>(n)));
-    if (a != b && net_.online(a) && net_.online(b)) load.emplace_back(a, b);
-  }
   std::vector<TreePosition> before;
   for (int i = 0; i < n; ++i) before.push_back(net_.router(i).tree(0));
-  const Micros start = net_.now();
-  const Micros joinAt = start + 20 * kSecond;
-  const Micros end = joinAt + 60 * kSecond;
-  std::vector<std::uint64_t> ids;
-  for (Micros t = start; t < end; t += 100'000) {
-    net_.runUntil(t);
-    for (auto [a, b] : load) ids.push_back(sendProbe(a, b));
-    if (t == joinAt) {
-      const int c = net_.addNode(key);
-      for (int k = 0; k < 2; ++k) {
-        net_.addLink(c, static_cast<int>(rng_.below(static_cast<std::uint64_t>(n))),
-                     2000 + static_cast<Micros>(rng_.below(18'000)));
-      }
-      for (int link : net_.linksOf(c)) net_.setLinkUp(link, true);
+  const Disruption d = probeAround([&] {
+    const int c = net_.addNode(key);
+    for (int k = 0; k < 2; ++k) {
+      net_.addLink(c, static_cast<int>(rng_.below(static_cast<std::uint64_t>(n))),
+                   2000 + static_cast<Micros>(rng_.below(18'000)));
     }
-  }
-  net_.runUntil(end + 5 * kSecond);
-  std::map<Micros, std::pair<int, int>> buckets;  // second after the join -> delivered, sent
-  for (auto id : ids) {
-    const auto& p = probes_[id];
-    auto& b = buckets[(p.sent - joinAt) / kSecond - (p.sent < joinAt ? 1 : 0)];
-    ++b.second;
-    if (p.delivered >= 0 && p.delivered - p.sent <= 2 * kSecond) ++b.first;
-  }
-  int disturbed = 0;
-  double worst = 1;
-  for (auto& [second, b] : buckets) {
-    if (second < 0) continue;
-    const double r = static_cast<double>(b.first) / b.second;
-    worst = std::min(worst, r);
-    if (r < 0.99) ++disturbed;
-  }
+    for (int link : net_.linksOf(c)) net_.setLinkUp(link, true);
+  });
+  const int disturbed = d.seconds;
+  const double worst = d.worst;
   int reparented = 0, rerooted = 0;
   for (int i = 0; i < n; ++i) {
     const auto after = net_.router(i).tree(0);
@@ -691,6 +763,7 @@ std::string Experiment::run() {
   idle();
   join();
   if (options_.newcomer) newcomer();
+  linkLoss();
   if (options_.churnPercentPerMinute > 0) churn();
   if (options_.topology == "mobile" && !graph_.positions.empty()) mobility();
   const RouterCounters sum = totals();

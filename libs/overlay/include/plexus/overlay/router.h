@@ -86,6 +86,7 @@ struct RouterCounters {
   std::uint64_t treeFallbacks = 0;  // greedy tree forwarding met a dead end; went by key space
   std::uint64_t parentChanges = 0;
   std::uint64_t rootChanges = 0;
+  std::uint64_t withdrawalsIssued = 0;  // repairs that gave the root up (no fresh sequence came)
   std::uint64_t controlBytesSent = 0;
   std::uint64_t trafficBytesSent = 0;
 };

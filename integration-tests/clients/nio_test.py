@@ -11,6 +11,7 @@ claim, to-device room keys, decryption by the other user). Prints one PASS/FAIL 
 and "N passed, N failed"; exits 1 when any step failed. Every wait is bounded.
 """
 import asyncio
+import os
 import secrets
 import struct
 import sys
@@ -23,17 +24,11 @@ from nio import (AsyncClient, AsyncClientConfig, DownloadError, DownloadResponse
                  RoomCreateResponse, RoomMessagesResponse, RoomMessageText, RoomSendResponse,
                  ThumbnailResponse, UploadResponse)
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from plexus_it import Failed, check  # noqa: E402
+
 STEP_TIMEOUT = 30.0
 results = []
-
-
-class Failed(Exception):
-    pass
-
-
-def check(condition, message):
-    if not condition:
-        raise Failed(message)
 
 
 async def step(name, coro):

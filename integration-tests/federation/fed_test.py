@@ -36,24 +36,12 @@ from nio import (AsyncClient, AsyncClientConfig, InviteMemberEvent, JoinResponse
                  RoomTypingResponse, ToDeviceMessage, ToDeviceEvent, ToDeviceResponse,
                  TypingNoticeEvent)
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from plexus_it import Failed, check, free_port  # noqa: E402
+
 STEP_TIMEOUT = 45.0
 SERVERS = ["hs1.test", "hs2.test", "hs3.test"]
 results = []
-
-
-class Failed(Exception):
-    pass
-
-
-def check(condition, message):
-    if not condition:
-        raise Failed(message)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Node:

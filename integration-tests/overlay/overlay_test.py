@@ -32,23 +32,11 @@ import urllib.request
 from nio import (AsyncClient, JoinResponse, RoomCreateResponse, RoomMessageText, RoomSendResponse,
                  RoomVisibility)
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from plexus_it import Failed, check, free_port  # noqa: E402
+
 STEP_TIMEOUT = 60.0
 results = []
-
-
-class Failed(Exception):
-    pass
-
-
-def check(condition, message):
-    if not condition:
-        raise Failed(message)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Relay:
@@ -344,10 +332,14 @@ async def run(binary, work, multicast):
             return
         rid = room["id"]
 
-        async def send(u, body):
-            r = await u.client.room_send(rid, "m.room.message", {"msgtype": "m.text", "body": body},
+        async def send_in(u, room_id, body):
+            r = await u.client.room_send(room_id, "m.room.message",
+                                         {"msgtype": "m.text", "body": body},
                                          ignore_unverified_devices=True)
             check(isinstance(r, RoomSendResponse), f"{u.name} send: {r}")
+
+        async def send(u, body):
+            await send_in(u, rid, body)
 
         async def expect(u, sender, bodies):
             def seen(_):
@@ -424,8 +416,18 @@ async def run(binary, work, multicast):
                     await asyncio.sleep(0.5)
             check(found_room, "dave's node does not list alice's public room")
             check(found_user, "bob's user directory does not find alice")
+            # What a client does with a directory entry: join by room ID alone (no server_name),
+            # then talk there.
+            j = await dave.client.join(r.room_id)
+            check(isinstance(j, JoinResponse), f"dave joins the gossiped room by ID: {j}")
+            await send_in(dave, r.room_id, "found you by gossip")
+            await alice.wait_for(
+                lambda _: ("found you by gossip" in
+                           [b for (room, s, b) in alice.texts if room == r.room_id and
+                            s == dave.user_id]),
+                "dave's message in the gossiped room")
         await step("a public room and a profile on n0 reach the directories of n5 and n3 by "
-                   "gossip", gossip())
+                   "gossip; dave joins the room by its ID alone", gossip())
 
         async def metrics():
             with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5) as r:

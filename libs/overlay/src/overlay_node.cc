@@ -182,6 +182,10 @@ Status OverlayNode::Impl::start() {
   auto onLink = [this](std::shared_ptr<TcpLink> link) {
     if (stopping_) return;
     ++counters_.linksAccepted;
+    if (!admitAccepted(*link)) {
+      ++counters_.linksRefused;
+      return;  // dropping the last reference closes the socket
+    }
     startLink(std::move(link), false, std::nullopt, std::nullopt);
     settle();
   };

@@ -87,6 +87,8 @@ class OverlayNode::Impl : public RouterHost {
   };
 
   // Links (overlay_node_links.cc).
+  // Whether an accepted connection fits under the caps on handshakes in progress.
+  bool admitAccepted(const TcpLink& link) const;
   void startLink(std::shared_ptr<TcpLink> link, bool dialled,
                  std::optional<crypto::PublicKey> expected, std::optional<std::size_t> bootstrap);
   void onLinkOpen(Port port, const crypto::PublicKey& key);

@@ -21,6 +21,12 @@ std::string keyBytes(const crypto::PublicKey& key) { return std::string(key.byte
 
 std::string shortKey(const crypto::PublicKey& key) { return key.toHex().substr(0, 12); }
 
+// "1.2.3.4:5" or "[::1]:5" -> the address without the port.
+std::string_view hostOf(std::string_view address) {
+  const auto colon = address.rfind(':');
+  return colon == std::string_view::npos ? address : address.substr(0, colon);
+}
+
 }  // namespace
 
 void OverlayNode::Impl::log(std::string_view level, const std::string& message) const {
@@ -56,6 +62,17 @@ void OverlayNode::Impl::dial(HostPort target, std::optional<crypto::PublicKey> e
         settle();
       },
       timeout);
+}
+
+bool OverlayNode::Impl::admitAccepted(const TcpLink& link) const {
+  const std::string_view host = hostOf(link.remoteAddress());
+  std::size_t pending = 0, fromHost = 0;
+  for (const auto& [port, entry] : links_) {
+    if (entry.open || entry.dialled) continue;
+    ++pending;
+    if (hostOf(entry.link->remoteAddress()) == host) ++fromHost;
+  }
+  return pending < options_.maxPendingAccepted && fromHost < options_.maxPendingPerAddress;
 }
 
 void OverlayNode::Impl::startLink(std::shared_ptr<TcpLink> link, bool dialled,

@@ -35,11 +35,16 @@ class RouterCore {
 
  private:
   static constexpr std::uint64_t kInfinite = ~0ull;
+  static constexpr std::size_t kNoCommon = ~std::size_t{0};
 
   struct StoredAnnounce {
     detail::TreeAnnounce announce;
     std::uint64_t rootTag = 0;
     std::vector<std::uint32_t> senderCoords;  // every hop's port but the last
+    // Length of the prefix senderCoords shares with the tree's own coordinates, valid while
+    // commonVersion equals the tree's coordsVersion (forwarding's fast path).
+    mutable std::size_t commonWithSelf = 0;
+    mutable std::uint64_t commonVersion = 0;
   };
 
   struct Tree {
@@ -50,6 +55,7 @@ class RouterCore {
     Port parent = 0;
     std::vector<detail::WireHop> path;  // root .. parent, as the parent announced it to us
     std::vector<std::uint32_t> coords;
+    std::uint64_t coordsVersion = 1;  // bumped whenever coords change
     std::uint64_t ownSequence = 0;  // our sequence while we are the root
     Micros lastRootBump = 0;
     bool bumpPending = false;  // a refresh request came within kMinBumpInterval of a bump
@@ -112,7 +118,11 @@ class RouterCore {
   // greedyPort, dropping from `dest` the trees that lead to a dead end here.
   Port greedyPortPruning(detail::CoordSet& dest) const;
   std::uint64_t distanceFromSelf(const detail::CoordSet& dest) const;
-  std::uint64_t distanceFromPeer(Port port, const detail::CoordSet& dest) const;
+  // `selfCommon[i]`: the prefix dest[i] shares with our coordinates in its tree, or kNoCommon
+  // when the trees' roots differ (see greedyPort).
+  std::uint64_t distanceFromPeer(
+      Port port, const detail::CoordSet& dest,
+      const std::array<std::size_t, detail::kMaxTrees>& selfCommon) const;
   bool forward(detail::Traffic& t, Port port);
   void localDelivery(const detail::Traffic& t, Micros now);
   void learn(const NodeId& key, const detail::CoordSet& coords, Micros now);

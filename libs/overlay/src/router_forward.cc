@@ -8,12 +8,28 @@
 namespace plexus::overlay {
 namespace {
 
+std::size_t commonPrefix(const std::vector<std::uint32_t>& a, const std::vector<std::uint32_t>& b,
+                         std::size_t from = 0) {
+  const std::size_t n = std::min(a.size(), b.size());
+  while (from < n && a[from] == b[from]) ++from;
+  return from;
+}
+
+// Whether `cached` repeats every tree position of `failed`, coordinates a packet already found
+// to lead nowhere. A packet's coordinates lose trees as it goes (pruning), so a copy with more
+// trees that agrees on the rest is the same stale knowledge: trying it again sends the packet
+// back the way it came, round and round until its hop limit.
+bool repeatsFailed(const detail::CoordSet& cached, const detail::CoordSet& failed) {
+  if (failed.empty()) return false;
+  for (const auto& f : failed) {
+    if (std::find(cached.begin(), cached.end(), f) == cached.end()) return false;
+  }
+  return true;
+}
+
 std::uint64_t treeDistance(const std::vector<std::uint32_t>& a,
                            const std::vector<std::uint32_t>& b) {
-  std::size_t common = 0;
-  const std::size_t n = std::min(a.size(), b.size());
-  while (common < n && a[common] == b[common]) ++common;
-  return a.size() + b.size() - 2 * common;
+  return a.size() + b.size() - 2 * commonPrefix(a, b);
 }
 
 }  // namespace
@@ -44,14 +60,32 @@ std::uint64_t RouterCore::distanceFromSelf(const detail::CoordSet& dest) const {
   return best;
 }
 
-std::uint64_t RouterCore::distanceFromPeer(Port port, const detail::CoordSet& dest) const {
+std::uint64_t RouterCore::distanceFromPeer(
+    Port port, const detail::CoordSet& dest,
+    const std::array<std::size_t, detail::kMaxTrees>& selfCommon) const {
   std::uint64_t best = kInfinite;
-  for (const auto& c : dest) {
+  for (std::size_t i = 0; i < dest.size(); ++i) {
+    const auto& c = dest[i];
     if (c.tree >= trees_.size()) continue;
-    const auto& anns = trees_[c.tree].announcements;
-    auto it = anns.find(port);
-    if (it == anns.end() || it->second.rootTag != c.rootTag) continue;
-    best = std::min(best, treeDistance(it->second.senderCoords, c.ports));
+    const auto& t = trees_[c.tree];
+    auto it = t.announcements.find(port);
+    if (it == t.announcements.end() || it->second.rootTag != c.rootTag) continue;
+    const StoredAnnounce& s = it->second;
+    std::size_t common;
+    if (i < selfCommon.size() && selfCommon[i] != kNoCommon) {
+      // With L = prefix(self, dest) and M = prefix(self, peer): prefix(peer, dest) is min(L, M)
+      // unless they are equal, when only the tails after L need comparing. Peers mostly sit
+      // next to us in the tree, so this skips the long shared head of the coordinates.
+      if (s.commonVersion != t.coordsVersion) {
+        s.commonWithSelf = commonPrefix(s.senderCoords, t.coords);
+        s.commonVersion = t.coordsVersion;
+      }
+      const std::size_t l = selfCommon[i], m = s.commonWithSelf;
+      common = l != m ? std::min(l, m) : commonPrefix(s.senderCoords, c.ports, l);
+    } else {
+      common = commonPrefix(s.senderCoords, c.ports);
+    }
+    best = std::min<std::uint64_t>(best, s.senderCoords.size() + c.ports.size() - 2 * common);
   }
   return best;
 }
@@ -59,9 +93,17 @@ std::uint64_t RouterCore::distanceFromPeer(Port port, const detail::CoordSet& de
 Port RouterCore::greedyPort(const detail::CoordSet& dest) const {
   std::uint64_t best = distanceFromSelf(dest);
   if (best == 0) return 0;  // these coordinates are ours: nowhere closer to go
+  std::array<std::size_t, detail::kMaxTrees> selfCommon;
+  selfCommon.fill(kNoCommon);
+  for (std::size_t i = 0; i < dest.size() && i < selfCommon.size(); ++i) {
+    const auto& c = dest[i];
+    if (c.tree < trees_.size() && detail::rootTag(trees_[c.tree].root) == c.rootTag) {
+      selfCommon[i] = commonPrefix(trees_[c.tree].coords, c.ports);
+    }
+  }
   Port chosen = 0;
   for (const auto& [port, key] : peers_) {
-    const auto d = distanceFromPeer(port, dest);
+    const auto d = distanceFromPeer(port, dest, selfCommon);
     // Strict progress only; equal peers break ties by port, so the choice is deterministic.
     if (d < best || (d == best && chosen != 0 && port < chosen)) {
       best = d;
@@ -126,7 +168,7 @@ bool RouterCore::send(const NodeId& destination, std::string_view payload, Micro
   }
   detail::Traffic t;
   t.kind = detail::TrafficKind::kData;
-  t.hopLimit = static_cast<std::uint8_t>(std::clamp(config_.maxHops, 1, 255));
+  t.hopLimit = static_cast<std::uint16_t>(std::clamp(config_.maxHops, 1, 65535));
   t.source = self_;
   t.sourceCoords = ownCoords();
   t.destination = destination;
@@ -181,7 +223,7 @@ bool RouterCore::routeToDestination(detail::Traffic& t, Micros now) {
     }
     auto c = cache_.find(t.destination);
     if (c != cache_.end()) {
-      if (c->second.coords != t.destinationCoords) {
+      if (!repeatsFailed(c->second.coords, t.destinationCoords)) {
         if (Port p = greedyPort(c->second.coords)) {
           t.destinationCoords = c->second.coords;
           return forward(t, p);
@@ -195,7 +237,7 @@ bool RouterCore::routeToDestination(detail::Traffic& t, Micros now) {
     t.target = self_;
     t.targetCoords.clear();
   } else if (auto c = cache_.find(t.destination);
-             c != cache_.end() && c->second.coords != t.destinationCoords &&
+             c != cache_.end() && !repeatsFailed(c->second.coords, t.destinationCoords) &&
              now - c->second.learned <= config_.coordinateCacheLifetime) {
     // (Coordinates this packet already failed on are not tried again: two nodes with the same
     // stale entry would bounce it between them.)
@@ -215,7 +257,8 @@ bool RouterCore::routeInKeyspace(detail::Traffic& t, Metric metric, Micros now) 
   if (metric == Metric::kToKey && !t.destinationCoords.empty()) {
     // The packet walks the key space because these coordinates led to a dead end: a cached
     // copy of them here is just as stale.
-    if (auto c = cache_.find(key); c != cache_.end() && c->second.coords == t.destinationCoords) {
+    if (auto c = cache_.find(key);
+        c != cache_.end() && repeatsFailed(c->second.coords, t.destinationCoords)) {
       cache_.erase(c);
     }
   }

@@ -103,7 +103,7 @@ void RouterCore::startSearches(Micros now) {
   for (auto kind : {detail::TrafficKind::kFindSuccessor, detail::TrafficKind::kFindPredecessor}) {
     detail::Traffic t;
     t.kind = kind;
-    t.hopLimit = static_cast<std::uint8_t>(std::clamp(config_.maxHops, 1, 255));
+    t.hopLimit = static_cast<std::uint16_t>(std::clamp(config_.maxHops, 1, 65535));
     t.source = self_;
     t.destination = self_;
     t.sourceCoords = ownCoords();
@@ -184,7 +184,7 @@ void RouterCore::sendControl(detail::TrafficKind kind, const Neighbour& to, std:
                              Micros now) {
   detail::Traffic t;
   t.kind = kind;
-  t.hopLimit = static_cast<std::uint8_t>(std::clamp(config_.maxHops, 1, 255));
+  t.hopLimit = static_cast<std::uint16_t>(std::clamp(config_.maxHops, 1, 65535));
   t.source = self_;
   t.sourceCoords = ownCoords();
   t.destination = to.key;

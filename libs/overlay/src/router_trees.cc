@@ -119,6 +119,7 @@ void RouterCore::reselect(Tree& t, Micros now) {
 
   if (t.root != oldRoot) ++counters_.rootChanges;
   if (t.parent != oldParent) ++counters_.parentChanges;
+  if (t.coords != oldCoords) ++t.coordsVersion;
   if (t.coords != oldCoords || t.root != oldRoot) coordsChanged_ = true;
   if (t.root != oldRoot || t.parent != oldParent || t.sequence != oldSequence ||
       t.coords != oldCoords) {

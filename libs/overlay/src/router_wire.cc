@@ -130,8 +130,8 @@ std::string encode(const Traffic& t) {
   ByteWriter w(128 + t.payload.size());
   w.u8(static_cast<std::uint8_t>(t.kind));
   w.u8(static_cast<std::uint8_t>((t.keyspace ? 1 : 0) | (t.avoid ? 2 : 0)));
-  w.u8(t.hopLimit);
-  w.u8(t.hops);
+  w.u16(t.hopLimit);
+  w.u16(t.hops);
   writeId(w, t.destination);
   writeId(w, t.source);
   writeCoords(w, t.sourceCoords);
@@ -151,8 +151,8 @@ std::optional<Traffic> decodeTraffic(std::string_view in, std::size_t maxDepth,
   Traffic t;
   auto kind = r.u8();
   auto flags = r.u8();
-  auto hopLimit = r.u8();
-  auto hops = r.u8();
+  auto hopLimit = r.u16();
+  auto hops = r.u16();
   if (!kind || !flags || !hopLimit || !hops) return std::nullopt;
   if (*kind > static_cast<std::uint8_t>(TrafficKind::kNeighbourHint) || (*flags & ~3u) != 0) {
     return std::nullopt;

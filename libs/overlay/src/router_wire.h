@@ -59,8 +59,8 @@ enum class TrafficKind : std::uint8_t {
 struct Traffic {
   TrafficKind kind = TrafficKind::kData;
   bool keyspace = false;  // routed towards `target` in key space, not by destination coords
-  std::uint8_t hopLimit = 255;
-  std::uint8_t hops = 0;
+  std::uint16_t hopLimit = 1024;
+  std::uint16_t hops = 0;
   NodeId destination;
   NodeId source;
   CoordSet sourceCoords;

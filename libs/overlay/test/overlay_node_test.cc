@@ -391,6 +391,37 @@ TEST(OverlayNodeTest, GarbageAndWrongHandshakesAreDroppedWhileOthersAreServed) {
   client->close();
 }
 
+TEST(OverlayNodeTest, IdleConnectionsBeyondThePendingCapAreClosedAtOnce) {
+  OverlayNodeOptions options = testOptions();
+  options.maxPendingPerAddress = 8;
+  auto a = startNode({}, options);
+  boost::asio::io_context io;
+  const boost::asio::ip::tcp::endpoint endpoint(boost::asio::ip::make_address("127.0.0.1"),
+                                                a->listenPort());
+  std::vector<std::unique_ptr<boost::asio::ip::tcp::socket>> idle;
+  for (int i = 0; i < 20; ++i) {
+    idle.push_back(std::make_unique<boost::asio::ip::tcp::socket>(io));
+    idle.back()->connect(endpoint);
+    boost::system::error_code ec;
+    boost::asio::write(*idle.back(), boost::asio::buffer("P", 1), ec);  // a hello's first byte
+  }
+  ASSERT_TRUE(waitFor([&] { return a->snapshot().node.linksAccepted >= 20; }));
+  EXPECT_EQ(a->snapshot().node.linksRefused, 12u);
+  // The refused ones are closed by A (the first eight wait for their handshake deadline).
+  timeval timeout{2, 0};
+  ::setsockopt(idle.back()->native_handle(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  char buffer[16];
+  boost::system::error_code ec;
+  idle.back()->read_some(boost::asio::buffer(buffer), ec);
+  EXPECT_TRUE(ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset)
+      << ec.message();
+
+  // Once the idle ones are gone, a real peer from the same address is served.
+  idle.clear();
+  auto b = startNode({at(*a)});
+  ASSERT_TRUE(waitFor([&] { return hasPeer(*a, b->key()); }, 8s));
+}
+
 TEST(OverlayNodeTest, ServiceDatagramsReachTheirHandler) {
   auto a = startNode();
   auto b = startNode({at(*a)});

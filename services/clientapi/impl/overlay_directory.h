@@ -25,6 +25,8 @@ class OverlayDirectory {
   // Public rooms of other servers whose name, topic, alias or ID contains `searchTerm`
   // (case-insensitive; all of them when empty), most members first.
   virtual std::vector<roomserver::PublicRoom> publicRooms(std::string_view searchTerm) const = 0;
+  // The servers that announced `roomId` as public: where a join by room ID alone can go.
+  virtual std::vector<std::string> roomServers(std::string_view roomId) const = 0;
   // Users of other servers whose ID or display name contains `searchTerm`, at most `limit`.
   virtual std::vector<Profile> profiles(std::string_view searchTerm, std::size_t limit) const = 0;
 };

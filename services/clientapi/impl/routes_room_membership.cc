@@ -3,6 +3,7 @@
 #include <string>
 #include <utility>
 
+#include "clientapi/impl/overlay_directory.h"
 #include "clientapi/impl/routes_room_helpers.h"
 
 namespace plexus::clientapi::rooms {
@@ -41,6 +42,12 @@ Result<json::Value> joinOrKnock(ClientApiDeps& deps, const http::Request& http,
   request.userId = who.userId;
   PLEXUS_TRY(request.reason, optionalString(body, "reason"));
   request.serverNames = viaServers(http);
+  if (request.serverNames.empty() && deps.overlayDirectory &&
+      isValidRoomId(request.roomIdOrAlias)) {
+    // A room found in the overlay's directory: its announcers are resident servers to join
+    // through, so a client can join it by room ID alone.
+    request.serverNames = deps.overlayDirectory->roomServers(request.roomIdOrAlias);
+  }
   CallContext ctx = callContext(http);
   PLEXUS_TRY(roomserver::JoinResponse joined, knock ? deps.roomserver->performKnock(ctx, request)
                                                     : deps.roomserver->performJoin(ctx, request));

@@ -15,6 +15,10 @@ class FakeOverlayDirectory : public OverlayDirectory {
     }
     return out;
   }
+  std::vector<std::string> roomServers(std::string_view roomId) const override {
+    return roomId == "!far:away" ? std::vector<std::string>{"announcer"}
+                                 : std::vector<std::string>{};
+  }
   std::vector<Profile> profiles(std::string_view term, std::size_t limit) const override {
     std::vector<Profile> out;
     for (const auto& p : people) {

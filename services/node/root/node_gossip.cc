@@ -241,6 +241,19 @@ std::vector<roomserver::PublicRoom> NodeGossip::publicRooms(std::string_view sea
   return out;
 }
 
+std::vector<std::string> NodeGossip::roomServers(std::string_view roomId) const {
+  std::vector<overlay::GossipRecord> records;
+  {
+    std::lock_guard lock(mutex_);
+    records = store_.records(overlay::GossipKind::kPublicRoom, nowMs());
+  }
+  std::vector<std::string> out;
+  for (const auto& r : records) {
+    if (!r.body.empty() && r.id == roomId) out.push_back(r.author.toHex());
+  }
+  return out;
+}
+
 std::vector<clientapi::OverlayDirectory::Profile> NodeGossip::profiles(std::string_view searchTerm,
                                                                        std::size_t limit) const {
   const std::string term = lower(searchTerm);

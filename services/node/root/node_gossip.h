@@ -47,6 +47,7 @@ class NodeGossip final : public clientapi::OverlayDirectory {
 
   // clientapi::OverlayDirectory
   std::vector<roomserver::PublicRoom> publicRooms(std::string_view searchTerm) const override;
+  std::vector<std::string> roomServers(std::string_view roomId) const override;
   std::vector<Profile> profiles(std::string_view searchTerm, std::size_t limit) const override;
 
  private:

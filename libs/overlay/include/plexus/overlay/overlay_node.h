@@ -59,6 +59,11 @@ struct OverlayNodeOptions {
   std::int64_t reconnectMaxUs = 60'000'000;
   double reconnectJitter = 0.2;
   std::int64_t connectTimeoutUs = 10'000'000;
+  // Accepted connections still in their handshake (each holds a socket until it completes or
+  // times out): beyond these, new ones are closed at once, so a flood of idle connections
+  // cannot use up the process's file descriptors.
+  std::size_t maxPendingAccepted = 64;
+  std::size_t maxPendingPerAddress = 8;  // from one remote IP address
   MulticastDiscoveryOptions multicast;  // off unless enabled (see multicast_discovery.h)
   RouterConfig router;
   LinkOptions link;
@@ -86,6 +91,7 @@ struct OverlayNodeCounters {
   std::uint64_t linksOpened = 0;    // handshakes completed
   std::uint64_t linksClosed = 0;    // links that had opened and then ended
   std::uint64_t linksFailed = 0;    // links that ended before opening (bad handshake, garbage)
+  std::uint64_t linksRefused = 0;   // accepted connections closed at once: too many pending
   std::uint64_t duplicateLinksClosed = 0;
   std::uint64_t datagramsNoRoute = 0;      // router.send refused (no route yet, too large)
   std::uint64_t datagramsUnknownKind = 0;  // delivered with a first byte nobody handles

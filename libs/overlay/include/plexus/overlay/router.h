@@ -49,7 +49,9 @@ struct RouterConfig {
   Micros keyspaceExpiry = 3000'000'000;   // forget a neighbour not refreshed for this long
   std::size_t coordinateCacheSize = 512;
   Micros coordinateCacheLifetime = 600'000'000;
-  int maxHops = 255;
+  // A first packet walks the key space, and near its destination each step to a key-space
+  // neighbour costs a tree path: in a 10,000-node geometric graph such walks pass 255 hops.
+  int maxHops = 1024;
   std::size_t maxDepth = 256;  // announcements with longer paths are refused
   std::size_t maxPayload = 1400;
   // Per-hop signatures on tree announcements. Off: the fields are sent zero-filled and not

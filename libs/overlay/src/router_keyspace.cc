@@ -201,7 +201,12 @@ void RouterCore::keyspaceTimers(Micros now) {
       expired = true;
     }
   }
-  if (peers_.empty()) return;
+  if (peers_.empty()) {
+    // Nobody to search through: unschedule (the next link schedules a search), else a due
+    // search would keep the timer firing at the same instant.
+    nextSearch_ = -1;
+    return;
+  }
   if (expired || (nextSearch_ >= 0 && now >= nextSearch_)) {
     const bool settled = successorAnswered_ && predecessorAnswered_ && !neighboursChanged_;
     searchBackoff_ = settled ? std::min(std::max(searchBackoff_ * 4, kMinSearchInterval),

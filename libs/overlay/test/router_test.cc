@@ -156,6 +156,25 @@ class RecordingHost : public RouterHost {
   int penalty = 0;
 };
 
+TEST(RouterTimerTest, ANodeLeftWithoutPeersHasNoTimerDueNow) {
+  // A key-space search falls due after the last peer went: the timer must move on (or go
+  // away), not stay due at the same instant — a node's event loop would spin on it.
+  RecordingHost host;
+  RouterConfig config;
+  config.signAnnouncements = false;
+  Router router(config, keyOf(1), host, {});
+  router.addPeer(1, keyOf(2), 0);
+  router.removePeer(1, kSecond / 10);
+  Micros now = kSecond;  // past the first search, scheduled half a second after the link
+  for (int i = 0; i < 5; ++i) {
+    const Micros due = router.nextTimer();
+    if (due > 100 * 3600 * kSecond) break;  // nothing scheduled soon
+    now = std::max(now, due);
+    router.onTimer(now);
+    EXPECT_GT(router.nextTimer(), now) << "timer still due at " << now << " after firing";
+  }
+}
+
 TEST(RouterInputTest, MalformedAndForgedFramesArePenalisedNotFatal) {
   RecordingHost host;
   RouterConfig config;

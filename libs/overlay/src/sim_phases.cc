@@ -232,7 +232,14 @@ void Experiment::churn() {
   std::vector<int> offline;
   const Micros start = net_.now();
   const Micros end = start + static_cast<Micros>(options_.churnSeconds * kSecond);
-  std::vector<std::uint64_t> ids;
+  // Probes with whether their ends were in one connected piece when sent: a leaving node can
+  // cut others off (a sparse graph's leaves), and no router reaches across that.
+  std::vector<std::pair<std::uint64_t, bool>> ids;
+  std::vector<int> comp = components();
+  auto probe = [&](int a, int b) {
+    ids.emplace_back(sendProbe(a, b),
+                     comp[static_cast<std::size_t>(a)] == comp[static_cast<std::size_t>(b)]);
+  };
   std::vector<std::pair<int, int>> flows;
   for (int i = 0; i < 100; ++i) {
     flows.emplace_back(static_cast<int>(rng_.below(static_cast<std::uint64_t>(n))),
@@ -243,6 +250,7 @@ void Experiment::churn() {
   Micros nextChurn = start + gap;
   for (Micros t = start; t < end; t += 100'000) {
     net_.runUntil(t);
+    const bool changing = nextChurn <= t;
     while (nextChurn <= t) {
       if (leave || offline.empty()) {
         int v = static_cast<int>(rng_.below(static_cast<std::uint64_t>(n)));
@@ -261,21 +269,23 @@ void Experiment::churn() {
       leave = !leave;
       nextChurn += gap;
     }
+    if (changing) comp = components();
     // 10 new random pairs per 100 ms (first packets) and 100 standing flows every 500 ms.
     for (int k = 0; k < 10; ++k) {
       int a = static_cast<int>(rng_.below(static_cast<std::uint64_t>(n)));
       int b = static_cast<int>(rng_.below(static_cast<std::uint64_t>(n)));
-      if (a != b && net_.online(a) && net_.online(b)) ids.push_back(sendProbe(a, b));
+      if (a != b && net_.online(a) && net_.online(b)) probe(a, b);
     }
     if ((t - start) % 500'000 == 0) {
       for (auto [a, b] : flows) {
-        if (a != b && net_.online(a) && net_.online(b)) ids.push_back(sendProbe(a, b));
+        if (a != b && net_.online(a) && net_.online(b)) probe(a, b);
       }
     }
   }
   net_.runUntil(end + 5 * kSecond);
   int sent = 0, delivered = 0;
-  for (auto id : ids) {
+  int cutOff = 0;
+  for (auto [id, connected] : ids) {
     const auto& p = probes_[id];
     // Only pairs that both stayed up for the probe's lifetime count.
     auto stable = [&](int v) {
@@ -283,6 +293,10 @@ void Experiment::churn() {
       return c < 0 || c < p.sent - 0 || c > p.sent + 2 * kSecond;
     };
     if (!stable(p.source) || !stable(p.destination) || !net_.online(p.destination)) continue;
+    if (!connected) {
+      ++cutOff;
+      continue;
+    }
     ++sent;
     if (p.delivered >= 0 && p.delivered - p.sent <= 2 * kSecond) ++delivered;
   }
@@ -291,7 +305,8 @@ void Experiment::churn() {
       std::to_string(delivered) + "/" + std::to_string(sent));
   json_ << "\"churn_percent_per_minute\": " << options_.churnPercentPerMinute << ",\n"
         << "\"churn_delivery_ratio\": " << ratio << ",\n"
-        << "\"churn_probes\": " << sent << ",\n";
+        << "\"churn_probes\": " << sent << ",\n"
+        << "\"churn_probes_between_cut_off_pieces\": " << cutOff << ",\n";
 }
 
 std::vector<int> Experiment::components() {

@@ -158,8 +158,11 @@ int discoverInNamespace(bool v6) {
   const auto deadline = std::chrono::steady_clock::now() + 4s;
   while (std::chrono::steady_clock::now() < deadline) {
     if (linked(a, b.key()) && linked(b, a.key())) {
-      const auto sa = a.snapshot();
-      if (sa.discovery.beaconsSent == 0 || sa.discovery.beaconsReceived == 0) return 1;
+      // The link came from a beacon: one node heard the other's. (Which one dialled first is a
+      // race; the other may not have heard a beacon yet when the link is up.)
+      const auto da = a.snapshot().discovery, db = b.snapshot().discovery;
+      if (da.beaconsSent + db.beaconsSent == 0 || da.beaconsReceived + db.beaconsReceived == 0)
+        return 1;
       return 0;
     }
     std::this_thread::sleep_for(20ms);

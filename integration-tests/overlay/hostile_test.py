@@ -28,7 +28,8 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
-from plexus_it import Failed, check, free_port, wait_until  # noqa: E402
+from plexus_it import (Failed, check, free_port, key_named_server_name, read_log,  # noqa: E402
+                       wait_until)
 
 START_TIMEOUT = 30.0
 LINK_TIMEOUT = 20.0
@@ -82,17 +83,10 @@ metrics:
         if not wait_until(self.api_answers, START_TIMEOUT, 0.05):
             check(self.proc.poll() is None, f"{self.label} exited: see {self.log}")
             raise Failed(f"{self.label} did not answer within {START_TIMEOUT:.0f} s")
-        with open(self.log, errors="replace") as f:
-            m = re.search(r"server_name=([0-9a-f]{64})", f.read())
-        check(m, f"{self.label}: no key-named server name in the log")
-        self.key = m.group(1)
+        self.key = key_named_server_name(self.log, self.label)
 
     def log_text(self):
-        try:
-            with open(self.log, errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
+        return read_log(self.log)
 
     def alive(self):
         return self.proc is not None and self.proc.poll() is None

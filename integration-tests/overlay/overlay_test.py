@@ -33,7 +33,7 @@ from nio import (AsyncClient, JoinResponse, RoomCreateResponse, RoomMessageText,
                  RoomVisibility)
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
-from plexus_it import Failed, check, free_port  # noqa: E402
+from plexus_it import Failed, check, free_port, key_named_server_name, read_log  # noqa: E402
 
 STEP_TIMEOUT = 60.0
 results = []
@@ -157,17 +157,10 @@ logging:
         else:
             raise Failed(f"{self.label} did not answer within 30 s")
         if not self.server_name:
-            with open(self.log, errors="replace") as f:
-                m = re.search(r"server_name=([0-9a-f]{64})", f.read())
-            check(m, f"{self.label}: no key-named server name in the log")
-            self.server_name = m.group(1)
+            self.server_name = key_named_server_name(self.log, self.label)
 
     def log_text(self):
-        try:
-            with open(self.log, errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
+        return read_log(self.log)
 
     def stop(self):
         if not self.proc or self.proc.poll() is not None:

@@ -788,26 +788,32 @@ TEST_F(SyncGrpcTest, ServerShutdownEndsPendingWaits) {
   makeRoom("!r1:test");
   std::string since = currentSince("@bob:test");
   constexpr int kWaits = 5;
-  std::atomic<int> unavailable{0}, done{0};
+  std::mutex mu;
+  std::vector<std::optional<Error>> outcomes;  // what each wait ended with
   std::promise<void> all;
   std::vector<std::shared_ptr<SyncWait>> handles;
   for (int i = 0; i < kWaits; ++i) {
     handles.push_back(client().querySyncAsync(
         ctx_, waitFor("@bob:test", since, 60000), [&](Result<json::Object> r) {
-          if (!r.ok() && r.error().code == ErrorCode::kUnavailable) {
-            ++unavailable;
-          }
-          if (++done == kWaits) all.set_value();
+          std::lock_guard lock(mu);
+          outcomes.push_back(r.ok() ? std::nullopt : std::optional<Error>(r.error()));
+          if (outcomes.size() == kWaits) all.set_value();
         }));
   }
   ASSERT_TRUE(eventually([&] { return service().parkedWaiters() == kWaits; }));
   auto start = std::chrono::steady_clock::now();
   bindings_.shutdownServer(200ms);
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
-  ASSERT_EQ(all.get_future().wait_for(10s), std::future_status::ready);
-  EXPECT_EQ(unavailable.load(), kWaits);
+  // Generous: the grace is 200 ms, but CI runs this under ASan beside other tests.
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 20s);
+  ASSERT_EQ(all.get_future().wait_for(30s), std::future_status::ready);
+  std::lock_guard lock(mu);
+  for (const auto& outcome : outcomes) {
+    ASSERT_TRUE(outcome.has_value()) << "a wait ended with a response";
+    EXPECT_EQ(outcome->code, ErrorCode::kUnavailable) << outcome->message;
+  }
   EXPECT_TRUE(eventually([&] { return service().parkedWaiters() == 0; }));
-  EXPECT_EQ(recorder_->cancels(), kWaits);
+  EXPECT_TRUE(eventually([&] { return recorder_->cancels() == kWaits; }))
+      << recorder_->cancels() << " of " << kWaits << " server-side waits cancelled";
 }
 
 }  // namespace

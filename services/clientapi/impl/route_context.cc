@@ -8,6 +8,7 @@
 
 #include "accountsync/api/accountsync_api.h"
 #include "accountsync/api/token_cache.h"
+#include "clientapi/impl/device_touch_throttle.h"
 #include "clientapi/impl/rate_limiter.h"
 #include "plexus/json/parse.h"
 
@@ -370,8 +371,13 @@ void authedPipeline(ClientApiDeps& deps, const RouteOptions& options,
       return;
     }
     if (deps.accounts && !requester->deviceId.empty()) {
-      (void)deps.accounts->performTouchDevice(callContext(*request), requester->userId,
-                                              requester->deviceId, request->remoteAddress, deps.nowMs());
+      const std::int64_t nowMs = deps.nowMs();
+      if (!deps.touchThrottle ||
+          deps.touchThrottle->shouldForward(requester->userId, requester->deviceId,
+                                            request->remoteAddress, nowMs)) {
+        (void)deps.accounts->performTouchDevice(callContext(*request), requester->userId,
+                                                requester->deviceId, request->remoteAddress, nowMs);
+      }
     }
     next(*request, *requester, responder);
   });

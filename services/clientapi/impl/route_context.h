@@ -49,7 +49,8 @@ namespace plexus::media {
 class MediaApi;
 }
 namespace plexus::clientapi {
-class OverlayDirectory;  // clientapi/impl/overlay_directory.h
+class OverlayDirectory;     // clientapi/impl/overlay_directory.h
+class DeviceTouchThrottle;  // clientapi/impl/device_touch_throttle.h
 }
 
 namespace plexus::federationsender {
@@ -100,6 +101,9 @@ struct ClientApiDeps {
   // optional: recent answers of accounts->queryAccessToken (the cluster, where account-sync is a
   // gRPC hop away; invalidated from the bus by the composition root, token_cache.h)
   accountsync::TokenCache* tokenCache = nullptr;
+  // optional: forwards each device's "seen" touch at most once a minute or so (the cluster,
+  // where every touch is a gRPC call; device_touch_throttle.h)
+  DeviceTouchThrottle* touchThrottle = nullptr;
   const events::ServerIdentity* identity = nullptr;
   // optional: rooms and users other nodes announced over the overlay (a p2p node); merged into
   // the first page of /publicRooms and into /user_directory/search

@@ -55,12 +55,17 @@
 #endif
 #if PLEXUS_NODE_WITH_CLIENTAPI
 #include "clientapi/impl/client_api_server.h"
+#include "clientapi/impl/device_touch_throttle.h"
 #endif
 
 namespace plexus::node {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// A client-api replica forwards a device's last-seen touch to account-sync at most this often
+// (unless its IP changes): GET /devices may lag by as much.
+constexpr std::int64_t kDeviceTouchIntervalMs = 60'000;
 
 std::int64_t msSince(Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
@@ -146,6 +151,8 @@ struct Node::Impl {
   // credentials changed (CredentialsChanged on the bus).
   std::unique_ptr<accountsync::TokenCache> tokenCache;
   std::unique_ptr<bus::Subscription> tokenInvalidations;
+  // ... and each device's last-seen touch forwarded at most once a minute.
+  std::unique_ptr<clientapi::DeviceTouchThrottle> touchThrottle;
   clientapi::ClientApiDeps deps;
   std::unique_ptr<clientapi::ClientApiServer> server;
 #endif
@@ -663,6 +670,8 @@ struct Node::Impl {
                      return {};
                    }));
     deps.tokenCache = tokenCache.get();
+    touchThrottle = std::make_unique<clientapi::DeviceTouchThrottle>(kDeviceTouchIntervalMs);
+    deps.touchThrottle = touchThrottle.get();
     return {};
   }
 

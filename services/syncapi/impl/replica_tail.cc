@@ -96,6 +96,8 @@ Status SyncService::catchUp(std::int64_t target) {
     if (!allLocal) {
       PLEXUS_TRY(StreamChanges changes, store_->queryStreamChanges(tailedPos_, target));
       PLEXUS_TRY_VOID(applyStreamChanges(changes, wake));
+      // The changes carry no positions: `target` is at or after each of them.
+      if (!changes.stateChanges.empty()) membershipMarks_.bump("", target);
     }
     localPositions_.erase(localPositions_.begin(), localPositions_.upper_bound(target));
     tailedPos_ = target;
@@ -135,7 +137,16 @@ Status SyncService::applyStreamChanges(const StreamChanges& changes,
   };
   for (const auto& [roomId, pos] : changes.roomEvents) {
     roomEventMarks_.bump(roomId, pos);
+    // Who was notified is not read back: anyone in the room, or whose membership in it
+    // changed in this batch (bumped below), may have been.
+    for (const auto& user : rooms_.joinedUsers(roomId)) notifiedMarks_.bump(user, pos);
     wakeRoomUsers(roomId);
+  }
+  for (const auto& change : changes.stateChanges) {
+    if (change.key.type != "m.room.member") continue;
+    auto newest = changes.roomEvents.find(change.roomId);
+    if (newest != changes.roomEvents.end())
+      notifiedMarks_.bump(change.key.stateKey, newest->second);
   }
   for (const auto& r : changes.receipts) {
     receiptMarks_.bump(r.roomId, r.pos);

@@ -134,8 +134,8 @@ Result<json::Object> SyncService::buildSync(const SyncPlan& plan, StreamToken no
 
   json::Object join, invite, leave, knock;
   std::set<std::string> memberChanges;
-  PLEXUS_TRY(auto memberships, store_->queryMembershipsOfUser(req.userId));
-  for (const auto& m : memberships) {
+  PLEXUS_TRY(auto memberships, knownMemberships(req.userId));
+  for (const auto& m : *memberships) {
     if (!plan.filter.allowsRoom(m.roomId)) continue;
     bool changed = plan.initial || m.pos > since;
     if (m.membership == "join") {

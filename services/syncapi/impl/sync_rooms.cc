@@ -283,7 +283,10 @@ Result<UnreadCounts> SyncService::unreadCounts(const std::string& userId, const 
   // A receipt after the cached position may have marked some of them read: count afresh.
   if (cached && cached->upTo <= upTo && receiptMarks_.newest(roomId) <= cached->upTo) {
     counts = cached->counts;
-    if (roomEventMarks_.newest(roomId) > cached->upTo) {
+    // Counting needs a query only when the room moved and a notification was stored for the
+    // user since (a sender's own /sync, woken by their message, has none).
+    if (roomEventMarks_.newest(roomId) > cached->upTo &&
+        notifiedMarks_.newest(userId) > cached->upTo) {
       PLEXUS_TRY(UnreadCounts added,
                  store_->queryUnreadCountsBetween(userId, roomId, cached->upTo, upTo));
       counts.notifications += added.notifications;

@@ -167,8 +167,9 @@ bool SyncService::isLocal(const std::string& userId) const {
 
 Status SyncService::start() {
   PLEXUS_TRY(std::int64_t pos, store_->queryCurrentPosition());
-  for (StreamWatermarks* marks : {&roomEventMarks_, &receiptMarks_, &presenceMarks_,
-                                  &accountDataMarks_, &toDeviceMarks_, &deviceListMarks_}) {
+  for (StreamWatermarks* marks :
+       {&roomEventMarks_, &receiptMarks_, &presenceMarks_, &accountDataMarks_, &toDeviceMarks_,
+        &deviceListMarks_, &membershipMarks_, &notifiedMarks_}) {
     marks->reset(pos);
   }
   advance(pos);
@@ -476,6 +477,10 @@ Status SyncService::inputRoomEvent(const roomserver::OutputRoomEvent& output) {
   if (!pos) return {};
   write.event.pos = *pos;
   roomEventMarks_.bump(output.roomId, *pos);
+  for (const auto& n : write.notifications) notifiedMarks_.bump(n.userId, *pos);
+  if (!write.addsStateEventIds.empty() || !write.removesStateEventIds.empty()) {
+    membershipMarks_.bump("", *pos);
+  }
   advance(*pos);
   queuePushes(output, write);
   std::vector<std::string> extra;
@@ -513,6 +518,7 @@ Status SyncService::applyRoomEvents(const std::vector<roomserver::OutputRoomEven
       if (!positions[i]) continue;  // a redelivery
       writes[i].event.pos = *positions[i];
       roomEventMarks_.bump(pending[i]->roomId, *positions[i]);
+      for (const auto& n : writes[i].notifications) notifiedMarks_.bump(n.userId, *positions[i]);
       advance(*positions[i]);
       queuePushes(*pending[i], writes[i]);
       if (std::find(rooms.begin(), rooms.end(), pending[i]->roomId) == rooms.end()) {

@@ -202,6 +202,11 @@ class SyncService final : public SyncApi {
   // The user's stored presence, from memory while no presence write for them came since it
   // was read (presenceMarks_), else from the store: every /sync asks.
   Result<std::optional<PresenceRow>> knownPresence(const std::string& userId);
+  // The user's rooms and memberships, from memory while no room's state changed since they
+  // were read (membershipMarks_), else from the store: every woken /sync asks
+  // (known_memberships.cc).
+  Result<std::shared_ptr<const std::vector<Membership>>> knownMemberships(
+      const std::string& userId);
   void schedulePresenceCheck(const std::string& userId, std::int64_t delayMs);
   void checkPresence(const std::string& userId);
   Status storePresenceChange(const std::string& userId, const std::string& presence,
@@ -245,6 +250,8 @@ class SyncService final : public SyncApi {
   StreamWatermarks accountDataMarks_;  // by user ID
   StreamWatermarks toDeviceMarks_;     // by recipient user ID
   StreamWatermarks deviceListMarks_;   // one key, ""
+  StreamWatermarks membershipMarks_;   // one key, "": any room's state changed
+  StreamWatermarks notifiedMarks_;     // by user ID: a notification stored for them
   UnreadCountsCache unreadCache_;
   std::mutex toDeviceAckMutex_;
   // "user\ndevice" -> the since token whose messages were last deleted for that device.
@@ -273,6 +280,12 @@ class SyncService final : public SyncApi {
   };
   std::mutex knownPresenceMutex_;
   std::unordered_map<std::string, KnownPresence> knownPresence_;
+  struct KnownMemberships {
+    std::shared_ptr<const std::vector<Membership>> rows;
+    std::int64_t asOf = 0;  // the current position when they were read
+  };
+  std::mutex knownMembershipsMutex_;
+  std::unordered_map<std::string, KnownMemberships> knownMemberships_;
 };
 
 }  // namespace plexus::syncapi

@@ -4,6 +4,7 @@
 // index follows membership changes; typing crosses over the bus; a write whose hint never comes
 // is still seen through the poll.
 #include <future>
+#include <map>
 
 #include "plexus/json/canonical.h"
 #include "service_fixture.h"
@@ -163,6 +164,58 @@ TEST_P(SyncReplicasTest, ReaderIndexFollowsMembership) {
     if (!refused) std::this_thread::sleep_for(20ms);
   }
   EXPECT_TRUE(refused);
+}
+
+// Each replica keeps a user's memberships from one /sync to the next (known_memberships.cc):
+// a join and then a leave stored after that must still show up on both.
+TEST_P(SyncReplicasTest, MembershipsChangedAfterASyncShowOnBothReplicas) {
+  TestRoom room = makeRoom("!r1:test", false);
+  std::map<SyncService*, std::string> since;
+  for (SyncService* replica : {sync_.get(), reader_.get()}) {
+    auto first = syncOn(*replica, "@carol:test", "", 0);
+    ASSERT_TRUE(first.ok()) << first.error().message;
+    EXPECT_EQ(at(json::Value(*first), {"rooms", "join", "!r1:test"}), nullptr);
+    since[replica] = batchOf(*first);
+  }
+  for (const std::string membership : {"join", "leave"}) {
+    feed(room.member("@carol:test", membership));
+    awaitReaderCaughtUp();
+    for (SyncService* replica : {sync_.get(), reader_.get()}) {
+      auto next = syncOn(*replica, "@carol:test", since[replica], 0);
+      ASSERT_TRUE(next.ok()) << next.error().message;
+      json::Value whole(*next);
+      EXPECT_NE(at(whole, {"rooms", membership, "!r1:test"}), nullptr)
+          << (replica == reader_.get() ? "reader: " : "writer: ") << json::canonical(*next);
+      since[replica] = batchOf(*next);
+    }
+  }
+}
+
+// The reader keeps each user's unread counts between syncs and learns of new notifications
+// only from the positions it reads back (it is not told whom they were for).
+TEST_P(SyncReplicasTest, ReaderCountsNotificationsStoredByTheWriter) {
+  TestRoom room = makeRoom("!r1:test", true);  // alice and bob: one-to-one, every message notifies
+  feed(room.message("@alice:test", "one"));
+  awaitReaderCaughtUp();
+  auto count = [](const json::Object& r) -> std::int64_t {
+    const json::Value* c = at(json::Value(r), {"rooms", "join", "!r1:test", "unread_notifications",
+                                               "notification_count"});
+    return c && c->getInt() ? *c->getInt() : -1;
+  };
+  auto first = syncOn(*reader_, "@bob:test", "", 0);
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  EXPECT_EQ(count(*first), 1);
+  std::string since = batchOf(*first);
+  feed(room.message("@bob:test", "bob's own"));  // notifies alice, not bob
+  feed(room.message("@alice:test", "two"));
+  feed(room.message("@alice:test", "three"));
+  awaitReaderCaughtUp();
+  auto next = syncOn(*reader_, "@bob:test", since, 0);
+  ASSERT_TRUE(next.ok()) << next.error().message;
+  EXPECT_EQ(count(*next), 3) << json::canonical(*next);
+  auto alice = syncOn(*reader_, "@alice:test", "", 0);
+  ASSERT_TRUE(alice.ok()) << alice.error().message;
+  EXPECT_EQ(count(*alice), 1);
 }
 
 TEST_P(SyncReplicasTest, WriteWithoutHintIsSeenThroughThePoll) {

@@ -108,7 +108,10 @@ Status RoomWriter::commit(storage::Database& db, const Extra& extra) {
                                            pdu.eventId()));
       }
     }
-    PLEXUS_TRY_VOID(store.setRoomSnapshot(tx, roomNid, snapshot.snapshotNid));
+    // Messages change no state: the room row already names this snapshot.
+    if (newRoom_ || snapshot.snapshotNid != baseSnapshot_.snapshotNid) {
+      PLEXUS_TRY_VOID(store.setRoomSnapshot(tx, roomNid, snapshot.snapshotNid));
+    }
     if (extra) PLEXUS_TRY_VOID(extra(tx, roomNid));
     // Last: on PostgreSQL the outbox holds its topic lock from here to the commit.
     return enqueueOutputs(tx);

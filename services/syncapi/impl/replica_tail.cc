@@ -139,14 +139,15 @@ Status SyncService::applyStreamChanges(const StreamChanges& changes,
     roomEventMarks_.bump(roomId, pos);
     // Who was notified is not read back: anyone in the room, or whose membership in it
     // changed in this batch (bumped below), may have been.
-    for (const auto& user : rooms_.joinedUsers(roomId)) notifiedMarks_.bump(user, pos);
+    for (const auto& user : rooms_.joinedUsers(roomId))
+      notifiedMarks_.bump(notifiedKey(user, roomId), pos);
     wakeRoomUsers(roomId);
   }
   for (const auto& change : changes.stateChanges) {
     if (change.key.type != "m.room.member") continue;
     auto newest = changes.roomEvents.find(change.roomId);
     if (newest != changes.roomEvents.end())
-      notifiedMarks_.bump(change.key.stateKey, newest->second);
+      notifiedMarks_.bump(notifiedKey(change.key.stateKey, change.roomId), newest->second);
   }
   for (const auto& r : changes.receipts) {
     receiptMarks_.bump(r.roomId, r.pos);

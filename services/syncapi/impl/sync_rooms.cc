@@ -286,7 +286,7 @@ Result<UnreadCounts> SyncService::unreadCounts(const std::string& userId, const 
     // Counting needs a query only when the room moved and a notification was stored for the
     // user since (a sender's own /sync, woken by their message, has none).
     if (roomEventMarks_.newest(roomId) > cached->upTo &&
-        notifiedMarks_.newest(userId) > cached->upTo) {
+        notifiedMarks_.newest(notifiedKey(userId, roomId)) > cached->upTo) {
       PLEXUS_TRY(UnreadCounts added,
                  store_->queryUnreadCountsBetween(userId, roomId, cached->upTo, upTo));
       counts.notifications += added.notifications;

@@ -477,7 +477,9 @@ Status SyncService::inputRoomEvent(const roomserver::OutputRoomEvent& output) {
   if (!pos) return {};
   write.event.pos = *pos;
   roomEventMarks_.bump(output.roomId, *pos);
-  for (const auto& n : write.notifications) notifiedMarks_.bump(n.userId, *pos);
+  for (const auto& n : write.notifications) {
+    notifiedMarks_.bump(notifiedKey(n.userId, output.roomId), *pos);
+  }
   if (!write.addsStateEventIds.empty() || !write.removesStateEventIds.empty()) {
     membershipMarks_.bump("", *pos);
   }
@@ -518,7 +520,9 @@ Status SyncService::applyRoomEvents(const std::vector<roomserver::OutputRoomEven
       if (!positions[i]) continue;  // a redelivery
       writes[i].event.pos = *positions[i];
       roomEventMarks_.bump(pending[i]->roomId, *positions[i]);
-      for (const auto& n : writes[i].notifications) notifiedMarks_.bump(n.userId, *positions[i]);
+      for (const auto& n : writes[i].notifications) {
+        notifiedMarks_.bump(notifiedKey(n.userId, pending[i]->roomId), *positions[i]);
+      }
       advance(*positions[i]);
       queuePushes(*pending[i], writes[i]);
       if (std::find(rooms.begin(), rooms.end(), pending[i]->roomId) == rooms.end()) {

@@ -213,6 +213,9 @@ class SyncService final : public SyncApi {
                              const std::optional<std::string>& statusMsg,
                              std::int64_t lastActiveTs);
   bool isLocal(const std::string& userId) const;
+  static std::string notifiedKey(const std::string& userId, const std::string& roomId) {
+    return userId + '\n' + roomId;
+  }
   // Outbound EDUs (outbound_edus.cc): each is a no-op for remote users or without a sink.
   std::vector<std::string> remoteServersOf(const std::vector<std::string>& users) const;
   void sendEdu(const CallContext& ctx, const std::vector<std::string>& destinations,
@@ -251,7 +254,7 @@ class SyncService final : public SyncApi {
   StreamWatermarks toDeviceMarks_;     // by recipient user ID
   StreamWatermarks deviceListMarks_;   // one key, ""
   StreamWatermarks membershipMarks_;   // one key, "": any room's state changed
-  StreamWatermarks notifiedMarks_;     // by user ID: a notification stored for them
+  StreamWatermarks notifiedMarks_;     // by notifiedKey: a notification stored for them there
   UnreadCountsCache unreadCache_;
   std::mutex toDeviceAckMutex_;
   // "user\ndevice" -> the since token whose messages were last deleted for that device.

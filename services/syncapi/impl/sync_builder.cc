@@ -85,7 +85,10 @@ Result<SyncService::SyncPlan> SyncService::planSync(const SyncRequest& request) 
     }
   } else if (!request.deviceId.empty()) {
     // A client doing an initial sync lost its state: lazy-loaded members are sent afresh.
-    PLEXUS_TRY_VOID(store_->clearLazyMembersSent(request.userId, request.deviceId));
+    lazyMembers_.forget(request.userId, request.deviceId);
+    PLEXUS_TRY(std::int64_t cleared,
+               store_->clearLazyMembersSent(request.userId, request.deviceId));
+    advance(cleared);  // this response's token is newer than any issued before the clear
   }
   std::string presence = request.setPresence.empty() ? "online" : request.setPresence;
   if (presence != "online" && presence != "offline" && presence != "unavailable") {
@@ -345,6 +348,13 @@ void SyncService::runAsync(const std::shared_ptr<AsyncSync>& state, bool timedOu
   if (state->finished) return;
   if (finish) {
     state->finished = true;
+    if (response.ok() && !state->plan.request.deviceId.empty()) {
+      const json::Value* next = response->find("next_batch");
+      if (next && next->getString()) {
+        lazyMembers_.delivered(state->plan.request.userId, state->plan.request.deviceId,
+                               state->plan.request.since, std::string(*next->getString()));
+      }
+    }
     state->done(std::move(response));
     return;
   }

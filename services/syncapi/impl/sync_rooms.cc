@@ -109,7 +109,12 @@ Status SyncService::roomTimelineAndState(const SyncPlan& plan, const std::string
     wanted.insert(req.userId);
     for (const auto& e : picked) wanted.insert(e.sender);
     if (!sf.includeRedundantMembers && !req.deviceId.empty() && !fullState) {
-      PLEXUS_TRY(alreadySent, store_->queryLazyMembersSent(req.userId, req.deviceId, roomId));
+      if (auto known = lazyMembers_.lookup(req.userId, req.deviceId, req.since, roomId)) {
+        alreadySent = std::move(*known);
+      } else {
+        PLEXUS_TRY(alreadySent, store_->queryLazyMembersSent(req.userId, req.deviceId, roomId));
+        lazyMembers_.remember(req.userId, req.deviceId, req.since, roomId, alreadySent);
+      }
     }
   }
   // The usual woken /sync of a conversation: the senders' members went to this device already
@@ -146,6 +151,7 @@ Status SyncService::roomTimelineAndState(const SyncPlan& plan, const std::string
     }
     if (!req.deviceId.empty()) {
       PLEXUS_TRY_VOID(store_->storeLazyMembersSent(req.userId, req.deviceId, roomId, sent));
+      lazyMembers_.add(req.userId, req.deviceId, roomId, sent);
     }
   }
   std::vector<std::string> ids;

@@ -24,6 +24,7 @@
 #include "syncapi/api/sync_service_options.h"
 #include "syncapi/api/syncapi_api.h"
 #include "syncapi/impl/filter.h"
+#include "syncapi/impl/lazy_members_cache.h"
 #include "syncapi/impl/notifier.h"
 #include "syncapi/impl/push_delivery.h"
 #include "syncapi/impl/replica_messages.h"
@@ -256,6 +257,7 @@ class SyncService final : public SyncApi {
   StreamWatermarks membershipMarks_;   // one key, "": any room's state changed
   StreamWatermarks notifiedMarks_;     // by notifiedKey: a notification stored for them there
   UnreadCountsCache unreadCache_;
+  LazyMembersCache lazyMembers_;
   std::mutex toDeviceAckMutex_;
   // "user\ndevice" -> the since token whose messages were last deleted for that device.
   std::unordered_map<std::string, std::int64_t> toDeviceAcked_;

@@ -81,7 +81,8 @@ class SqlSyncStore final : public SyncStore {
   Status storeLazyMembersSent(const std::string& userId, const std::string& deviceId,
                               const std::string& roomId,
                               const std::set<std::string>& members) override;
-  Status clearLazyMembersSent(const std::string& userId, const std::string& deviceId) override;
+  Result<std::int64_t> clearLazyMembersSent(const std::string& userId,
+                                            const std::string& deviceId) override;
   Result<std::vector<StoredEvent>> queryRelations(const std::string& roomId,
                                                   const std::string& eventId,
                                                   const std::string& relType,

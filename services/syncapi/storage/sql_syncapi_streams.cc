@@ -325,12 +325,18 @@ Status SqlSyncStore::storeLazyMembersSent(const std::string& userId, const std::
   });
 }
 
-Status SqlSyncStore::clearLazyMembersSent(const std::string& userId, const std::string& deviceId) {
-  PLEXUS_TRY_VOID(
-      db_.execute("DELETE FROM syncapi_lazy_members WHERE user_id = $1 AND "
-                  "device_id = $2",
-                  {userId, deviceId}));
-  return {};
+Result<std::int64_t> SqlSyncStore::clearLazyMembersSent(const std::string& userId,
+                                                        const std::string& deviceId) {
+  std::int64_t pos = 0;
+  Status cleared = db_.runInTransaction([&](storage::Transaction& tx) -> Status {
+    PLEXUS_TRY_VOID(
+        tx.execute("DELETE FROM syncapi_lazy_members WHERE user_id = $1 AND device_id = $2",
+                   {userId, deviceId}));
+    PLEXUS_TRY(pos, allocatePosition(tx));
+    return {};
+  });
+  if (!cleared.ok()) return cleared.error();
+  return pos;
 }
 
 }  // namespace plexus::syncapi

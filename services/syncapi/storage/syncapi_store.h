@@ -271,7 +271,11 @@ class SyncStore {
   virtual Status storeLazyMembersSent(const std::string& userId, const std::string& deviceId,
                                       const std::string& roomId,
                                       const std::set<std::string>& members) = 0;
-  virtual Status clearLazyMembersSent(const std::string& userId, const std::string& deviceId) = 0;
+  // Forgets what the device was sent and takes a stream position for it (returned), so every
+  // token issued after the clear is newer than any issued before it: a replica that kept the
+  // sets in memory recognises a device that started over elsewhere (lazy_members_cache.h).
+  virtual Result<std::int64_t> clearLazyMembersSent(const std::string& userId,
+                                                    const std::string& deviceId) = 0;
 
   // ---- relations and search ----
   virtual Result<std::vector<StoredEvent>> queryRelations(

@@ -5,6 +5,7 @@
 // is still seen through the poll.
 #include <future>
 #include <map>
+#include <set>
 
 #include "plexus/json/canonical.h"
 #include "service_fixture.h"
@@ -216,6 +217,49 @@ TEST_P(SyncReplicasTest, ReaderCountsNotificationsStoredByTheWriter) {
   auto alice = syncOn(*reader_, "@alice:test", "", 0);
   ASSERT_TRUE(alice.ok()) << alice.error().message;
   EXPECT_EQ(count(*alice), 1);
+}
+
+// Each replica keeps the lazy-loaded members it sent to a device (lazy_members_cache.h). The
+// device starts over on the other replica, which sends a different set; back on the first,
+// the members it had kept must not be trusted.
+TEST_P(SyncReplicasTest, LazyMembersKeptByAReplicaAreDroppedWhenTheDeviceStartedOverElsewhere) {
+  TestRoom room = makeRoom("!r1:test", true);
+  feed(room.member("@carol:test", "join"));
+  feed(room.message("@carol:test", "from carol"));
+  json::Object filter{{"room", json::Object{{"timeline", json::Object{{"limit", 1}}},
+                                            {"state", json::Object{{"lazy_load_members", true}}}}}};
+  auto syncLazy = [&](SyncService& replica, const std::string& since) {
+    SyncRequest req;
+    req.userId = "@bob:test";
+    req.deviceId = "BOB1";
+    req.since = since;
+    req.filter = filter;
+    auto r = replica.querySync(CallContext{}, req);
+    EXPECT_TRUE(r.ok()) << r.error().message;
+    return r.ok() ? std::move(*r) : json::Object{};
+  };
+  auto members = [](const json::Object& r) {
+    std::set<std::string> out;
+    for (const auto& e : array(r, {"rooms", "join", "!r1:test", "state", "events"})) {
+      if (e.getStringAt("type") == "m.room.member")
+        out.insert(std::string(*e.getStringAt("state_key")));
+    }
+    return out;
+  };
+  json::Object first = syncLazy(*sync_, "");
+  EXPECT_EQ(members(first), (std::set<std::string>{"@bob:test", "@carol:test"}));
+  feed(room.message("@carol:test", "again"));
+  json::Object second = syncLazy(*sync_, batchOf(first));
+  EXPECT_TRUE(members(second).empty());  // carol's member event went out already
+  // The device starts over on the reader while alice has the last word: bob and alice now.
+  feed(room.message("@alice:test", "hello"));
+  awaitReaderCaughtUp();
+  json::Object restarted = syncLazy(*reader_, "");
+  EXPECT_EQ(members(restarted), (std::set<std::string>{"@alice:test", "@bob:test"}));
+  // Carol speaks and the device is back on the writer: her member event is due again.
+  feed(room.message("@carol:test", "still here"));
+  json::Object back = syncLazy(*sync_, batchOf(restarted));
+  EXPECT_EQ(members(back), (std::set<std::string>{"@carol:test"})) << json::canonical(back);
 }
 
 TEST_P(SyncReplicasTest, WriteWithoutHintIsSeenThroughThePoll) {

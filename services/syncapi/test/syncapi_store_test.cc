@@ -181,7 +181,12 @@ TEST_P(SyncStoreTest, LazyMembersAreTrackedPerDeviceAndCleared) {
   ASSERT_TRUE(store_->storeLazyMembersSent("@a:test", "D", "!r:test", {"@x:test", "@y:test"}).ok());
   EXPECT_EQ(store_->queryLazyMembersSent("@a:test", "D", "!r:test")->size(), 2u);
   EXPECT_TRUE(store_->queryLazyMembersSent("@a:test", "E", "!r:test")->empty());
-  ASSERT_TRUE(store_->clearLazyMembersSent("@a:test", "D").ok());
+  auto before = store_->queryCurrentPosition();
+  ASSERT_TRUE(before.ok());
+  auto cleared = store_->clearLazyMembersSent("@a:test", "D");
+  ASSERT_TRUE(cleared.ok()) << cleared.error().message;
+  EXPECT_GT(*cleared, *before);
+  EXPECT_EQ(*store_->queryCurrentPosition(), *cleared);
   EXPECT_TRUE(store_->queryLazyMembersSent("@a:test", "D", "!r:test")->empty());
 }
 

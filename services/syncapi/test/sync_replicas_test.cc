@@ -175,7 +175,8 @@ TEST_P(SyncReplicasTest, MembershipsChangedAfterASyncShowOnBothReplicas) {
   for (SyncService* replica : {sync_.get(), reader_.get()}) {
     auto first = syncOn(*replica, "@carol:test", "", 0);
     ASSERT_TRUE(first.ok()) << first.error().message;
-    EXPECT_EQ(at(json::Value(*first), {"rooms", "join", "!r1:test"}), nullptr);
+    json::Value whole(*first);
+    EXPECT_EQ(at(whole, {"rooms", "join", "!r1:test"}), nullptr);
     since[replica] = batchOf(*first);
   }
   for (const std::string membership : {"join", "leave"}) {
@@ -199,8 +200,9 @@ TEST_P(SyncReplicasTest, ReaderCountsNotificationsStoredByTheWriter) {
   feed(room.message("@alice:test", "one"));
   awaitReaderCaughtUp();
   auto count = [](const json::Object& r) -> std::int64_t {
-    const json::Value* c = at(json::Value(r), {"rooms", "join", "!r1:test", "unread_notifications",
-                                               "notification_count"});
+    json::Value whole(r);
+    const json::Value* c =
+        at(whole, {"rooms", "join", "!r1:test", "unread_notifications", "notification_count"});
     return c && c->getInt() ? *c->getInt() : -1;
   };
   auto first = syncOn(*reader_, "@bob:test", "", 0);

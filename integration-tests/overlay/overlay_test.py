@@ -309,6 +309,26 @@ async def run(binary, work, multicast):
         if not await step("users register on their own nodes (@name:<hex>)", register_all()):
             return
 
+        async def create_account_offline():
+            # The operator's command on a key-named node's config: the user is named after the
+            # node key like those who registered, and logs in on the running node.
+            out = subprocess.run([binary, "create-account", "--config", nodes[1].config,
+                                  "--username", "erin", "--password", "pw-erin-overlay"],
+                                 capture_output=True, text=True, timeout=30)
+            expected = f"@erin:{nodes[1].server_name}"
+            check(out.returncode == 0 and expected in out.stdout,
+                  f"create-account: rc {out.returncode}: {out.stdout} {out.stderr}")
+            req = urllib.request.Request(
+                f"{nodes[1].url}/_matrix/client/v3/login", method="POST",
+                data=json.dumps({"type": "m.login.password", "password": "pw-erin-overlay",
+                                 "identifier": {"type": "m.id.user", "user": "erin"}}).encode(),
+                headers={"Content-Type": "application/json"})
+            with urllib.request.urlopen(req, timeout=10) as r:
+                check(json.load(r).get("user_id") == expected, "login as erin")
+        if not await step("create-account on a key-named node makes @erin:<hex>, who logs in",
+                          create_account_offline()):
+            return
+
         room = {}
 
         async def create_and_join():

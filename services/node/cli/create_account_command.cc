@@ -1,7 +1,8 @@
 // `plexus create-account --config FILE | --data-dir DIR --username U --password P [--admin]`:
 // creates a user on the node's account database directly (no running node needed; SQLite
-// allows it beside a running node too).
+// allows it beside a running node too). On a key-named node the user is @USER:<node key hex>.
 #include <cstdio>
+#include <filesystem>
 #include <span>
 #include <string>
 
@@ -10,6 +11,7 @@
 #include "cli/startup.h"
 #include "plexus/bus/outbox.h"
 #include "plexus/config/load.h"
+#include "root/node_identity.h"
 #include "root/service_databases.h"
 
 namespace plexus::cli {
@@ -70,6 +72,25 @@ int runCreateAccount(std::span<char* const> args) {
   } else if (auto schemas = node::createPostgresSchemas(config, {"accountsync"}); !schemas.ok()) {
     std::fprintf(stderr, "plexus create-account: %s\n", schemas.error().message.c_str());
     return 1;
+  }
+
+  // A key-named node's users are @user:<hex of its node key>, as under `plexus node --p2p`: the
+  // name comes from the key in the data dir (made now if the node never ran). A data dir that
+  // holds a node key is a key-named node's even when no config says p2p.
+  if (!serverName && !config.p2p.enabled &&
+      config.global.serverName == config::GlobalConfig::defaults().serverName &&
+      std::filesystem::exists(node::nodeKeyPath(config))) {
+    config.p2p.enabled = true;
+  }
+  if (node::isKeyNamedNode(config)) {
+    if (auto made = ensureDirectory(config.global.dataDir); !made.ok()) {
+      std::fprintf(stderr, "plexus create-account: %s\n", made.error().message.c_str());
+      return 1;
+    }
+    if (auto identity = node::loadNodeIdentity(config); !identity.ok()) {
+      std::fprintf(stderr, "plexus create-account: %s\n", identity.error().message.c_str());
+      return 1;
+    }
   }
 
   auto db = node::openServiceDatabase(config, "accountsync");

@@ -2,6 +2,7 @@
 // Bus face. The delivery threads are in outbox_consumer.cc.
 #include "plexus/bus/outbox.h"
 
+#include <algorithm>
 #include <array>
 
 #include "outbox_sql.h"
@@ -95,6 +96,37 @@ Status Outbox::enqueue(storage::Executor& tx, std::string_view topic, std::strin
   PLEXUS_TRY_VOID(storage::executeDeferred(
       tx, "INSERT INTO bus_outbox (topic, msg_key, payload) VALUES ($1, $2, $3)",
       {topic, key, std::move(payload)}));
+  return {};
+}
+
+Status Outbox::enqueueMany(storage::Executor& tx, std::string_view topic,
+                           std::vector<OutputMessage> messages) {
+  if (messages.empty()) return {};
+  if (messages.size() == 1)
+    return enqueue(tx, topic, messages[0].key, std::move(messages[0].payload));
+  if (tx.dialect() == storage::Dialect::kPostgres) {
+    PLEXUS_TRY_VOID(
+        storage::executeDeferred(tx, "SELECT pg_advisory_xact_lock($1)", {topicLockKey(topic)}));
+  }
+  // Rows in the order given, so ids (and delivery) follow it; a few hundred rows per statement
+  // stay far below both dialects' parameter limits.
+  constexpr std::size_t kRowsPerStatement = 300;
+  for (std::size_t at = 0; at < messages.size(); at += kRowsPerStatement) {
+    std::size_t n = std::min(kRowsPerStatement, messages.size() - at);
+    std::string sql = "INSERT INTO bus_outbox (topic, msg_key, payload) VALUES ";
+    storage::Params params;
+    params.reserve(n * 3);
+    for (std::size_t i = 0; i < n; ++i) {
+      std::size_t p = i * 3;
+      sql.append(i ? ", ($" : "($").append(std::to_string(p + 1)).append(", $");
+      sql.append(std::to_string(p + 2)).append(", $").append(std::to_string(p + 3)).append(")");
+      OutputMessage& m = messages[at + i];
+      params.emplace_back(topic);
+      params.emplace_back(std::move(m.key));
+      params.emplace_back(std::move(m.payload));
+    }
+    PLEXUS_TRY_VOID(storage::executeDeferred(tx, sql, params));
+  }
   return {};
 }
 

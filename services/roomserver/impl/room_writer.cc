@@ -131,19 +131,62 @@ Status RoomWriter::commit(storage::Database& db, const Extra& extra) {
   return {};
 }
 
+bool RoomWriter::isPlainMessage() const {
+  return !newRoom_ && pending_.size() == 1 && !pending_.front().stateKeyNid &&
+         !pending_.front().redaction;
+}
+
+Status RoomWriter::commitMessage(SendBatcher& batcher) {
+  const PendingEvent& p = pending_.front();
+  const events::Pdu& pdu = *p.pdu;
+  MessageWrite m;
+  m.row = NewEvent{head_.roomNid,
+                   pdu.eventId(),
+                   p.typeNid,
+                   std::nullopt,
+                   std::string(pdu.sender()),
+                   pdu.depth(),
+                   pdu.originServerTs(),
+                   pdu.canonicalJson(),
+                   baseSnapshot_.snapshotNid};
+  for (const auto& prev : p.prevEventIds) {
+    if (auto it = baseExtremityNids_.find(prev); it != baseExtremityNids_.end()) {
+      m.removedExtremities.push_back(it->second);
+    }
+  }
+  if (p.transaction) {
+    m.transaction = TransactionRow{p.transaction->userId, p.transaction->deviceId,
+                                   p.transaction->transactionId, pdu.eventId()};
+  }
+  OutputRoomEvent out = newRoomEventOutput(p);
+  m.outputTopic = std::string(OutputRoomEvent::kTopic);
+  m.output = bus::OutputMessage{out.key(), bus::encodeTyped(out)};
+  PLEXUS_TRY(std::int64_t eventNid, batcher.write(std::move(m)));
+  for (auto& x : head_.extremities) {
+    if (x.eventId == pdu.eventId()) x.eventNid = eventNid;
+  }
+  if (deps_.observer) deps_.observer->eventsStored(RoomserverObserver::Stored::kAccepted, 1);
+  return {};
+}
+
+OutputRoomEvent RoomWriter::newRoomEventOutput(const PendingEvent& p) const {
+  OutputRoomEvent out;
+  out.kind = OutputRoomEvent::Kind::kNewRoomEvent;
+  out.roomId = head_.roomId;
+  out.roomVersion = std::string(head_.version->id);
+  out.eventId = p.pdu->eventId();
+  out.event = p.pdu->json();
+  if (p.stateKeyNid) {
+    out.addsStateEventIds.push_back(p.pdu->eventId());
+    if (p.replacedEventId) out.removesStateEventIds.push_back(*p.replacedEventId);
+  }
+  out.transaction = p.transaction;
+  return out;
+}
+
 Status RoomWriter::enqueueOutputs(storage::Transaction& tx) const {
   for (const PendingEvent& p : pending_) {
-    OutputRoomEvent out;
-    out.kind = OutputRoomEvent::Kind::kNewRoomEvent;
-    out.roomId = head_.roomId;
-    out.roomVersion = std::string(head_.version->id);
-    out.eventId = p.pdu->eventId();
-    out.event = p.pdu->json();
-    if (p.stateKeyNid) {
-      out.addsStateEventIds.push_back(p.pdu->eventId());
-      if (p.replacedEventId) out.removesStateEventIds.push_back(*p.replacedEventId);
-    }
-    out.transaction = p.transaction;
+    OutputRoomEvent out = newRoomEventOutput(p);
     PLEXUS_TRY_VOID(bus::enqueueTyped(deps_.outputs, tx, out));
     if (p.redaction) {
       OutputRoomEvent redaction;

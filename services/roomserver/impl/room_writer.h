@@ -22,6 +22,7 @@
 #include "roomserver/impl/event_builder.h"
 #include "roomserver/impl/room_state.h"
 #include "roomserver/impl/roomserver_observer.h"
+#include "roomserver/impl/send_batcher.h"
 #include "roomserver/storage/roomserver_store.h"
 
 namespace plexus::roomserver {
@@ -69,6 +70,12 @@ class RoomWriter {
   using Extra = std::function<Status(storage::Transaction&, std::int64_t roomNid)>;
   Status commit(storage::Database& db, const Extra& extra = {});
 
+  // Whether the write is one event into an existing room that changes no state and redacts
+  // nothing (a message): then commitMessage() may write it through a SendBatcher instead.
+  bool isPlainMessage() const;
+  // commit() for a plain message, through `batcher` (group commit across rooms); publishes too.
+  Status commitMessage(SendBatcher& batcher);
+
   // After a successful commit(): wakes the delivery of the outputs commit() enqueued.
   void publish() const { deps_.outputs.committed(); }
 
@@ -85,6 +92,7 @@ class RoomWriter {
   std::map<std::string, std::int64_t> baseExtremityNids_;
   std::vector<PendingEvent> pending_;
 
+  OutputRoomEvent newRoomEventOutput(const PendingEvent& p) const;
   Status enqueueOutputs(storage::Transaction& tx) const;
 };
 

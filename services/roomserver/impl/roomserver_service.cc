@@ -110,7 +110,9 @@ Result<SendEventResponse> RoomserverService::sendLocked(
   RoomWriter writer(writerDeps(), room.head());
   PLEXUS_TRY(PendingEvent * pending, writer.append(draft, transaction));
   std::string eventId = pending->pdu->eventId();
-  auto committed = writer.commit(db_);
+  // A message (the bulk of all writes) joins the group commit of messages to other rooms.
+  const bool plain = writer.isPlainMessage();
+  auto committed = plain ? writer.commitMessage(sendBatcher_) : writer.commit(db_);
   if (!committed.ok()) {
     if (transaction && storage::isUniqueViolation(committed.error())) {
       // Another request with the same transaction won the race: answer as it did.
@@ -121,7 +123,7 @@ Result<SendEventResponse> RoomserverService::sendLocked(
     }
     return std::move(committed).takeError();
   }
-  writer.publish();
+  if (!plain) writer.publish();
   room.entry->head = writer.takeHead();
   return SendEventResponse{eventId};
 }

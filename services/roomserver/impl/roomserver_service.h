@@ -24,6 +24,7 @@
 #include "roomserver/impl/room_state.h"
 #include "roomserver/impl/room_writer.h"
 #include "roomserver/impl/roomserver_observer.h"
+#include "roomserver/impl/send_batcher.h"
 #include "roomserver/storage/sql_roomserver_store.h"
 
 namespace plexus::roomserver {
@@ -44,6 +45,8 @@ class RoomserverService final : public RoomserverApi {
     std::function<bool(std::string_view roomId)> ownsRoom;
     // Metrics (may be null); must outlive the service.
     RoomserverObserver* observer = nullptr;
+    // Group commit of messages across rooms (send_batcher.h).
+    SendBatcher::Options sendBatching;
   };
 
   // `profiles` fills displayname/avatar_url of the member events it builds.
@@ -58,6 +61,9 @@ class RoomserverService final : public RoomserverApi {
 
   // Applies the schema migrations. Call once before any other method.
   Status start();
+
+  // The group commit of messages (its counters: tests and metrics).
+  const SendBatcher& sendBatcher() const { return sendBatcher_; }
 
   // Late binding of the federation sender (it consumes our output). Call before serving
   // requests that need it; the pointer must outlive this service.
@@ -239,6 +245,7 @@ class RoomserverService final : public RoomserverApi {
   ProfileLookup profiles_;
   Options options_;
   SqlRoomserverStore store_;
+  SendBatcher sendBatcher_{db_, store_, outputs_, options_.sendBatching};
   std::atomic<federationsender::FederationSenderApi*> federation_{nullptr};
 
   CheckWorkers checkWorkers_;  // federation input's signature checks (federation_input.cc)

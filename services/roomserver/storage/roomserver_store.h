@@ -10,7 +10,7 @@
 // can be cached. Thread-safe.
 //
 // The writes that return only a Status (set*, replaceExtremities, removeCurrentState,
-// promoteOutlier, markRedacted, setForgotten, insertTransaction) are deferred on a PostgreSQL
+// promoteOutlier, markRedacted, setForgotten, insertTransaction(s)) are deferred on a PostgreSQL
 // transaction (plexus/storage/deferred.h): they go out with the transaction's next statement or
 // its commit, which then returns their error (insertTransaction's unique violation comes back
 // from the commit). A send thus costs two round trips: BEGIN + the event row, the rest + COMMIT.
@@ -85,6 +85,21 @@ struct ExtremityRow {
   std::int64_t eventNid = 0;
   std::string eventId;
   std::int64_t depth = 0;
+};
+
+// One room's extremity change for replaceExtremitiesMany.
+struct ExtremityReplacement {
+  std::int64_t roomNid = 0;
+  std::vector<std::int64_t> removed;
+  std::int64_t added = 0;
+};
+
+// One client transaction ID and the event it sent, for insertTransactions.
+struct TransactionRow {
+  std::string userId;
+  std::string deviceId;
+  std::string transactionId;
+  std::string eventId;
 };
 
 struct MembershipRow {
@@ -187,6 +202,9 @@ class RoomserverStore {
   virtual Status replaceExtremities(storage::Executor& ex, std::int64_t roomNid,
                                     const std::vector<std::int64_t>& removed,
                                     std::int64_t added) = 0;
+  // replaceExtremities for many rooms in one delete and one insert (a group commit).
+  virtual Status replaceExtremitiesMany(storage::Executor& ex,
+                                        const std::vector<ExtremityReplacement>& changes) = 0;
   virtual Result<std::vector<ExtremityRow>> extremities(storage::Executor& ex,
                                                         std::int64_t roomNid) = 0;
 
@@ -219,6 +237,9 @@ class RoomserverStore {
   virtual Status insertTransaction(storage::Executor& ex, std::string_view userId,
                                    std::string_view deviceId, std::string_view transactionId,
                                    std::string_view eventId) = 0;
+  // Many rows in one statement; a unique violation when any is recorded already.
+  virtual Status insertTransactions(storage::Executor& ex,
+                                    const std::vector<TransactionRow>& rows) = 0;
   virtual Result<std::optional<std::string>> transactionEvent(storage::Executor& ex,
                                                               std::string_view userId,
                                                               std::string_view deviceId,

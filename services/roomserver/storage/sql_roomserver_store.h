@@ -67,6 +67,8 @@ class SqlRoomserverStore final : public RoomserverStore {
 
   Status replaceExtremities(storage::Executor& ex, std::int64_t roomNid,
                             const std::vector<std::int64_t>& removed, std::int64_t added) override;
+  Status replaceExtremitiesMany(storage::Executor& ex,
+                                const std::vector<ExtremityReplacement>& changes) override;
   Result<std::vector<ExtremityRow>> extremities(storage::Executor& ex,
                                                 std::int64_t roomNid) override;
 
@@ -86,6 +88,8 @@ class SqlRoomserverStore final : public RoomserverStore {
   Status insertTransaction(storage::Executor& ex, std::string_view userId,
                            std::string_view deviceId, std::string_view transactionId,
                            std::string_view eventId) override;
+  Status insertTransactions(storage::Executor& ex,
+                            const std::vector<TransactionRow>& rows) override;
   Result<std::optional<std::string>> transactionEvent(storage::Executor& ex,
                                                       std::string_view userId,
                                                       std::string_view deviceId,

@@ -1,5 +1,6 @@
-// SqlRoomserverStore, part 4: batch writes for large inputs (the state of a joined room): state
-// key interning, event rows, current state and memberships as multi-row statements.
+// SqlRoomserverStore, part 4: batch writes as multi-row statements: for large inputs (the state of
+// a joined room) state key interning, event rows, current state and memberships; for group
+// commits of sends across rooms extremities and transaction IDs.
 #include <map>
 #include <set>
 
@@ -181,6 +182,65 @@ Status SqlRoomserverStore::setMemberships(Executor& ex, std::int64_t roomNid,
             valueRows(n, 5) +
             " ON CONFLICT (room_nid, user_id) DO UPDATE SET membership = excluded.membership, "
             "event_nid = excluded.event_nid, forgotten = 0",
+        params));
+  }
+  return {};
+}
+
+Status SqlRoomserverStore::replaceExtremitiesMany(
+    Executor& ex, const std::vector<ExtremityReplacement>& changes) {
+  std::vector<std::pair<std::int64_t, std::int64_t>> removed;
+  for (const auto& c : changes) {
+    for (std::int64_t nid : c.removed) removed.emplace_back(c.roomNid, nid);
+  }
+  for (std::size_t at = 0; at < removed.size(); at += kRowsPerStatement) {
+    std::size_t n = std::min(kRowsPerStatement, removed.size() - at);
+    Params params;
+    params.reserve(n * 2);
+    for (std::size_t i = at; i < at + n; ++i) {
+      params.emplace_back(removed[i].first);
+      params.emplace_back(removed[i].second);
+    }
+    PLEXUS_TRY_VOID(storage::executeDeferred(
+        ex,
+        "DELETE FROM roomserver_extremities WHERE (room_nid, event_nid) IN (VALUES " +
+            valueRows(n, 2) + ")",
+        params));
+  }
+  for (std::size_t at = 0; at < changes.size(); at += kRowsPerStatement) {
+    std::size_t n = std::min(kRowsPerStatement, changes.size() - at);
+    Params params;
+    params.reserve(n * 2);
+    for (std::size_t i = at; i < at + n; ++i) {
+      params.emplace_back(changes[i].roomNid);
+      params.emplace_back(changes[i].added);
+    }
+    PLEXUS_TRY_VOID(storage::executeDeferred(
+        ex,
+        "INSERT INTO roomserver_extremities (room_nid, event_nid) VALUES " + valueRows(n, 2) +
+            " ON CONFLICT DO NOTHING",
+        params));
+  }
+  return {};
+}
+
+Status SqlRoomserverStore::insertTransactions(Executor& ex,
+                                              const std::vector<TransactionRow>& rows) {
+  for (std::size_t at = 0; at < rows.size(); at += kRowsPerStatement) {
+    std::size_t n = std::min(kRowsPerStatement, rows.size() - at);
+    Params params;
+    params.reserve(n * 4);
+    for (std::size_t i = at; i < at + n; ++i) {
+      params.emplace_back(rows[i].userId);
+      params.emplace_back(rows[i].deviceId);
+      params.emplace_back(rows[i].transactionId);
+      params.emplace_back(rows[i].eventId);
+    }
+    PLEXUS_TRY_VOID(storage::executeDeferred(
+        ex,
+        "INSERT INTO roomserver_transactions (user_id, device_id, transaction_id, event_id) "
+        "VALUES " +
+            valueRows(n, 4),
         params));
   }
   return {};

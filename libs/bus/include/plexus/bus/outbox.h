@@ -61,6 +61,8 @@ class Outbox final : public Bus, public OutputSink {
   // OutputSink
   Status enqueue(storage::Executor& tx, std::string_view topic, std::string_view key,
                  std::string payload) override;
+  Status enqueueMany(storage::Executor& tx, std::string_view topic,
+                     std::vector<OutputMessage> messages) override;
   void committed() override;
 
   // Bus: publish() enqueues in a transaction of its own (for producers without data to write).

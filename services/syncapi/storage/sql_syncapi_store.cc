@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <set>
+#include <tuple>
 
 #include "plexus/json/parse.h"
 #include "plexus/storage/deferred.h"
@@ -190,22 +191,112 @@ Result<std::set<std::string>> storedEventIds(storage::Executor& tx,
   return out;
 }
 
-// One new event at `pos` inside the caller's transaction. The inserts are deferred: on
-// PostgreSQL a batch of plain messages goes out in one pipeline with the commit.
-Status insertRoomEvent(storage::Transaction& tx, storage::Dialect dialect,
+// New events and notifications of one storeRoomEvents call, written as multi-row inserts (on
+// PostgreSQL deferred: they go out in one pipeline with the commit). Event rows are flushed
+// before a state change, which reads the event row it applies.
+class PendingInserts {
+ public:
+  PendingInserts(storage::Transaction& tx, storage::Dialect dialect) : tx_(tx), dialect_(dialect) {}
+
+  void addEvent(const StoredEvent& e, std::int64_t pos) { events_.push_back({&e, pos}); }
+  void addNotification(const NotificationWrite& n, const std::string& roomId, std::int64_t pos) {
+    notifications_.push_back({&n, &roomId, pos});
+  }
+
+  Status flushEvents() {
+    // 16 parameters a row: 100 rows stay far below both dialects' parameter limits.
+    constexpr std::size_t kRows = 100;
+    for (std::size_t at = 0; at < events_.size(); at += kRows) {
+      const std::size_t n = std::min(kRows, events_.size() - at);
+      std::string sql =
+          "INSERT INTO syncapi_events (pos, room_id, event_id, depth, type, sender, state_key, "
+          "json, origin_ts, redacted_because, txn_user, txn_device, txn_id, relates_to, rel_type, "
+          "body) VALUES ";
+      Params params;
+      params.reserve(n * 16);
+      for (std::size_t i = 0; i < n; ++i) {
+        const auto& [e, pos] = events_[at + i];
+        appendRow(sql, i, 16);
+        for (storage::Value v :
+             {storage::Value(pos), storage::Value(e->roomId), storage::Value(e->eventId),
+              storage::Value(e->depth), storage::Value(e->type), storage::Value(e->sender),
+              storage::Value(e->stateKey), storage::Value(e->json), storage::Value(e->originTs),
+              storage::Value(e->redactedBecause), storage::Value(e->txnUser),
+              storage::Value(e->txnDevice), storage::Value(e->txnId), storage::Value(e->relatesTo),
+              storage::Value(e->relType), storage::Value(e->body)}) {
+          params.push_back(std::move(v));
+        }
+      }
+      PLEXUS_TRY_VOID(storage::executeDeferred(tx_, sql, params));
+    }
+    if (dialect_ == storage::Dialect::kSqlite) {
+      // The FTS5 table has external content: the writer indexes each body itself.
+      for (const auto& [e, pos] : events_) {
+        if (!e->body) continue;
+        PLEXUS_TRY_VOID(tx_.execute("INSERT INTO syncapi_events_fts (rowid, body) VALUES ($1, $2)",
+                                    {pos, e->body}));
+      }
+    }
+    events_.clear();
+    return {};
+  }
+
+  Status flushAll() {
+    PLEXUS_TRY_VOID(flushEvents());
+    constexpr std::size_t kRows = 500;  // 7 parameters a row
+    for (std::size_t at = 0; at < notifications_.size(); at += kRows) {
+      const std::size_t n = std::min(kRows, notifications_.size() - at);
+      std::string sql =
+          "INSERT INTO syncapi_notifications (user_id, room_id, pos, highlight, thread_id, "
+          "actions, ts, is_read) VALUES ";
+      Params params;
+      params.reserve(n * 7);
+      for (std::size_t i = 0; i < n; ++i) {
+        const auto& [note, roomId, pos] = notifications_[at + i];
+        appendRow(sql, i, 7, ", 0");
+        params.emplace_back(note->userId);
+        params.emplace_back(*roomId);
+        params.emplace_back(pos);
+        params.emplace_back(note->highlight ? 1 : 0);
+        params.emplace_back(note->threadId);
+        params.emplace_back(note->actions);
+        params.emplace_back(note->ts);
+      }
+      sql += " ON CONFLICT (user_id, room_id, pos) DO NOTHING";
+      PLEXUS_TRY_VOID(storage::executeDeferred(tx_, sql, params));
+    }
+    notifications_.clear();
+    return {};
+  }
+
+ private:
+  // Appends row `row` of `columns` placeholders ("($1, $2)", numbered on from earlier rows),
+  // with `suffix` (literal columns) before its closing parenthesis.
+  static void appendRow(std::string& sql, std::size_t row, std::size_t columns,
+                        std::string_view suffix = {}) {
+    sql += row == 0 ? "(" : ", (";
+    for (std::size_t c = 0; c < columns; ++c) {
+      if (c > 0) sql += ", ";
+      appendPlaceholder(sql, row * columns + c + 1);
+    }
+    sql += suffix;
+    sql += ")";
+  }
+
+  storage::Transaction& tx_;
+  storage::Dialect dialect_;
+  std::vector<std::pair<const StoredEvent*, std::int64_t>> events_;
+  std::vector<std::tuple<const NotificationWrite*, const std::string*, std::int64_t>>
+      notifications_;
+};
+
+// One new event at `pos` inside the caller's transaction.
+Status insertRoomEvent(PendingInserts& pending, storage::Transaction& tx,
                        const RoomEventWrite& write, std::int64_t pos) {
   const StoredEvent& e = write.event;
-  PLEXUS_TRY_VOID(storage::executeDeferred(
-      tx,
-      "INSERT INTO syncapi_events (pos, room_id, event_id, depth, type, sender, state_key, "
-      "json, origin_ts, redacted_because, txn_user, txn_device, txn_id, relates_to, rel_type, "
-      "body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
-      {pos, e.roomId, e.eventId, e.depth, e.type, e.sender, e.stateKey, e.json, e.originTs,
-       e.redactedBecause, e.txnUser, e.txnDevice, e.txnId, e.relatesTo, e.relType, e.body}));
-  if (e.body && dialect == storage::Dialect::kSqlite) {
-    // The FTS5 table has external content: the writer indexes each body itself.
-    PLEXUS_TRY_VOID(
-        tx.execute("INSERT INTO syncapi_events_fts (rowid, body) VALUES ($1, $2)", {pos, e.body}));
+  pending.addEvent(e, pos);
+  if (!write.removesStateEventIds.empty() || !write.addsStateEventIds.empty()) {
+    PLEXUS_TRY_VOID(pending.flushEvents());
   }
   for (const auto& id : write.removesStateEventIds) {
     PLEXUS_TRY_VOID(applyRemove(tx, e.roomId, id, pos));
@@ -213,14 +304,7 @@ Status insertRoomEvent(storage::Transaction& tx, storage::Dialect dialect,
   for (const auto& id : write.addsStateEventIds) {
     PLEXUS_TRY_VOID(applyAdd(tx, e.roomId, id, pos));
   }
-  for (const auto& n : write.notifications) {
-    PLEXUS_TRY_VOID(storage::executeDeferred(
-        tx,
-        "INSERT INTO syncapi_notifications (user_id, room_id, pos, highlight, thread_id, "
-        "actions, ts, is_read) VALUES ($1, $2, $3, $4, $5, $6, $7, 0) "
-        "ON CONFLICT (user_id, room_id, pos) DO NOTHING",
-        {n.userId, e.roomId, pos, n.highlight ? 1 : 0, n.threadId, n.actions, n.ts}));
-  }
+  for (const auto& n : write.notifications) pending.addNotification(n, e.roomId, pos);
   return {};
 }
 
@@ -243,11 +327,12 @@ Result<std::vector<std::optional<std::int64_t>>> SqlSyncStore::storeRoomEvents(
     }
     if (fresh.empty()) return {};
     PLEXUS_TRY(std::int64_t pos, allocatePositions(tx, static_cast<std::int64_t>(fresh.size())));
+    PendingInserts pending(tx, db_.dialect());
     for (std::size_t i : fresh) {
-      PLEXUS_TRY_VOID(insertRoomEvent(tx, db_.dialect(), writes[i], pos));
+      PLEXUS_TRY_VOID(insertRoomEvent(pending, tx, writes[i], pos));
       positions[i] = pos++;
     }
-    return {};
+    return pending.flushAll();
   });
   if (!s.ok()) return std::move(s).takeError();
   return positions;

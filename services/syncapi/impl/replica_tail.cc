@@ -136,6 +136,9 @@ Status SyncService::applyStreamChanges(const StreamChanges& changes,
     wake.push_back(userId);
   };
   for (const auto& [roomId, pos] : changes.roomEvents) {
+    // Some of the room's events up to pos may be another replica's: not in the cache.
+    recentEvents_.distrustUpTo(roomId, pos);
+    recentNotifications_.distrustUpTo(roomId, pos);
     roomEventMarks_.bump(roomId, pos);
     // Who was notified is not read back: anyone in the room, or whose membership in it
     // changed in this batch (bumped below), may have been.

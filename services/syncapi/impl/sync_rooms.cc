@@ -50,6 +50,14 @@ Result<json::Object> SyncService::stateEventsJson(const std::vector<std::string>
   return json::Object{{"events", std::move(out)}};
 }
 
+Result<std::vector<StoredEvent>> SyncService::recentRoomEvents(const std::string& roomId,
+                                                               std::int64_t after,
+                                                               std::int64_t upTo, int limit) {
+  if (auto cached = recentEvents_.newestFirst(roomId, after, upTo, limit))
+    return std::move(*cached);
+  return store_->queryRoomEvents(roomId, after, upTo, limit, true);
+}
+
 Status SyncService::roomTimelineAndState(const SyncPlan& plan, const std::string& roomId,
                                          std::int64_t after, std::int64_t upTo, bool fullState,
                                          json::Object& out, bool* hasTimeline) {
@@ -68,7 +76,7 @@ Status SyncService::roomTimelineAndState(const SyncPlan& plan, const std::string
   bool limited = false;
   const int batch = std::max(limit + 1, 20);
   for (int round = 0; round < kMaxBatches && cursor > after; ++round) {
-    PLEXUS_TRY(auto events, store_->queryRoomEvents(roomId, after, cursor, batch, true));
+    PLEXUS_TRY(auto events, recentRoomEvents(roomId, after, cursor, batch));
     for (auto& e : events) {
       cursor = e.pos - 1;
       if (visibility && !visibility->canSee(e)) continue;
@@ -291,17 +299,23 @@ Result<UnreadCounts> SyncService::unreadCounts(const std::string& userId, const 
     counts = cached->counts;
     // Counting needs a query only when the room moved and a notification was stored for the
     // user since (a sender's own /sync, woken by their message, has none).
+    // Those stored here since are in memory; the store is asked when they may not all be.
     if (roomEventMarks_.newest(roomId) > cached->upTo &&
         notifiedMarks_.newest(notifiedKey(userId, roomId)) > cached->upTo) {
-      PLEXUS_TRY(UnreadCounts added,
-                 store_->queryUnreadCountsBetween(userId, roomId, cached->upTo, upTo));
-      counts.notifications += added.notifications;
-      counts.highlights += added.highlights;
+      auto added = recentNotifications_.countBetween(userId, roomId, cached->upTo, upTo);
+      if (!added) {
+        PLEXUS_TRY(UnreadCounts stored,
+                   store_->queryUnreadCountsBetween(userId, roomId, cached->upTo, upTo));
+        added = stored;
+      }
+      counts.notifications += added->notifications;
+      counts.highlights += added->highlights;
     }
   } else {
     PLEXUS_TRY(counts, store_->queryUnreadCountsBetween(userId, roomId, 0, upTo));
   }
   unreadCache_.put(userId, roomId, UnreadCountsCache::Entry{counts, upTo});
+  recentNotifications_.trim(userId, roomId, upTo);
   return counts;
 }
 

@@ -448,6 +448,7 @@ Status SyncService::inputRoomEvent(const roomserver::OutputRoomEvent& output) {
     because.erase("unsigned");
     PLEXUS_TRY_VOID(
         store_->redactEvent(target->eventId, json::canonical(redacted), json::canonical(because)));
+    recentEvents_.forget(target->roomId);
     return {};
   }
   // An invite over federation (or a knock sent over federation) is stored like a room event:
@@ -476,8 +477,10 @@ Status SyncService::inputRoomEvent(const roomserver::OutputRoomEvent& output) {
   PLEXUS_TRY_VOID(applyIndexChanges(output, write.event));
   if (!pos) return {};
   write.event.pos = *pos;
+  if (*pos > 0) recentEvents_.append(write.event);
   roomEventMarks_.bump(output.roomId, *pos);
   for (const auto& n : write.notifications) {
+    recentNotifications_.record(n.userId, output.roomId, *pos, n.highlight);
     notifiedMarks_.bump(notifiedKey(n.userId, output.roomId), *pos);
   }
   if (!write.addsStateEventIds.empty() || !write.removesStateEventIds.empty()) {
@@ -519,8 +522,10 @@ Status SyncService::applyRoomEvents(const std::vector<roomserver::OutputRoomEven
     for (std::size_t i = 0; i < writes.size(); ++i) {
       if (!positions[i]) continue;  // a redelivery
       writes[i].event.pos = *positions[i];
+      recentEvents_.append(writes[i].event);
       roomEventMarks_.bump(pending[i]->roomId, *positions[i]);
       for (const auto& n : writes[i].notifications) {
+        recentNotifications_.record(n.userId, pending[i]->roomId, *positions[i], n.highlight);
         notifiedMarks_.bump(notifiedKey(n.userId, pending[i]->roomId), *positions[i]);
       }
       advance(*positions[i]);

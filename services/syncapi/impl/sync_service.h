@@ -27,6 +27,8 @@
 #include "syncapi/impl/lazy_members_cache.h"
 #include "syncapi/impl/notifier.h"
 #include "syncapi/impl/push_delivery.h"
+#include "syncapi/impl/recent_events_cache.h"
+#include "syncapi/impl/recent_notifications.h"
 #include "syncapi/impl/replica_messages.h"
 #include "syncapi/impl/room_index.h"
 #include "syncapi/impl/stream_watermarks.h"
@@ -64,6 +66,9 @@ class SyncService final : public SyncApi {
                                                      SyncServiceOptions options,
                                                      PushDeliveryOptions pushOptions = {});
   ~SyncService() override;
+
+  // The timeline cache of incremental syncs (its hit counts: tests and metrics).
+  const RecentEventsCache& recentEvents() const { return recentEvents_; }
 
   // Where to fetch state events that arrive only by ID (a remote join's state); call before
   // start(). Without one such events are not shown.
@@ -157,6 +162,9 @@ class SyncService final : public SyncApi {
                                   bool* empty);
   Result<json::Object> leftRoom(const SyncPlan& plan, const Membership& m, StreamToken now);
   Result<json::Object> invitedRoom(const Membership& m, const char* stateKey);
+  // SyncStore::queryRoomEvents newest first, from recentEvents_ when it holds the range.
+  Result<std::vector<StoredEvent>> recentRoomEvents(const std::string& roomId, std::int64_t after,
+                                                    std::int64_t upTo, int limit);
   // Timeline + state of a room for (after, upTo]; shared by join and leave sections.
   Status roomTimelineAndState(const SyncPlan& plan, const std::string& roomId, std::int64_t after,
                               std::int64_t upTo, bool fullState, json::Object& out,
@@ -258,6 +266,8 @@ class SyncService final : public SyncApi {
   StreamWatermarks notifiedMarks_;     // by notifiedKey: a notification stored for them there
   UnreadCountsCache unreadCache_;
   LazyMembersCache lazyMembers_;
+  RecentEventsCache recentEvents_;  // timelines of incremental syncs (recent_events_cache.h)
+  RecentNotifications recentNotifications_;  // unread counts since the last count
   std::mutex toDeviceAckMutex_;
   // "user\ndevice" -> the since token whose messages were last deleted for that device.
   std::unordered_map<std::string, std::int64_t> toDeviceAcked_;

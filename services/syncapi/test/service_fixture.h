@@ -74,6 +74,19 @@ class SyncServiceTest : public storage::testing::DatabaseTest {
     return room;
   }
 
+  // Alice redacts `eventId`: the redaction event, then the roomserver's redaction output.
+  void redact(TestRoom& room, const std::string& eventId) {
+    auto redaction =
+        room.event("m.room.redaction", "@alice:test", json::Object{{"redacts", eventId}});
+    feed(redaction);
+    roomserver::OutputRoomEvent out;
+    out.kind = roomserver::OutputRoomEvent::Kind::kRedaction;
+    out.roomId = room.roomId();
+    out.roomVersion = "10";
+    out.eventId = redaction.eventId;
+    out.redactsEventId = eventId;
+    feed(out);
+  }
   json::Object sync(const std::string& user, const std::string& device,
                     const std::string& since = "", std::optional<json::Object> filter = {},
                     std::int64_t timeoutMs = 0) {

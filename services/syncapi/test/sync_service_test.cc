@@ -182,15 +182,7 @@ TEST_P(SyncServiceTest, RedactedEventsAreServedRedactedWithRedactedBecause) {
   TestRoom room = makeRoom("!r1:test", true);
   auto msg = room.message("@alice:test", "secret");
   feed(msg);
-  auto redaction = room.event("m.room.redaction", "@alice:test", json::Object{{"redacts", msg.eventId}});
-  feed(redaction);
-  roomserver::OutputRoomEvent out;
-  out.kind = roomserver::OutputRoomEvent::Kind::kRedaction;
-  out.roomId = room.roomId();
-  out.roomVersion = "10";
-  out.eventId = redaction.eventId;
-  out.redactsEventId = msg.eventId;
-  feed(out);
+  redact(room, msg.eventId);
   auto ev = sync_->queryEventForUser(CallContext{}, "@bob:test", "!r1:test", msg.eventId);
   ASSERT_TRUE(ev.ok()) << ev.error().message;
   EXPECT_TRUE(ev->find("content")->getObject()->empty());

@@ -80,6 +80,7 @@ std::optional<SyncBatch> readSyncBatch(std::string_view body) {
   const json::Object* joined = join ? join->getObject() : nullptr;
   if (!joined) return batch;
   for (const auto& [roomId, room] : *joined) {
+    batch.joinedRooms.push_back(roomId);
     const json::Value* timeline = room.get("timeline");
     if (!timeline) continue;
     if (const json::Value* limited = timeline->get("limited"); limited && limited->getBool().value_or(false)) {

@@ -30,6 +30,7 @@ struct SyncBatch {
   };
   std::vector<Arrival> arrivals;  // m.room.message events whose body is "lg <seq>"
   bool limited = false;           // some joined room's timeline was cut (messages may be missed)
+  std::vector<std::string> joinedRooms;  // the rooms under rooms.join
 };
 
 // Parses a /sync response body; nullopt when it is not a sync response.

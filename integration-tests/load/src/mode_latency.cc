@@ -13,6 +13,7 @@
 #include <boost/asio/detached.hpp>
 #include <cstdio>
 #include <memory>
+#include <set>
 
 #include "modes.h"
 #include "rss_sampler.h"
@@ -38,6 +39,7 @@ struct Message {
   Clock::time_point response{};
   bool sent = false;      // the send was answered 200
   bool received = false;  // another member's /sync delivered it
+  double fromStartMs = 0;  // send request start -> arrival, once received
 };
 
 struct Run {
@@ -93,7 +95,8 @@ void onArrival(Run& run, const Client& self, const SyncBatch::Arrival& a, Clock:
     return;
   }
   m.received = true;
-  run.fromStart.add(msBetween(m.start, now));
+  m.fromStartMs = msBetween(m.start, now);
+  run.fromStart.add(m.fromStartMs);
   if (m.sent) {
     run.fromResponse.add(std::max(0.0, msBetween(m.response, now)));
     run.arrivals.done();
@@ -183,21 +186,44 @@ asio::awaitable<int> runLatency(Context& ctx) {
   std::vector<Client>& syncers = federated ? run.receivers : run.clients;
   Context& syncCtx = federated ? rctx : ctx;
   // Initial syncs give every client its starting point; the rooms' history is not measured.
-  ok = co_await forEachConcurrent(syncCtx, n, o.setupConcurrency,
-      [&](HttpConnection& conn, int i) -> asio::awaitable<bool> {
-        HttpResult r = co_await sync(conn, syncers[i].account, "", 0, true);
-        auto batch = r.ok() ? readSyncBatch(r.body) : std::nullopt;
-        if (!batch) {
-          error = r.status ? r.body.substr(0, 200) : r.error;
+  // The setup is over once every client's /sync shows all of its rooms joined: until then the
+  // server is still delivering the rooms' creation, which is not the load being measured.
+  std::vector<std::set<std::string>> expected(static_cast<std::size_t>(n));
+  for (int r = 0; r < o.rooms; ++r) {
+    expected[static_cast<std::size_t>((r + 1) % n)].insert(run.rooms[static_cast<std::size_t>(r)]);
+    if (!federated)
+      expected[static_cast<std::size_t>(r % n)].insert(run.rooms[static_cast<std::size_t>(r)]);
+  }
+  const auto settleStart = Clock::now();
+  const auto settleDeadline = settleStart + std::chrono::seconds(60);
+  ok = co_await forEachConcurrent(
+      syncCtx, n, o.setupConcurrency, [&](HttpConnection& conn, int i) -> asio::awaitable<bool> {
+        std::set<std::string>& missing = expected[static_cast<std::size_t>(i)];
+        std::string since;
+        do {
+          HttpResult r =
+              co_await sync(conn, syncers[i].account, since, since.empty() ? 0 : 500, true);
+          auto batch = r.ok() ? readSyncBatch(r.body) : std::nullopt;
+          if (!batch) {
+            error = r.status ? r.body.substr(0, 200) : r.error;
+            co_return false;
+          }
+          for (const auto& room : batch->joinedRooms) missing.erase(room);
+          since = batch->nextBatch;
+        } while (!missing.empty() && Clock::now() < settleDeadline);
+        if (!missing.empty()) {
+          error = "a joined room never showed in /sync";
           co_return false;
         }
-        syncers[i].since = batch->nextBatch;
+        syncers[i].since = since;
         co_return true;
       });
   if (!ok) {
     reportError("initial sync", error);
     co_return 1;
   }
+  std::printf("setup visible in every client's /sync %.0f ms after the last room was set up\n",
+              msBetween(settleStart, Clock::now()));
 
   const auto total = static_cast<std::uint64_t>(o.rate * o.duration);
   run.messages.resize(total);
@@ -251,6 +277,18 @@ asio::awaitable<int> runLatency(Context& ctx) {
   std::printf("send request->response:        p50 %.2f ms, p90 %.2f, p99 %.2f, max %.2f\n",
               run.sendLatency.percentile(50), run.sendLatency.percentile(90), run.sendLatency.percentile(99),
               run.sendLatency.max());
+  // Where in the run the slow ones were: p99 and max of each second (by send time), so a
+  // warm-up or a periodic stall shows apart from steady queueing.
+  std::vector<LatencyStats> perSecond;
+  for (const auto& m : run.messages) {
+    if (!m.received) continue;
+    auto second = static_cast<std::size_t>(std::max(0.0, msBetween(start, m.start)) / 1000);
+    if (second >= perSecond.size()) perSecond.resize(second + 1);
+    perSecond[second].add(m.fromStartMs);
+  }
+  std::printf("send->sync p99/max per second of the run (ms):");
+  for (auto& s : perSecond) std::printf(" %.0f/%.0f", s.percentile(99), s.max());
+  std::printf("\n");
   std::printf("RESULT mode=latency%s clients=%d rooms=%d rate=%.0f sent=%llu received=%llu lost=%llu "
               "send_errors=%llu sync_errors=%llu duplicates=%llu limited=%llu max_send_conns=%d "
               "achieved_rate=%.0f node_cpu_s=%.2f node_cpu_ms_per_msg=%.3f %s %s %s\n",

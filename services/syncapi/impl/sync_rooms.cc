@@ -159,7 +159,13 @@ Status SyncService::roomTimelineAndState(const SyncPlan& plan, const std::string
     }
     if (!req.deviceId.empty()) {
       PLEXUS_TRY_VOID(store_->storeLazyMembersSent(req.userId, req.deviceId, roomId, sent));
-      lazyMembers_.add(req.userId, req.deviceId, roomId, sent);
+      if (plan.initial) {
+        // An initial sync cleared the device's rows first (planSync): what it stored here is
+        // all there is, so the device's next /sync need not read them back.
+        lazyMembers_.remember(req.userId, req.deviceId, req.since, roomId, sent);
+      } else {
+        lazyMembers_.add(req.userId, req.deviceId, roomId, sent);
+      }
     }
   }
   std::vector<std::string> ids;

@@ -40,6 +40,7 @@ struct Message {
   bool sent = false;      // the send was answered 200
   bool received = false;  // another member's /sync delivered it
   double fromStartMs = 0;  // send request start -> arrival, once received
+  bool measured = true;    // false during --warmup-seconds
 };
 
 struct Run {
@@ -54,6 +55,7 @@ struct Run {
   std::uint64_t sendErrors = 0, syncErrors = 0, duplicates = 0, limitedBatches = 0, strays = 0;
   int maxSendConnections = 0;
   LatencyStats fromStart, fromResponse, sendLatency;
+  LatencyStats fromStartAll;  // fromStart with the warm-up's messages
 };
 
 asio::awaitable<void> sendOne(Context& ctx, Run& run, std::uint64_t seq) {
@@ -73,9 +75,12 @@ asio::awaitable<void> sendOne(Context& ctx, Run& run, std::uint64_t seq) {
   m.response = Clock::now();
   if (r.ok()) {
     m.sent = true;
-    run.sendLatency.add(msBetween(m.start, m.response));
-    if (m.received) run.fromResponse.add(0);  // arrived before the answer
-    else run.arrivals.add();
+    if (m.measured) run.sendLatency.add(msBetween(m.start, m.response));
+    if (m.received) {
+      if (m.measured) run.fromResponse.add(0);  // arrived before the answer
+    } else {
+      run.arrivals.add();
+    }
   } else {
     if (run.sendErrors++ < 5) reportError("send", r.status ? r.body.substr(0, 200) : r.error);
   }
@@ -96,9 +101,10 @@ void onArrival(Run& run, const Client& self, const SyncBatch::Arrival& a, Clock:
   }
   m.received = true;
   m.fromStartMs = msBetween(m.start, now);
-  run.fromStart.add(m.fromStartMs);
+  if (m.measured) run.fromStart.add(m.fromStartMs);
+  run.fromStartAll.add(m.fromStartMs);
   if (m.sent) {
-    run.fromResponse.add(std::max(0.0, msBetween(m.response, now)));
+    if (m.measured) run.fromResponse.add(std::max(0.0, msBetween(m.response, now)));
     run.arrivals.done();
   }
 }
@@ -127,7 +133,8 @@ asio::awaitable<void> syncLoop(Context& ctx, Run& run, Client& client, Clock::ti
 asio::awaitable<int> runLatency(Context& ctx) {
   const Options& o = ctx.options;
   Run run(ctx.io);
-  std::printf("latency: %d clients, %d rooms, %.0f msg/s for %.1f s\n", o.clients, o.rooms, o.rate, o.duration);
+  std::printf("latency: %d clients, %d rooms, %.0f msg/s for %.1f s (after %.1f s of warm-up)\n",
+              o.clients, o.rooms, o.rate, o.duration, o.warmupSeconds);
   std::fflush(stdout);
   auto accounts = co_await registerUsers(ctx, o.clients, "lat");
   if (!accounts) co_return 1;
@@ -225,10 +232,13 @@ asio::awaitable<int> runLatency(Context& ctx) {
   std::printf("setup visible in every client's /sync %.0f ms after the last room was set up\n",
               msBetween(settleStart, Clock::now()));
 
-  const auto total = static_cast<std::uint64_t>(o.rate * o.duration);
+  const auto warmupCount = static_cast<std::uint64_t>(o.rate * o.warmupSeconds);
+  const auto total = warmupCount + static_cast<std::uint64_t>(o.rate * o.duration);
   run.messages.resize(total);
-  const auto hardDeadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
-      std::chrono::duration<double>(o.duration + o.grace + 120));
+  for (std::uint64_t i = 0; i < warmupCount; ++i) run.messages[i].measured = false;
+  const auto hardDeadline =
+      Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
+                         o.warmupSeconds + o.duration + o.grace + 120));
   run.syncs.add(n);
   for (auto& c : syncers) {
     c.syncConn = std::make_unique<HttpConnection>(ctx.io, syncCtx.endpoint);
@@ -286,20 +296,29 @@ asio::awaitable<int> runLatency(Context& ctx) {
     if (second >= perSecond.size()) perSecond.resize(second + 1);
     perSecond[second].add(m.fromStartMs);
   }
-  std::printf("send->sync p99/max per second of the run (ms):");
+  if (o.warmupSeconds > 0) {
+    std::printf(
+        "send->sync with the warm-up's messages: p50 %.2f ms, p90 %.2f, p99 %.2f, max %.2f\n",
+        run.fromStartAll.percentile(50), run.fromStartAll.percentile(90),
+        run.fromStartAll.percentile(99), run.fromStartAll.max());
+  }
+  std::printf("send->sync p99/max per second of the run, warm-up included (ms):");
   for (auto& s : perSecond) std::printf(" %.0f/%.0f", s.percentile(99), s.max());
   std::printf("\n");
-  std::printf("RESULT mode=latency%s clients=%d rooms=%d rate=%.0f sent=%llu received=%llu lost=%llu "
-              "send_errors=%llu sync_errors=%llu duplicates=%llu limited=%llu max_send_conns=%d "
-              "achieved_rate=%.0f node_cpu_s=%.2f node_cpu_ms_per_msg=%.3f %s %s %s\n",
-              federated ? " federated=1" : "", o.clients, o.rooms, o.rate, static_cast<unsigned long long>(sent),
-              static_cast<unsigned long long>(received), static_cast<unsigned long long>(lost),
-              static_cast<unsigned long long>(run.sendErrors), static_cast<unsigned long long>(run.syncErrors),
-              static_cast<unsigned long long>(run.duplicates), static_cast<unsigned long long>(run.limitedBatches),
-              run.maxSendConnections, static_cast<double>(sent) / sendSeconds, nodeCpu,
-              sent ? nodeCpu * 1000 / static_cast<double>(sent) : 0.0,
-              run.fromStart.summary("sync").c_str(), run.fromResponse.summary("sync_after_resp").c_str(),
-              run.sendLatency.summary("send").c_str());
+  std::printf(
+      "RESULT mode=latency%s clients=%d rooms=%d rate=%.0f sent=%llu received=%llu lost=%llu "
+      "send_errors=%llu sync_errors=%llu duplicates=%llu limited=%llu max_send_conns=%d "
+      "achieved_rate=%.0f node_cpu_s=%.2f node_cpu_ms_per_msg=%.3f warmup_s=%.1f %s %s %s %s\n",
+      federated ? " federated=1" : "", o.clients, o.rooms, o.rate,
+      static_cast<unsigned long long>(sent), static_cast<unsigned long long>(received),
+      static_cast<unsigned long long>(lost), static_cast<unsigned long long>(run.sendErrors),
+      static_cast<unsigned long long>(run.syncErrors),
+      static_cast<unsigned long long>(run.duplicates),
+      static_cast<unsigned long long>(run.limitedBatches), run.maxSendConnections,
+      static_cast<double>(sent) / sendSeconds, nodeCpu,
+      sent ? nodeCpu * 1000 / static_cast<double>(sent) : 0.0, o.warmupSeconds,
+      run.fromStart.summary("sync").c_str(), run.fromStartAll.summary("sync_all").c_str(),
+      run.fromResponse.summary("sync_after_resp").c_str(), run.sendLatency.summary("send").c_str());
   const bool clean = run.sendErrors == 0 && run.syncErrors == 0 && lost == 0 && sent == total;
   co_return (o.check && !clean) ? 1 : 0;
 }

@@ -22,6 +22,8 @@ Modes:
               Every client long-polls /sync (timeline filter). Messages are sent open loop at
               --rate msg/s in total (round robin over rooms) for --duration s; the other member's
               /sync measures send request start -> event arrival (and send response -> arrival).
+              --warmup-seconds S first sends at the same rate for S s that the latency figures
+              leave out (their messages must still arrive).
   sequential  one client, one room: --warmup then --messages sends, each awaited: messages/s.
   throughput  --clients N each in its own room send closed loop (--depth in flight each) for
               --duration s: total messages/s.
@@ -39,6 +41,7 @@ Flags (defaults in brackets):
   --messages M [2000]  --warmup W [100]  --depth D [1]
   --connections K [10000]  --users U [100]  --poll-timeout MS [30000]  --hold S [30]
   --setup-concurrency C [16]  --ramp-concurrency C [256]  --grace S [5]
+  --warmup-seconds S [0]
   --prefix NAME [random]   user names are NAME-<lat|seq|tp|idle>-<i>
   --log FILE               startup: where the node's stdout and stderr go
   --pid PID                the node's process: idle samples its VmRSS/VmHWM every 250 ms;
@@ -115,6 +118,8 @@ std::optional<Options> parseOptions(int argc, char** argv, int& exitCode) {
     else if (name == "--setup-concurrency") ok = number(v, o.setupConcurrency) && o.setupConcurrency > 0;
     else if (name == "--ramp-concurrency") ok = number(v, o.rampConcurrency) && o.rampConcurrency > 0;
     else if (name == "--grace") ok = number(v, o.grace) && o.grace >= 0;
+    else if (name == "--warmup-seconds")
+      ok = number(v, o.warmupSeconds) && o.warmupSeconds >= 0;
     else if (name == "--prefix") o.prefix = v;
     else if (name == "--receiver-port") { std::uint16_t p = 0; ok = number(v, p) && p > 0; o.receiverPort = p; }
     else if (name == "--receiver-host") o.receiverHost = v;

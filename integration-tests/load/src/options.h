@@ -27,6 +27,7 @@ struct Options {
   int setupConcurrency = 16;   // registrations/room creations in flight during setup
   int rampConcurrency = 256;   // idle: connections being opened at once
   double grace = 5;            // latency: seconds to wait for the last messages after sending
+  double warmupSeconds = 0;    // latency: load before --duration that the figures leave out
   std::string prefix;          // user name prefix (default: random, so runs never collide)
   std::optional<int> pid;      // node process to sample VmRSS/VmHWM from
   bool check = false;

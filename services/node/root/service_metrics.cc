@@ -17,6 +17,10 @@ Result<std::unique_ptr<ServiceMetrics>> ServiceMetrics::create(metrics::Registry
                                   "plexus_roomserver_state_resolution_seconds",
                                   "Time of one state resolution over forked room state.",
                                   {0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10}));
+  PLEXUS_TRY(auto batches,
+             registry.registerHistogram("plexus_roomserver_send_batch_messages",
+                                        "Messages to different rooms written in one group commit.",
+                                        {1, 2, 4, 8, 16, 32, 64}));
   PLEXUS_TRY(auto waiters, registry.registerGauge("plexus_syncapi_waiters",
                                                   "/sync long-polls waiting for news."));
   PLEXUS_TRY(auto wakeup,
@@ -28,6 +32,7 @@ Result<std::unique_ptr<ServiceMetrics>> ServiceMetrics::create(metrics::Registry
   PLEXUS_TRY(m->rejected_, rejected.add());
   PLEXUS_TRY(m->softFailed_, softFailed.add());
   PLEXUS_TRY(m->stateResolution_, resolution.add());
+  PLEXUS_TRY(m->sendBatch_, batches.add());
   PLEXUS_TRY(m->waiters_, waiters.add());
   PLEXUS_TRY(m->wakeup_, wakeup.add());
   ServiceMetrics* raw = m.get();
@@ -56,6 +61,10 @@ void ServiceMetrics::eventsStored(Stored outcome, std::uint64_t count) {
 }
 
 void ServiceMetrics::stateResolved(double seconds) { stateResolution_.observe(seconds); }
+
+void ServiceMetrics::messagesBatched(std::size_t messages) {
+  sendBatch_.observe(static_cast<double>(messages));
+}
 
 std::function<void(double)> ServiceMetrics::wakeObserver() {
   return [h = wakeup_](double seconds) { h.observe(seconds); };

@@ -2,6 +2,7 @@
 // the services offer (RoomserverObserver, SyncServiceOptions::onWake) and read at scrape time:
 //   plexus_roomserver_events_persisted_total, _events_rejected_total, _events_soft_failed_total
 //   plexus_roomserver_state_resolution_seconds            (histogram)
+//   plexus_roomserver_send_batch_messages                  (histogram) messages per group commit
 //   plexus_syncapi_waiters                                 /sync long-polls parked now
 //   plexus_syncapi_wakeup_seconds                          (histogram) notify -> waiter resumes
 #pragma once
@@ -23,6 +24,7 @@ class ServiceMetrics final : public roomserver::RoomserverObserver {
   // RoomserverObserver
   void eventsStored(Stored outcome, std::uint64_t count) override;
   void stateResolved(double seconds) override;
+  void messagesBatched(std::size_t messages) override;
 
   // For SyncServiceOptions::onWake.
   std::function<void(double)> wakeObserver();
@@ -33,6 +35,7 @@ class ServiceMetrics final : public roomserver::RoomserverObserver {
   ServiceMetrics() = default;
   metrics::Counter persisted_, rejected_, softFailed_;
   metrics::Histogram stateResolution_;
+  metrics::Histogram sendBatch_;
   metrics::Gauge waiters_;
   metrics::Histogram wakeup_;
   std::mutex mutex_;

@@ -197,6 +197,45 @@ TEST_F(NodeMetricsTest, ExportsTheFederationSenderQueues) {
   EXPECT_EQ(seriesValue(text, R"(plexus_federation_sender_transactions_total{result="sent"})"), 0);
 }
 
+TEST_F(NodeMetricsTest, CountsStoredEventsAndMessagesPerGroupCommit) {
+  startNode();
+  const std::string token = registerUser("carol");
+  ASSERT_FALSE(token.empty());
+  http::Client client("127.0.0.1", node_->clientPort());
+  auto call = [&](const std::string& method, const std::string& target, const std::string& body) {
+    http::ClientRequest request;
+    request.method = method;
+    request.target = target;
+    request.headers.set("Authorization", "Bearer " + token);
+    request.headers.set("Content-Type", "application/json");
+    request.body = body;
+    auto r = client.request(request);
+    EXPECT_TRUE(r.ok());
+    return r.ok() ? *r : http::ClientResponse{};
+  };
+  auto created = call("POST", "/_matrix/client/v3/createRoom", "{}");
+  ASSERT_EQ(created.status, 200) << created.body;
+  auto room = json::parseObject(created.body);
+  ASSERT_TRUE(room.ok());
+  const std::string roomId(*room->find("room_id")->getString());
+  std::string text = scrape();
+  const double storedBefore =
+      seriesValue(text, "plexus_roomserver_events_persisted_total").value_or(0);
+  EXPECT_GT(storedBefore, 0);  // the room's creation
+  for (int i = 0; i < 3; ++i) {
+    auto sent = call(
+        "PUT", "/_matrix/client/v3/rooms/" + roomId + "/send/m.room.message/t" + std::to_string(i),
+        R"({"msgtype":"m.text","body":"hi"})");
+    ASSERT_EQ(sent.status, 200) << sent.body;
+  }
+  text = scrape();
+  EXPECT_EQ(seriesValue(text, "plexus_roomserver_events_persisted_total"), storedBefore + 3);
+  EXPECT_THAT(text, HasSubstr("# TYPE plexus_roomserver_send_batch_messages histogram\n"));
+  // One sender, one message at a time: three commits of one message each.
+  EXPECT_EQ(seriesValue(text, "plexus_roomserver_send_batch_messages_count"), 3);
+  EXPECT_EQ(seriesValue(text, "plexus_roomserver_send_batch_messages_sum"), 3);
+}
+
 TEST(ObservabilityTest, IsNotReadyUntilToldSo) {
   config::Config config = config::Config::defaults();
   config.metrics.listen = "127.0.0.1:0";

@@ -41,6 +41,18 @@ RoomWriter::Deps RoomserverService::writerDeps() {
                           outputs_, options_.observer};
 }
 
+SendBatcher::Options RoomserverService::batchingOptions() const {
+  SendBatcher::Options batching = options_.sendBatching;
+  if (RoomserverObserver* observer = options_.observer) {
+    auto previous = batching.afterWrite;
+    batching.afterWrite = [observer, previous](std::size_t n) {
+      observer->messagesBatched(n);
+      if (previous) previous(n);
+    };
+  }
+  return batching;
+}
+
 std::int64_t RoomserverService::newRoomTimestamp() {
   std::int64_t ts = now();
   std::int64_t last = lastRoomTimestamp_.load();

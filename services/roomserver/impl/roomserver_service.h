@@ -162,6 +162,8 @@ class RoomserverService final : public RoomserverApi {
   std::shared_ptr<RoomEntry> entryFor(const std::string& roomId);
 
   RoomWriter::Deps writerDeps();
+  // options_.sendBatching with the observer's batch-size hook.
+  SendBatcher::Options batchingOptions() const;
   // performSendEvent without the answer for a transaction ID used before.
   Result<SendEventResponse> sendEvent(const CallContext& ctx, const SendEventRequest& request);
   // Builds, stores and publishes one event in a locked room.
@@ -245,7 +247,7 @@ class RoomserverService final : public RoomserverApi {
   ProfileLookup profiles_;
   Options options_;
   SqlRoomserverStore store_;
-  SendBatcher sendBatcher_{db_, store_, outputs_, options_.sendBatching};
+  SendBatcher sendBatcher_{db_, store_, outputs_, batchingOptions()};
   std::atomic<federationsender::FederationSenderApi*> federation_{nullptr};
 
   CheckWorkers checkWorkers_;  // federation input's signature checks (federation_input.cc)

@@ -28,6 +28,7 @@ Result<std::int64_t> SendBatcher::write(MessageWrite message) {
     lock.unlock();
     if (options_.beforeWrite) options_.beforeWrite(batch.size());
     std::vector<Result<std::int64_t>> results = writeBatch(batch);
+    if (options_.afterWrite) options_.afterWrite(batch.size());
     lock.lock();
     // Results are handed over under the lock: waiting threads read them under it.
     for (std::size_t i = 0; i < batch.size(); ++i) batch[i]->result = std::move(results[i]);

@@ -41,6 +41,8 @@ class SendBatcher {
     std::size_t maxBatch = 64;
     // Test hook: called by a leader with the batch it is about to write, outside the lock.
     std::function<void(std::size_t batchSize)> beforeWrite;
+    // Called with each batch's size once it is written (metrics).
+    std::function<void(std::size_t batchSize)> afterWrite;
   };
   SendBatcher(storage::Database& db, RoomserverStore& store, bus::OutputSink& outputs,
               Options options);

@@ -54,6 +54,12 @@ Result<SyncService::SyncPlan> SyncService::planSync(const SyncRequest& request) 
     PLEXUS_TRY(plan.filter, parseFilter(stored));
   }
   plan.initial = request.since.empty();
+  if (plan.initial && (!replicated() || options_.replication.consumesInputs)) {
+    // The user is about to receive events: the thread that stores them and evaluates their
+    // notifications then finds the user's push rules in memory instead of reading them there,
+    // where every other event waits for the read.
+    (void)pushRulesFor(request.userId);
+  }
   if (!plan.initial) {
     PLEXUS_TRY(plan.since, StreamToken::parse(request.since));
     if (plan.since.stream > currentPos_.load() && replicated()) {

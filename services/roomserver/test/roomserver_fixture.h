@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -81,13 +82,16 @@ class RoomserverTest : public storage::testing::DatabaseTest {
     return createRoom(r);
   }
 
+  // With `txn`, as a client's PUT .../send/m.room.message/{txn} from device DEVICE.
   Result<SendEventResponse> sendMessage(const std::string& roomId, const std::string& sender,
-                                        const std::string& body) {
+                                        const std::string& body,
+                                        const std::optional<std::string>& txn = std::nullopt) {
     SendEventRequest r;
     r.roomId = roomId;
     r.sender = sender;
     r.type = "m.room.message";
     r.content = json::Object{{"msgtype", "m.text"}, {"body", body}};
+    if (txn) r.transaction = TransactionRef{sender, "DEVICE", *txn};
     return api().performSendEvent(ctx_, r);
   }
 

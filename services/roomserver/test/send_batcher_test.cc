@@ -29,13 +29,7 @@ class SendBatcherTest : public RoomserverTest {
 
   Result<SendEventResponse> sendWithTxn(const std::string& roomId, const std::string& body,
                                         const std::string& txn) {
-    SendEventRequest r;
-    r.roomId = roomId;
-    r.sender = kAlice;
-    r.type = "m.room.message";
-    r.content = json::Object{{"msgtype", "m.text"}, {"body", body}};
-    r.transaction = TransactionRef{kAlice, "DEVICE", txn};
-    return api().performSendEvent(ctx_, r);
+    return sendMessage(roomId, kAlice, body, txn);
   }
 
   // Sends body i into rooms[i] from one thread per room: room 0's first, and once it leads a

@@ -34,6 +34,23 @@ std::string valueRows(std::size_t rows, std::size_t columns) {
   return out;
 }
 
+// Writes `rows` as deferred multi-row statements "<head>($1, ...), (...)<tail>" of `columns`
+// parameters a row, kRowsPerStatement rows each; `bind(row, params)` adds one row's parameters.
+template <typename Row, typename Bind>
+Status deferRows(Executor& ex, const std::vector<Row>& rows, std::size_t columns,
+                 std::string_view head, std::string_view tail, Bind bind) {
+  for (std::size_t at = 0; at < rows.size(); at += kRowsPerStatement) {
+    std::size_t n = std::min(kRowsPerStatement, rows.size() - at);
+    Params params;
+    params.reserve(n * columns);
+    for (std::size_t i = at; i < at + n; ++i) bind(rows[i], params);
+    std::string sql(head);
+    sql.append(valueRows(n, columns)).append(tail);
+    PLEXUS_TRY_VOID(storage::executeDeferred(ex, sql, params));
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<std::vector<std::int64_t>> SqlRoomserverStore::stateKeyNids(
@@ -140,51 +157,33 @@ Result<std::vector<std::int64_t>> SqlRoomserverStore::insertEvents(
 
 Status SqlRoomserverStore::setCurrentStates(Executor& ex, std::int64_t roomNid,
                                             const std::vector<StateEntry>& entries) {
-  for (std::size_t at = 0; at < entries.size(); at += kRowsPerStatement) {
-    std::size_t n = std::min(kRowsPerStatement, entries.size() - at);
-    Params params;
-    params.reserve(n * 4);
-    for (std::size_t i = at; i < at + n; ++i) {
-      params.emplace_back(roomNid);
-      params.emplace_back(entries[i].typeNid);
-      params.emplace_back(entries[i].stateKeyNid);
-      params.emplace_back(entries[i].eventNid);
-    }
-    PLEXUS_TRY_VOID(storage::executeDeferred(
-        ex,
-        "INSERT INTO roomserver_current_state (room_nid, type_nid, state_key_nid, event_nid) "
-        "VALUES " +
-            valueRows(n, 4) +
-            " ON CONFLICT (room_nid, type_nid, state_key_nid) DO UPDATE SET event_nid = "
-            "excluded.event_nid",
-        params));
-  }
-  return {};
+  return deferRows(ex, entries, 4,
+                   "INSERT INTO roomserver_current_state (room_nid, type_nid, state_key_nid, "
+                   "event_nid) VALUES ",
+                   " ON CONFLICT (room_nid, type_nid, state_key_nid) DO UPDATE SET event_nid = "
+                   "excluded.event_nid",
+                   [&](const StateEntry& e, Params& params) {
+                     params.emplace_back(roomNid);
+                     params.emplace_back(e.typeNid);
+                     params.emplace_back(e.stateKeyNid);
+                     params.emplace_back(e.eventNid);
+                   });
 }
 
 Status SqlRoomserverStore::setMemberships(Executor& ex, std::int64_t roomNid,
                                           const std::vector<MembershipUpdate>& updates) {
-  for (std::size_t at = 0; at < updates.size(); at += kRowsPerStatement) {
-    std::size_t n = std::min(kRowsPerStatement, updates.size() - at);
-    Params params;
-    params.reserve(n * 5);
-    for (std::size_t i = at; i < at + n; ++i) {
-      params.emplace_back(roomNid);
-      params.emplace_back(updates[i].userId);
-      params.emplace_back(updates[i].membership);
-      params.emplace_back(updates[i].eventNid);
-      params.emplace_back(0);
-    }
-    PLEXUS_TRY_VOID(storage::executeDeferred(
-        ex,
-        "INSERT INTO roomserver_memberships (room_nid, user_id, membership, event_nid, forgotten) "
-        "VALUES " +
-            valueRows(n, 5) +
-            " ON CONFLICT (room_nid, user_id) DO UPDATE SET membership = excluded.membership, "
-            "event_nid = excluded.event_nid, forgotten = 0",
-        params));
-  }
-  return {};
+  return deferRows(ex, updates, 5,
+                   "INSERT INTO roomserver_memberships (room_nid, user_id, membership, event_nid, "
+                   "forgotten) VALUES ",
+                   " ON CONFLICT (room_nid, user_id) DO UPDATE SET membership = "
+                   "excluded.membership, event_nid = excluded.event_nid, forgotten = 0",
+                   [&](const MembershipUpdate& u, Params& params) {
+                     params.emplace_back(roomNid);
+                     params.emplace_back(u.userId);
+                     params.emplace_back(u.membership);
+                     params.emplace_back(u.eventNid);
+                     params.emplace_back(0);
+                   });
 }
 
 Status SqlRoomserverStore::replaceExtremitiesMany(
@@ -193,57 +192,32 @@ Status SqlRoomserverStore::replaceExtremitiesMany(
   for (const auto& c : changes) {
     for (std::int64_t nid : c.removed) removed.emplace_back(c.roomNid, nid);
   }
-  for (std::size_t at = 0; at < removed.size(); at += kRowsPerStatement) {
-    std::size_t n = std::min(kRowsPerStatement, removed.size() - at);
-    Params params;
-    params.reserve(n * 2);
-    for (std::size_t i = at; i < at + n; ++i) {
-      params.emplace_back(removed[i].first);
-      params.emplace_back(removed[i].second);
-    }
-    PLEXUS_TRY_VOID(storage::executeDeferred(
-        ex,
-        "DELETE FROM roomserver_extremities WHERE (room_nid, event_nid) IN (VALUES " +
-            valueRows(n, 2) + ")",
-        params));
-  }
-  for (std::size_t at = 0; at < changes.size(); at += kRowsPerStatement) {
-    std::size_t n = std::min(kRowsPerStatement, changes.size() - at);
-    Params params;
-    params.reserve(n * 2);
-    for (std::size_t i = at; i < at + n; ++i) {
-      params.emplace_back(changes[i].roomNid);
-      params.emplace_back(changes[i].added);
-    }
-    PLEXUS_TRY_VOID(storage::executeDeferred(
-        ex,
-        "INSERT INTO roomserver_extremities (room_nid, event_nid) VALUES " + valueRows(n, 2) +
-            " ON CONFLICT DO NOTHING",
-        params));
-  }
-  return {};
+  PLEXUS_TRY_VOID(deferRows(ex, removed, 2,
+                            "DELETE FROM roomserver_extremities WHERE (room_nid, event_nid) IN "
+                            "(VALUES ",
+                            ")", [](const auto& r, Params& params) {
+                              params.emplace_back(r.first);
+                              params.emplace_back(r.second);
+                            }));
+  return deferRows(ex, changes, 2,
+                   "INSERT INTO roomserver_extremities (room_nid, event_nid) VALUES ",
+                   " ON CONFLICT DO NOTHING", [](const ExtremityReplacement& c, Params& params) {
+                     params.emplace_back(c.roomNid);
+                     params.emplace_back(c.added);
+                   });
 }
 
 Status SqlRoomserverStore::insertTransactions(Executor& ex,
                                               const std::vector<TransactionRow>& rows) {
-  for (std::size_t at = 0; at < rows.size(); at += kRowsPerStatement) {
-    std::size_t n = std::min(kRowsPerStatement, rows.size() - at);
-    Params params;
-    params.reserve(n * 4);
-    for (std::size_t i = at; i < at + n; ++i) {
-      params.emplace_back(rows[i].userId);
-      params.emplace_back(rows[i].deviceId);
-      params.emplace_back(rows[i].transactionId);
-      params.emplace_back(rows[i].eventId);
-    }
-    PLEXUS_TRY_VOID(storage::executeDeferred(
-        ex,
-        "INSERT INTO roomserver_transactions (user_id, device_id, transaction_id, event_id) "
-        "VALUES " +
-            valueRows(n, 4),
-        params));
-  }
-  return {};
+  return deferRows(ex, rows, 4,
+                   "INSERT INTO roomserver_transactions (user_id, device_id, transaction_id, "
+                   "event_id) VALUES ",
+                   "", [](const TransactionRow& r, Params& params) {
+                     params.emplace_back(r.userId);
+                     params.emplace_back(r.deviceId);
+                     params.emplace_back(r.transactionId);
+                     params.emplace_back(r.eventId);
+                   });
 }
 
 }  // namespace plexus::roomserver
